@@ -1,0 +1,51 @@
+// swift-tools-version:5.9
+// mod_proxy and mod_proxy_protocol for ProFTPD, in Swift: one shared object
+// (`mod_proxy.so`) exporting both module tables.
+import PackageDescription
+
+let proftpdCFlags = ["-D_GNU_SOURCE", "-DLINUX", "-DPR_SHARED_MODULE",
+                     "-idirafter", "/usr/include/proftpd"]
+
+let package = Package(
+    name: "ModProxySwift",
+    products: [
+        // The DSO installed as mod_proxy.so (+ the mod_proxy_protocol.so symlink).
+        .library(name: "ModProxySwift", type: .dynamic, targets: ["ModProxySwift"]),
+    ],
+    targets: [
+        // ProFTPD, OpenSSL, SQLite and libssh2 headers.
+        .systemLibrary(name: "CProFTPD", path: "Sources/CProFTPD"),
+
+        // The module tables and one-line shims for varargs functions and macros.
+        .target(
+            name: "CShims",
+            dependencies: ["CProFTPD"],
+            path: "Sources/CShims",
+            cSettings: [.unsafeFlags(proftpdCFlags)]
+        ),
+
+        // Pure logic (parsers, codecs, policies): no ProFTPD symbols, so unit
+        // tests link without the daemon.
+        .target(name: "ProxyCore", path: "Sources/ProxyCore"),
+
+        // The modules: bridge to the ProFTPD API, sessions, transfers, datastore.
+        .target(
+            name: "ModProxySwift",
+            dependencies: ["ProxyCore", "CShims", "CProFTPD"],
+            path: "Sources/ModProxySwift",
+            swiftSettings: [
+                .unsafeFlags(proftpdCFlags.flatMap { ["-Xcc", $0] }),
+            ],
+            linkerSettings: [
+                .unsafeFlags([
+                    "-static-stdlib",
+                    "-Xlinker", "--version-script=\(Context.packageDirectory)/exports.map",
+                    "-Xlinker", "-z", "-Xlinker", "nodelete",
+                    "-Xlinker", "-z", "-Xlinker", "now",
+                ]),
+            ]
+        ),
+
+        .testTarget(name: "ProxyCoreTests", dependencies: ["ProxyCore"], path: "Tests/ProxyCoreTests"),
+    ]
+)

@@ -1,0 +1,39 @@
+/* One-line C shims for what Swift cannot call directly: ProFTPD's varargs
+ * functions and function-like macros. No logic lives here. */
+#ifndef MOD_PROXY_SWIFT_CSHIMS_H
+#define MOD_PROXY_SWIFT_CSHIMS_H
+
+#include "../../CProFTPD/proftpd_umbrella.h"
+
+extern module proxy_module;
+extern module proxy_protocol_module;
+
+/* Logging */
+void mps_log_pri(int priority, const char *msg);
+void mps_log_debug(int level, const char *msg);
+void mps_trace_msg(const char *channel, int level, const char *msg);
+int mps_log_writefile(int fd, const char *ident, const char *msg);
+
+/* Responses */
+void mps_response_add(const char *code, const char *msg);
+void mps_response_add_err(const char *code, const char *msg);
+void mps_response_send(const char *code, const char *msg);
+void mps_response_send_raw(const char *line);
+
+/* Handler results (PR_HANDLED, PR_ERROR, CONF_ERROR) */
+modret_t *mps_handled(cmd_rec *cmd);
+modret_t *mps_error(cmd_rec *cmd);
+modret_t *mps_conf_error(cmd_rec *cmd, const char *msg);
+
+/* A config_rec holding argc strings, in the parser's current context. */
+config_rec *mps_add_config_strings(const char *name, int argc,
+  const char **argv, int multi);
+
+/* PRIVS_ROOT / PRIVS_RELINQUISH */
+void mps_privs_root(void);
+void mps_privs_relinquish(void);
+
+/* Stream/connection field access that the importer hides behind unions. */
+int mps_netio_fd(pr_netio_stream_t *nstrm);
+
+#endif

@@ -1,0 +1,73 @@
+#include "cshims.h"
+
+void mps_log_pri(int priority, const char *msg) {
+  pr_log_pri(priority, "%s", msg);
+}
+
+void mps_log_debug(int level, const char *msg) {
+  pr_log_debug(level, "%s", msg);
+}
+
+void mps_trace_msg(const char *channel, int level, const char *msg) {
+  (void) pr_trace_msg(channel, level, "%s", msg);
+}
+
+int mps_log_writefile(int fd, const char *ident, const char *msg) {
+  return pr_log_writefile(fd, ident, "%s", msg);
+}
+
+void mps_response_add(const char *code, const char *msg) {
+  pr_response_add(code, "%s", msg);
+}
+
+void mps_response_add_err(const char *code, const char *msg) {
+  pr_response_add_err(code, "%s", msg);
+}
+
+void mps_response_send(const char *code, const char *msg) {
+  pr_response_send(code, "%s", msg);
+}
+
+void mps_response_send_raw(const char *line) {
+  pr_response_send_raw("%s", line);
+}
+
+modret_t *mps_handled(cmd_rec *cmd) {
+  return PR_HANDLED(cmd);
+}
+
+modret_t *mps_error(cmd_rec *cmd) {
+  return PR_ERROR(cmd);
+}
+
+modret_t *mps_conf_error(cmd_rec *cmd, const char *msg) {
+  CONF_ERROR(cmd, msg);
+}
+
+config_rec *mps_add_config_strings(const char *name, int argc,
+    const char **argv, int multi) {
+  config_rec *c = add_config_param(name, 0);
+  int i;
+
+  c->argc = argc;
+  c->argv = pcalloc(c->pool, sizeof(void *) * (argc + 1));
+  for (i = 0; i < argc; i++) {
+    c->argv[i] = pstrdup(c->pool, argv[i]);
+  }
+  if (multi) {
+    c->flags |= CF_MULTI;
+  }
+  return c;
+}
+
+void mps_privs_root(void) {
+  PRIVS_ROOT
+}
+
+void mps_privs_relinquish(void) {
+  PRIVS_RELINQUISH
+}
+
+int mps_netio_fd(pr_netio_stream_t *nstrm) {
+  return nstrm != NULL ? PR_NETIO_FD(nstrm) : -1;
+}
