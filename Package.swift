@@ -28,10 +28,17 @@ let package = Package(
         // tests link without the daemon.
         .target(name: "ProxyCore", path: "Sources/ProxyCore"),
 
+        // SQLite alone, for the datastore (no ProFTPD headers).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+
+        // The datastore behind ProxyTables (reverse-proxy state), SQLite only,
+        // so its tests run without the daemon.
+        .target(name: "ProxyStore", dependencies: ["CSQLite", "ProxyCore"], path: "Sources/ProxyStore"),
+
         // The modules: bridge to the ProFTPD API, sessions, transfers, datastore.
         .target(
             name: "ModProxySwift",
-            dependencies: ["ProxyCore", "CShims", "CProFTPD"],
+            dependencies: ["ProxyCore", "ProxyStore", "CShims", "CProFTPD"],
             path: "Sources/ModProxySwift",
             swiftSettings: [
                 .unsafeFlags(proftpdCFlags.flatMap { ["-Xcc", $0] }),
@@ -47,5 +54,6 @@ let package = Package(
         ),
 
         .testTarget(name: "ProxyCoreTests", dependencies: ["ProxyCore"], path: "Tests/ProxyCoreTests"),
+        .testTarget(name: "ProxyStoreTests", dependencies: ["ProxyStore"], path: "Tests/ProxyStoreTests"),
     ]
 )
