@@ -68,6 +68,10 @@ void mps_privs_relinquish(void) {
   PRIVS_RELINQUISH
 }
 
+void mps_privs_revoke(void) {
+  PRIVS_REVOKE
+}
+
 int mps_netio_fd(pr_netio_stream_t *nstrm) {
   return nstrm != NULL ? PR_NETIO_FD(nstrm) : -1;
 }

@@ -8,6 +8,10 @@
 extern module proxy_module;
 extern module proxy_protocol_module;
 
+/* Exported by the daemon (src/dirtree.c) but not declared in its headers. */
+extern xaset_t *server_list;
+extern module xfer_module;
+
 /* Logging */
 void mps_log_pri(int priority, const char *msg);
 void mps_log_debug(int level, const char *msg);
@@ -32,6 +36,7 @@ config_rec *mps_add_config_strings(const char *name, int argc,
 /* PRIVS_ROOT / PRIVS_RELINQUISH */
 void mps_privs_root(void);
 void mps_privs_relinquish(void);
+void mps_privs_revoke(void);
 
 /* Stream/connection field access that the importer hides behind unions. */
 int mps_netio_fd(pr_netio_stream_t *nstrm);

@@ -1,30 +1,44 @@
 import CProFTPD
 import CShims
+import ProxyCore
+
+// The C module tables (Sources/CShims/module_tables.c) point here.
 
 @_cdecl("mps_set_directive")
 func mps_set_directive(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePointer<modret_t>? {
-    return mps_handled(cmd)
+    guard let cmd else { return nil }
+    return DirectiveHandler.handle(cmd)
 }
 
 @_cdecl("mps_cmd_any")
 func mps_cmd_any(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePointer<modret_t>? {
-    return nil
+    guard let cmd, let proxySession = currentSession else { return nil }
+    return CommandRouter.route(CommandRecord(raw: cmd), session: proxySession)
 }
 
 @_cdecl("mps_post_prot")
 func mps_post_prot(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePointer<modret_t>? {
-    return nil
+    nil
 }
 
+/// Module init, in the daemon (also after each SIGHUP: Swift globals survive
+/// the reload, so reset what a new configuration may change).
 @_cdecl("mps_module_init")
-func mps_module_init() -> Int32 { 0 }
+func mps_module_init() -> Int32 {
+    currentSession = nil
+    EventHooks.register(&proxy_module, "core.postparse") { _, _ in MasterStartup.prepareDatastores() }
+    return 0
+}
 
 @_cdecl("mps_session_init")
-func mps_session_init() -> Int32 { 0 }
+func mps_session_init() -> Int32 {
+    SessionLifecycle.start()
+}
 
 @_cdecl("mpp_set_directive")
 func mpp_set_directive(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePointer<modret_t>? {
-    return mps_handled(cmd)
+    guard let cmd else { return nil }
+    return DirectiveHandler.handle(cmd)
 }
 
 @_cdecl("mpp_module_init")

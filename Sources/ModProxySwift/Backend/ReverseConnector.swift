@@ -1,0 +1,76 @@
+import CProFTPD
+import CShims
+import Glibc
+import ProxyCore
+
+/// Connects a session to a backend: tries the selector's candidates in
+/// order (ProxyRetryCount attempts, each bounded by ProxyTimeoutConnect),
+/// sends the PROXY protocol header when configured, and reads the banner.
+struct ReverseConnector {
+    let options: SessionOptions
+
+    struct Connected {
+        let channel: BackendControlChannel
+        let target: SelectedBackend
+        let banner: FTPReply
+        let connectMillis: Int
+    }
+
+    struct NoBackend: Error, CustomStringConvertible {
+        let attempts: [String]
+        var description: String {
+            "no backend server reachable after \(attempts.count) attempt(s): " + attempts.joined(separator: "; ")
+        }
+    }
+
+    func connect(candidates: [SelectedBackend]) throws -> Connected {
+        var failures: [String] = []
+        for target in candidates {
+            let started = Deadline.now()
+            do {
+                let connected = try connect(to: target, started: started)
+                ProxyLog.write("backend selected: \(target.url) (policy \(target.reason), index \(target.index)), connected in \(connected.connectMillis) ms")
+                return connected
+            } catch {
+                ProxyLog.write("backend connect failed: \(target.url): \(error)")
+                failures.append("\(target.url): \(error)")
+            }
+        }
+        throw NoBackend(attempts: failures)
+    }
+
+    private func connect(to target: SelectedBackend, started: UInt64) throws -> Connected {
+        let url = target.url
+        let addresses = try SocketAddress.resolve(host: url.host, port: url.port)
+        let deadline = Deadline.after(seconds: options.connectTimeout)
+        var lastError: Error = SystemError("connect", ECONNREFUSED)
+        for address in addresses {
+            do {
+                let source = try options.sourceAddress.flatMap {
+                    try SocketAddress.resolve(host: $0, port: 0, numericOnly: false).first { $0.family == address.family }
+                }
+                let sock = try TCPSocket.connect(to: address, from: source, deadline: deadline)
+                let channel = BackendControlChannel(socket: sock, address: address)
+                if let header = ProxyProtocolSender.header(for: options.proxyProtocol, backend: sock) {
+                    try channel.sendRaw(header, deadline: deadline)
+                }
+                let banner = try channel.readReply(deadline: .after(seconds: max(options.connectTimeout, 10)))
+                guard banner.code / 100 == 2 else {
+                    channel.close()
+                    throw BannerRefused(code: banner.code, text: banner.lines.last ?? "")
+                }
+                return Connected(channel: channel, target: target, banner: banner,
+                                 connectMillis: millisecondsSince(started))
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError
+    }
+}
+
+struct BannerRefused: Error, CustomStringConvertible {
+    let code: Int
+    let text: String
+    var description: String { "backend refused the session: \(text.prefix(200))" }
+}

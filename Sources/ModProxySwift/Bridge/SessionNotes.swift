@@ -1,0 +1,19 @@
+import Glibc
+import CProFTPD
+import ProxyCore
+
+/// session.notes entries for LogFormat's %{note:...}.
+enum SessionNotes {
+    static func set(_ key: String, _ value: String) {
+        guard let notes = session.notes else { return }
+        _ = pr_table_remove(notes, key, nil)
+        _ = pr_table_add_dup(notes, pstrdup(session.pool, key), value, 0)
+    }
+
+    /// mod_proxy.backend-ip, mod_proxy.backend-port, mod_proxy.backend-url.
+    static func setBackend(address: SocketAddress, url: BackendURL) {
+        set("mod_proxy.backend-ip", address.ipText)
+        set("mod_proxy.backend-port", String(address.port))
+        set("mod_proxy.backend-url", url.description)
+    }
+}

@@ -1,0 +1,102 @@
+import Glibc
+import CProFTPD
+import ProxyCore
+
+/// What one proxied session needs to know, derived once from ProxySettings
+/// and the core's own directives (TimeoutStalled, ...).
+struct SessionOptions {
+    enum ProxyProtocolHeader { case none, v1, v2(withTLVs: Bool) }
+
+    struct ConfigurationError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let vhostID: Int
+    let role: ProxyRole
+    let tablesDirectory: String
+    let servers: ReverseServerList
+    let connectPolicy: ReverseConnectPolicy
+    let retryCount: Int
+    let connectTimeout: Int
+    let lingerTimeout: Int
+    let dataTransferPolicy: DataTransferPolicy
+    let showFeatures: Bool
+    let ignoreConfigPerms: Bool
+    let foreignAddressPolicy: BackendDataChannel.ForeignAddressPolicy
+    let proxyProtocol: ProxyProtocolHeader
+    let sourceAddress: String?
+    /// How long a backend may take to answer an ordinary command.
+    let backendReplyTimeout: Int
+    /// TimeoutStalled: a transfer with no progress for this long is aborted.
+    let stallTimeout: Int
+    /// How long the client may take to open its data connection.
+    let frontendConnectTimeout: Int
+
+    init(settings: ProxySettings, vhostID: Int) throws {
+        guard let tables = settings.tablesDirectory else {
+            throw ConfigurationError(description: "ProxyTables is not configured; mod_proxy needs it for its datastore and chroot")
+        }
+        self.vhostID = vhostID
+        role = settings.role
+        tablesDirectory = tables
+        servers = settings.reverseServers
+        connectPolicy = settings.reverseConnectPolicy
+        retryCount = max(settings.retryCount, 1)
+        connectTimeout = settings.connectTimeout.isNone ? 5 : settings.connectTimeout.seconds
+        lingerTimeout = settings.lingerTimeout.seconds
+        dataTransferPolicy = settings.dataTransferPolicy
+        showFeatures = settings.options.contains(.showFeatures)
+        ignoreConfigPerms = settings.options.contains(.ignoreConfigPerms)
+        if settings.options.contains(.ignoreForeignAddress) {
+            foreignAddressPolicy = .ignore
+        } else if settings.options.contains(.allowForeignAddress) {
+            foreignAddressPolicy = .allow
+        } else {
+            foreignAddressPolicy = .refuse
+        }
+        if settings.options.contains(.useProxyProtocolV2) {
+            proxyProtocol = .v2(withTLVs: settings.options.contains(.useProxyProtocolV2TLVs))
+        } else if settings.options.contains(.useProxyProtocolV1) {
+            proxyProtocol = .v1
+        } else {
+            proxyProtocol = .none
+        }
+        sourceAddress = settings.sourceAddress
+        let idle = SessionOptions.coreTimeout("TimeoutIdle", default: 600)
+        backendReplyTimeout = max(idle, 30)
+        stallTimeout = SessionOptions.coreTimeout("TimeoutStalled", default: 3600)
+        frontendConnectTimeout = max(SessionOptions.coreTimeout("TimeoutNoTransfer", default: 300), 30)
+    }
+
+    /// Sticky per-user/per-group policies choose the backend after USER.
+    var selectionNeedsUser: Bool { connectPolicy.needsUserName || servers.dynamicSource != nil && servers.staticURLs.isEmpty && servers.staticFiles.isEmpty }
+
+    /// A core timeout directive (stored as an int by mod_core).
+    private static func coreTimeout(_ name: String, default value: Int) -> Int {
+        guard let ptr = get_param_ptr(main_server?.pointee.conf, name, Int32(FALSE)) else { return value }
+        return Int(ptr.assumingMemoryBound(to: Int32.self).pointee)
+    }
+}
+
+extension DataTransferPolicy {
+    /// The command to use with the backend, given the client's.
+    func backendMethod(clientMethod: BackendDataChannel.Method, backendIsIPv6: Bool) -> BackendDataChannel.Method {
+        let wanted: BackendDataChannel.Method
+        switch self {
+        case .client: wanted = clientMethod
+        case .passive: wanted = .pasv
+        case .active: wanted = .port
+        case .pasv: wanted = .pasv
+        case .epsv: wanted = .epsv
+        case .port: wanted = .port
+        case .eprt: wanted = .eprt
+        }
+        // PASV and PORT carry IPv4 addresses only.
+        guard backendIsIPv6 else { return wanted }
+        switch wanted {
+        case .pasv: return .epsv
+        case .port: return .eprt
+        default: return wanted
+        }
+    }
+}

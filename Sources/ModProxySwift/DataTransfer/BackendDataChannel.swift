@@ -1,0 +1,133 @@
+import CProFTPD
+import Glibc
+import ProxyCore
+
+/// The proxy's side of a data transfer with the backend: we connect to the
+/// backend's PASV/EPSV port, or listen for its connection after PORT/EPRT.
+final class BackendDataChannel {
+    enum Method: String { case pasv = "PASV", epsv = "EPSV", port = "PORT", eprt = "EPRT" }
+
+    /// How to treat a data address in the backend's PASV reply that differs
+    /// from the control connection's (ProxyOptions).
+    enum ForeignAddressPolicy { case refuse, allow, ignore }
+
+    struct Failure: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
+    private enum Prepared {
+        case connected(TCPSocket)
+        case listening(TCPSocket)
+    }
+
+    private var prepared: Prepared?
+    var isPrepared: Bool { prepared != nil }
+
+    func reset() {
+        switch prepared {
+        case .connected(let s)?, .listening(let s)?: s.close()
+        case nil: break
+        }
+        prepared = nil
+    }
+
+    /// Negotiates the backend side with `method` and readies the socket.
+    /// Returns the backend reply when it refused (the caller relays it).
+    func prepare(method: Method, control: BackendControlChannel, foreign: ForeignAddressPolicy,
+                 connectTimeout: Int, replyDeadline: Deadline) throws -> FTPReply? {
+        reset()
+        switch method {
+        case .pasv, .epsv:
+            let reply = try control.exchange(method.rawValue, deadline: replyDeadline)
+            guard reply.code == (method == .pasv ? 227 : 229) else { return reply }
+            let text = reply.lines.last ?? ""
+            var target = control.address
+            var offered: DataEndpoint?
+            do {
+                if method == .pasv {
+                    let endpoint = try PASVReply.parse(reply)
+                    offered = endpoint
+                    target.port = endpoint.port
+                } else {
+                    target.port = try EPSVReply.parse(reply)
+                }
+            } catch {
+                throw Failure(message: "backend sent an unusable \(method.rawValue) reply '\(text.prefix(120))': \(error)")
+            }
+            if let endpoint = offered, endpoint.address != control.address.ipText, !isSameIPv4(endpoint.address, control.address) {
+                switch foreign {
+                case .ignore:
+                    break   // keep the control connection's address
+                case .allow:
+                    guard let resolved = try? SocketAddress.resolve(host: endpoint.address, port: endpoint.port, numericOnly: true).first else {
+                        throw Failure(message: "backend PASV address '\(endpoint.address)' is not numeric")
+                    }
+                    target = resolved
+                case .refuse:
+                    throw Failure(message: "backend offered data address \(endpoint.address), not its control address \(control.address.ipText) (see ProxyOptions AllowForeignAddress/IgnoreForeignAddress)")
+                }
+            }
+            let sock = try TCPSocket.connect(to: target, deadline: .after(seconds: connectTimeout))
+            prepared = .connected(sock)
+            return nil
+
+        case .port, .eprt:
+            guard var local = SocketAddress.local(of: control.fd) else {
+                throw SystemError("getsockname on backend control connection")
+            }
+            local.port = 0
+            let listener = try TCPSocket.listen(on: local)
+            guard let bound = SocketAddress.local(of: listener.fd) else { throw SystemError("getsockname") }
+            let argument: String
+            if method == .port {
+                guard let text = ipv4Text(of: bound) else {
+                    throw Failure(message: "PORT needs an IPv4 address; the backend connection is IPv6 (use EPRT)")
+                }
+                argument = try PORTArgument.format(ipv4: text, port: bound.port)
+            } else {
+                argument = try EPRTArgument.format(address: bound.isIPv4Mapped ? (ipv4Text(of: bound) ?? bound.ipText) : bound.ipText,
+                                               port: bound.port)
+            }
+            let reply = try control.exchange("\(method.rawValue) \(argument)", deadline: replyDeadline)
+            guard reply.code / 100 == 2 else { return reply }
+            prepared = .listening(listener)
+            return nil
+        }
+    }
+
+    /// The connected data socket (accepting the backend's connection for
+    /// PORT/EPRT, checking that it comes from the backend's address).
+    func open(expectedPeer: SocketAddress, deadline: Deadline) throws -> TCPSocket {
+        guard let prepared else { throw Failure(message: "no backend data connection was negotiated") }
+        self.prepared = nil
+        switch prepared {
+        case .connected(let sock):
+            return sock
+        case .listening(let listener):
+            defer { listener.close() }
+            let sock = try listener.accept(deadline: deadline)
+            if let peer = SocketAddress.peer(of: sock.fd), peer.ipText != expectedPeer.ipText,
+               !isSameIPv4(peer.ipText, expectedPeer) {
+                sock.close()
+                throw Failure(message: "backend data connection from unexpected address \(peer.ipText)")
+            }
+            sock.setNoDelay()
+            return sock
+        }
+    }
+
+    private func ipv4Text(of address: SocketAddress) -> String? {
+        if address.family == AF_INET { return address.ipText }
+        if address.isIPv4Mapped {
+            let text = address.ipText
+            if text.lowercased().hasPrefix("::ffff:") { return String(text.dropFirst(7)) }
+        }
+        return nil
+    }
+
+    /// "1.2.3.4" vs "::ffff:1.2.3.4" of an IPv4-mapped socket.
+    private func isSameIPv4(_ text: String, _ address: SocketAddress) -> Bool {
+        ipv4Text(of: address) == text
+    }
+}

@@ -1,0 +1,67 @@
+import Glibc
+import CProFTPD
+import CShims
+import ProxyCore
+
+/// A command from the client while a transfer runs: ABOR stops it, STAT and
+/// NOOP are answered here, anything else must wait for the transfer's end.
+enum ControlDuringTransfer {
+    enum Action { case continueTransfer, abort }
+
+    static func handle(session: ProxySession, bytesSoFar: Int64) -> Action {
+        var raw: UnsafeMutablePointer<cmd_rec>?
+        if pr_cmd_read(&raw) < 0 {
+            if errno == EINTR { return .continueTransfer }
+            ProxyLog.write("client closed the control connection during a transfer (\(bytesSoFar) bytes relayed)")
+            session.closeBackend()
+            pr_session_disconnect(nil, Int32(PR_SESS_DISCONNECT_CLIENT_EOF), nil)
+            return .abort
+        }
+        guard let raw else { return .continueTransfer }
+        defer { destroy_pool(raw.pointee.pool) }
+        let name = CommandRecord(raw: raw).name.uppercased()
+        switch name {
+        case "ABOR":
+            ProxyLog.write("ABOR from client after \(bytesSoFar) bytes")
+            return .abort
+        case "STAT":
+            ClientReplies.sendNow(code: "213", "Status: \(bytesSoFar) bytes transferred")
+        case "NOOP":
+            ClientReplies.sendNow(code: "200", "NOOP command successful")
+        default:
+            ClientReplies.sendNow(code: "450", "\(name): data transfer in progress")
+        }
+        return .continueTransfer
+    }
+}
+
+/// Ends a transfer the client aborted: ABOR to the backend, then its two
+/// replies (the transfer's 426/226 and the ABOR's 225/226) to the client.
+enum AbortHandler {
+    static func finishAbortedTransfer(session: ProxySession, backend: BackendControlChannel) {
+        let deadline = Deadline.after(seconds: max(session.options.lingerTimeout, 1))
+        do {
+            try backend.send("ABOR")
+        } catch {
+            ClientReplies.sendNow(code: "426", "Transfer aborted. Data connection closed")
+            ClientReplies.reply(code: "226", "Abort successful")
+            return
+        }
+        var replies: [FTPReply] = []
+        while replies.count < 2 {
+            guard let reply = try? backend.readReply(deadline: deadline) else { break }
+            replies.append(reply)
+            // A lone 225/226 for ABOR means the transfer's reply came earlier.
+            if replies.count == 1 && (reply.code == 225) { break }
+        }
+        if replies.isEmpty { backend.owedReplies += 2 }
+        else if replies.count == 1 && replies[0].code != 225 { backend.owedReplies += 1 }
+        if replies.count < 2 {
+            ClientReplies.sendNow(code: "426", "Transfer aborted. Data connection closed")
+            ClientReplies.reply(code: "226", "Abort successful")
+            return
+        }
+        ClientReplies.sendNow(replies[0])
+        ClientReplies.reply(replies[1])
+    }
+}

@@ -1,0 +1,79 @@
+import CProFTPD
+import CShims
+import ProxyCore
+
+/// PASV, EPSV, PORT, EPRT from the client: set up our frontend side the way
+/// the client asked, and the backend side the way ProxyDataTransferPolicy
+/// says (by default the client's own method).
+enum DataNegotiation {
+    typealias Result = UnsafeMutablePointer<modret_t>?
+
+    static func handle(_ cmd: CommandRecord, name: String, session: ProxySession) -> Result {
+        guard let backend = session.backend,
+              let clientMethod = BackendDataChannel.Method(rawValue: name) else { return nil }
+        session.backendData.reset()
+
+        // Frontend first: a bad PORT argument must not reach the backend.
+        var frontendReply: (code: String, text: String)
+        do {
+            switch clientMethod {
+            case .pasv, .epsv:
+                if clientMethod == .epsv, let arg = cmd.arguments.first, arg != "1", arg != "2" {
+                    return epsvWithArgument(cmd, arg: arg)
+                }
+                frontendReply = try session.frontendData.preparePassive(extended: clientMethod == .epsv)
+            case .port, .eprt:
+                let endpoint: DataEndpoint
+                do {
+                    endpoint = clientMethod == .port ? try PORTArgument.parse(cmd.argumentText)
+                                                     : try EPRTArgument.parse(cmd.argumentText)
+                } catch {
+                    ClientReplies.reply(code: "501", "Illegal \(name) argument: \(error)")
+                    return mps_error(cmd.raw)
+                }
+                try session.frontendData.prepareActive(address: endpoint.address, port: endpoint.port)
+                frontendReply = ("200", "\(name) command successful")
+            }
+        } catch let failure as FrontendDataChannel.Failure {
+            ClientReplies.reply(code: failure.code, failure.message)
+            return mps_error(cmd.raw)
+        } catch {
+            ClientReplies.reply(code: "425", "Unable to build data connection: \(error)")
+            return mps_error(cmd.raw)
+        }
+
+        let method = session.options.dataTransferPolicy.backendMethod(clientMethod: clientMethod,
+                                                                       backendIsIPv6: backend.address.family == AF_INET6 && !backend.address.isIPv4Mapped)
+        do {
+            if let refusal = try session.backendData.prepare(method: method, control: backend,
+                                                              foreign: session.options.foreignAddressPolicy,
+                                                              connectTimeout: session.options.connectTimeout,
+                                                              replyDeadline: session.replyDeadline) {
+                ProxyLog.write("backend refused \(method.rawValue): \(refusal.lines.last ?? "")")
+                session.frontendData.reset()
+                ClientReplies.reply(refusal)
+                return mps_error(cmd.raw)
+            }
+        } catch is BackendClosed {
+            return CommandRouter.backendLost(cmd, session: session, error: BackendClosed())
+        } catch {
+            ProxyLog.write("backend data connection setup (\(method.rawValue)) failed: \(error)")
+            session.frontendData.reset()
+            ClientReplies.reply(code: "425", "Unable to build data connection")
+            return mps_error(cmd.raw)
+        }
+        session.clientDataMethod = clientMethod
+        ClientReplies.reply(code: frontendReply.code, frontendReply.text)
+        return mps_handled(cmd.raw)
+    }
+
+    /// "EPSV ALL" and "EPSV <proto>" (RFC 2428).
+    private static func epsvWithArgument(_ cmd: CommandRecord, arg: String) -> Result {
+        if arg.uppercased() == "ALL" {
+            ClientReplies.reply(code: "200", "EPSV ALL command successful")
+            return mps_handled(cmd.raw)
+        }
+        ClientReplies.reply(code: "522", "Network protocol not supported, use (1,2)")
+        return mps_error(cmd.raw)
+    }
+}

@@ -1,0 +1,215 @@
+import CProFTPD
+import CShims
+import Glibc
+
+/// The client's side of the next data transfer, as the client negotiated it
+/// with PASV/EPSV (we listen) or PORT/EPRT (we connect). Frontend data goes
+/// through ProFTPD's inet/NetIO API so mod_tls can protect it (PROT P).
+final class FrontendDataChannel {
+    enum Mode {
+        case passive(listener: UnsafeMutablePointer<conn_t>)
+        case active(address: UnsafeMutablePointer<pr_netaddr_t>, port: UInt16)
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let code: String
+        let message: String
+        var description: String { "\(code) \(message)" }
+    }
+
+    private(set) var mode: Mode?
+    /// The open data connection during a transfer.
+    private(set) var connection: UnsafeMutablePointer<conn_t>?
+
+    var isPrepared: Bool { mode != nil }
+
+    deinit { reset() }
+
+    /// Closes any listener or connection from an earlier negotiation.
+    func reset() {
+        closeConnection()
+        if case .passive(let listener)? = mode {
+            pr_inet_close(session.pool, listener)
+        }
+        mode = nil
+    }
+
+    // MARK: - negotiation
+
+    /// Opens a listener for PASV (extended: false) or EPSV; returns the reply.
+    func preparePassive(extended: Bool) throws -> (code: String, text: String) {
+        reset()
+        guard let ctrl = session.c, let local = ctrl.pointee.local_addr else {
+            throw Failure(code: "425", message: "Unable to build data connection: no control connection")
+        }
+        var bindAddress = local
+        if !extended, pr_netaddr_get_family(local) == AF_INET6 {
+            guard pr_netaddr_is_v4mappedv6(local) == TRUE, let v4 = pr_netaddr_v6tov4(session.pool, local) else {
+                throw Failure(code: "501", message: "PASV is not possible on an IPv6 connection; use EPSV")
+            }
+            bindAddress = UnsafePointer(v4)
+        }
+        let listener: UnsafeMutablePointer<conn_t>?
+        if let range = passivePortRange() {
+            listener = pr_inet_create_conn_portrange(session.pool, bindAddress, Int32(range.low), Int32(range.high))
+        } else {
+            listener = pr_inet_create_conn(session.pool, -1, bindAddress, Int32(INPORT_ANY), Int32(FALSE))
+        }
+        guard let listener else {
+            throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(errno))")
+        }
+        guard pr_inet_listen(session.pool, listener, 1, 0) == 0 else {
+            let err = errno
+            pr_inet_close(session.pool, listener)
+            throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(err))")
+        }
+        mode = .passive(listener: listener)
+        let port = UInt16(truncatingIfNeeded: listener.pointee.local_port)
+        if extended {
+            return ("229", "Entering Extended Passive Mode (|||\(port)|)")
+        }
+        let advertised = advertisedIPv4(bound: bindAddress)
+        let numbers = advertised.split(separator: ".").joined(separator: ",")
+        return ("227", "Entering Passive Mode (\(numbers),\(port >> 8),\(port & 0xff)).")
+    }
+
+    /// Records the client's PORT/EPRT address after ProFTPD's foreign-address
+    /// rules (AllowForeignAddress) and the privileged-port rule.
+    func prepareActive(address: String, port: UInt16) throws {
+        reset()
+        guard let ctrl = session.c, let remote = ctrl.pointee.remote_addr else {
+            throw Failure(code: "425", message: "Unable to build data connection: no control connection")
+        }
+        guard let target = pr_netaddr_get_addr(session.pool, address, nil).map({ UnsafeMutablePointer(mutating: $0) }) else {
+            throw Failure(code: "501", message: "Illegal address '\(address)'")
+        }
+        let targetIP = String(cString: pr_netaddr_get_ipstr(target))
+        if !ForeignAddressRule.allows(targetIP, client: remote) {
+            mps_log_pri(PR_LOG_NOTICE, "Refused PORT \(address) (address mismatch)")
+            throw Failure(code: "500", message: "Illegal PORT command")
+        }
+        if port < 1024 {
+            mps_log_pri(PR_LOG_NOTICE, "Refused PORT \(address) (port \(port) below 1024)")
+            throw Failure(code: "500", message: "Illegal PORT command")
+        }
+        mode = .active(address: target, port: port)
+    }
+
+    // MARK: - transfer
+
+    /// Opens the data connection negotiated earlier (accept or connect), then
+    /// lets NetIO layers (mod_tls) run their handshake via postopen.
+    func open(timeoutSeconds: Int) throws -> UnsafeMutablePointer<conn_t> {
+        guard let mode else {
+            throw Failure(code: "425", message: "Unable to build data connection: use PASV, EPSV, PORT or EPRT first")
+        }
+        let conn: UnsafeMutablePointer<conn_t>
+        switch mode {
+        case .passive(let listener):
+            try waitReadable(fd: listener.pointee.listen_fd, seconds: timeoutSeconds)
+            guard let accepted = pr_inet_accept(session.pool, listener, session.c, -1, -1, UInt8(TRUE)) else {
+                let err = listener.pointee.xerrno != 0 ? listener.pointee.xerrno : errno
+                throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(err))")
+            }
+            pr_inet_close(session.pool, listener)
+            self.mode = nil
+            conn = accepted
+        case .active(let address, let port):
+            conn = try connectActive(address: address, port: port)
+            self.mode = nil
+        }
+        _ = pr_inet_set_proto_nodelay(conn.pointee.pool, conn, 1)
+        // mod_tls looks at session.d from its NetIO callbacks.
+        session.d = conn
+        if pr_netio_postopen(conn.pointee.instrm) < 0 || pr_netio_postopen(conn.pointee.outstrm) < 0 {
+            let err = errno
+            pr_inet_close(session.pool, conn)
+            session.d = nil
+            throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(err))")
+        }
+        _ = pr_inet_set_nonblock(session.pool, conn)
+        connection = conn
+        return conn
+    }
+
+    /// Closes the data connection (for TLS: mod_tls sends close_notify).
+    func closeConnection() {
+        guard let conn = connection else { return }
+        if session.d == conn { session.d = nil }
+        pr_inet_close(session.pool, conn)
+        connection = nil
+    }
+
+    /// Abortive close, for ABOR and failed transfers.
+    func abortConnection() {
+        guard let conn = connection else { return }
+        var lingerOff = linger(l_onoff: 1, l_linger: 0)
+        let fd = mps_netio_fd(conn.pointee.instrm)
+        if fd >= 0 { _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &lingerOff, socklen_t(MemoryLayout<linger>.size)) }
+        closeConnection()
+    }
+
+    // MARK: - helpers
+
+    private func connectActive(address: UnsafeMutablePointer<pr_netaddr_t>, port: UInt16) throws -> UnsafeMutablePointer<conn_t> {
+        guard let local = session.c?.pointee.local_addr else {
+            throw Failure(code: "425", message: "Unable to build data connection: no control connection")
+        }
+        var bindAddress = local
+        let targetFamily = pr_netaddr_get_family(address)
+        if pr_netaddr_get_family(local) != targetFamily, pr_netaddr_is_v4mappedv6(local) == TRUE,
+           let v4 = pr_netaddr_v6tov4(session.pool, local) {
+            bindAddress = UnsafePointer(v4)
+        }
+        let previousFamily = pr_inet_set_default_family(session.pool, targetFamily)
+        defer { _ = pr_inet_set_default_family(session.pool, previousFamily) }
+        guard let conn = pr_inet_create_conn(session.pool, -1, bindAddress, Int32(INPORT_ANY), Int32(TRUE)) else {
+            throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(errno))")
+        }
+        if pr_inet_connect(conn.pointee.pool, conn, address, Int32(port)) < 0 {
+            let err = conn.pointee.xerrno != 0 ? conn.pointee.xerrno : errno
+            pr_inet_close(session.pool, conn)
+            throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(err))")
+        }
+        guard let opened = pr_inet_openrw(session.pool, conn, nil, Int32(PR_NETIO_STRM_DATA), conn.pointee.listen_fd,
+                                          -1, -1, Int32(TRUE)) else {
+            let err = errno
+            pr_inet_close(session.pool, conn)
+            throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(err))")
+        }
+        return opened
+    }
+
+    private func waitReadable(fd: Int32, seconds: Int) throws {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let deadline = Deadline.after(seconds: seconds)
+        while true {
+            let rc = poll(&pfd, 1, deadline.pollTimeout)
+            if rc > 0 { return }
+            if rc == 0 {
+                throw Failure(code: "425", message: "Unable to build data connection: the client did not connect")
+            }
+            if errno == EINTR { pr_signals_handle(); continue }
+            throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(errno))")
+        }
+    }
+
+    /// The IPv4 address to put in a 227 reply: MasqueradeAddress when
+    /// configured, else the control connection's local address.
+    private func advertisedIPv4(bound: UnsafePointer<pr_netaddr_t>) -> String {
+        if let masq = find_config(main_server?.pointee.conf, Int32(CONF_PARAM), "MasqueradeAddress", Int32(FALSE)),
+           masq.pointee.argc > 0, let raw = masq.pointee.argv?[0] {
+            let addr = raw.assumingMemoryBound(to: pr_netaddr_t.self)
+            if pr_netaddr_get_family(addr) == AF_INET, let text = pr_netaddr_get_ipstr(addr) {
+                return String(cString: text)
+            }
+        }
+        return String(cString: pr_netaddr_get_ipstr(bound))
+    }
+
+    private func passivePortRange() -> (low: Int, high: Int)? {
+        guard let c = find_config(main_server?.pointee.conf, Int32(CONF_PARAM), "PassivePorts", Int32(FALSE)),
+              c.pointee.argc >= 2, let argv = c.pointee.argv, let a = argv[0], let b = argv[1] else { return nil }
+        return (Int(a.assumingMemoryBound(to: Int32.self).pointee), Int(b.assumingMemoryBound(to: Int32.self).pointee))
+    }
+}

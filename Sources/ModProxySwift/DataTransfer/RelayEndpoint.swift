@@ -1,0 +1,46 @@
+import CProFTPD
+import CShims
+import Glibc
+
+/// One side of a data relay.
+/// - `socket`: a plain TCP socket (backend data connections, and frontend data
+///   connections that carry no TLS): eligible for splice(2).
+/// - `netio`: a frontend data connection whose bytes must pass through
+///   ProFTPD's NetIO (mod_tls with PROT P).
+enum RelayEndpoint {
+    case socket(Int32)
+    case netio(UnsafeMutablePointer<conn_t>)
+
+    var fd: Int32 {
+        switch self {
+        case .socket(let fd): return fd
+        case .netio(let conn): return mps_netio_fd(conn.pointee.instrm)
+        }
+    }
+
+    var isPlainSocket: Bool {
+        if case .socket = self { return true }
+        return false
+    }
+
+    /// The frontend data connection as an endpoint: plain when no TLS layer
+    /// sits on its streams (mod_tls marks TLS streams with a note).
+    static func frontend(_ conn: UnsafeMutablePointer<conn_t>) -> RelayEndpoint {
+        let streams = [conn.pointee.instrm, conn.pointee.outstrm]
+        let hasTLS = streams.contains { strm in
+            guard let strm, let notes = strm.pointee.notes else { return false }
+            return pr_table_get(notes, "mod_tls.SSL", nil) != nil
+        }
+        if hasTLS || customDataNetIO() { return .netio(conn) }
+        return .socket(mps_netio_fd(conn.pointee.instrm))
+    }
+
+    /// Another module (other than mod_tls, whose plain streams are plain
+    /// sockets) registered a data NetIO: its layer must see the bytes.
+    private static func customDataNetIO() -> Bool {
+        guard let netio = pr_get_netio(Int32(PR_NETIO_STRM_DATA)),
+              let owner = netio.pointee.owner_name else { return false }
+        let name = String(cString: owner)
+        return name != "tls" && name != "core"
+    }
+}

@@ -1,0 +1,76 @@
+import CProFTPD
+import Glibc
+import ProxyCore
+
+/// The FTP control connection to the backend server: our own socket, a read
+/// buffer, and the reply parser. Replies are read with deadlines so a silent
+/// backend never hangs the session.
+final class BackendControlChannel {
+    let socket: TCPSocket
+    let address: SocketAddress
+    private var parser = FTPReplyParser()
+    private var pending: [FTPReply] = []
+    private var readBuffer = [UInt8](repeating: 0, count: 16 * 1024)
+    /// Replies the backend still owes for exchanges we gave up waiting on
+    /// (e.g. a final transfer reply after ProxyTimeoutLinger): skipped before
+    /// the next command so replies never get out of step.
+    var owedReplies = 0
+
+    init(socket: TCPSocket, address: SocketAddress) {
+        self.socket = socket
+        self.address = address
+    }
+
+    var fd: Int32 { socket.fd }
+
+    /// Sends one command line (CRLF added). Never log `line` for PASS.
+    func send(_ line: String, deadline: Deadline = .after(seconds: 30)) throws {
+        try skipOwedReplies()
+        var bytes = Array(line.utf8)
+        bytes.append(13); bytes.append(10)
+        try socket.writeAll(bytes, deadline: deadline)
+    }
+
+    /// Sends raw bytes (e.g. a PROXY protocol header) before any FTP exchange.
+    func sendRaw(_ bytes: [UInt8], deadline: Deadline) throws {
+        try socket.writeAll(bytes, deadline: deadline)
+    }
+
+    /// The next complete reply. Throws on EOF, timeout, or a malformed reply.
+    func readReply(deadline: Deadline) throws -> FTPReply {
+        while pending.isEmpty {
+            let n = try readBuffer.withUnsafeMutableBytes { try socket.read(into: $0, deadline: deadline) }
+            if n == 0 { throw BackendClosed() }
+            pending.append(contentsOf: try parser.feed(readBuffer[0..<n]))
+        }
+        return pending.removeFirst()
+    }
+
+    /// Sends a command and returns its reply, skipping 1xx marks only when
+    /// `skipPreliminary` (most commands have no preliminary reply).
+    func exchange(_ line: String, deadline: Deadline) throws -> FTPReply {
+        try send(line, deadline: deadline)
+        return try readReply(deadline: deadline)
+    }
+
+    /// True when the backend has sent something we have not asked for
+    /// (e.g. "421 Idle timeout") or closed the connection.
+    func hasUnsolicitedInput() -> Bool {
+        if !pending.isEmpty { return true }
+        var pfd = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
+        return poll(&pfd, 1, 0) > 0
+    }
+
+    private func skipOwedReplies() throws {
+        while owedReplies > 0 {
+            owedReplies -= 1
+            _ = try readReply(deadline: .after(seconds: 5))
+        }
+    }
+
+    func close() { socket.close() }
+}
+
+struct BackendClosed: Error, CustomStringConvertible {
+    var description: String { "backend closed the control connection" }
+}

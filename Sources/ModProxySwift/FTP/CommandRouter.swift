@@ -1,0 +1,72 @@
+import CProFTPD
+import CShims
+import ProxyCore
+
+/// What to do with each client command in a proxied session (the CMD-phase
+/// handler for every command, C_ANY). Commands handled locally are DECLINED
+/// so ProFTPD's own modules answer them (AUTH/PBSZ/PROT for mod_tls, HOST).
+enum CommandRouter {
+    typealias Result = UnsafeMutablePointer<modret_t>?
+
+    static func route(_ cmd: CommandRecord, session: ProxySession) -> Result {
+        let name = cmd.name.uppercased()
+        switch name {
+        case "USER":
+            return LoginHandler.user(cmd, session: session)
+        case "PASS":
+            return LoginHandler.pass(cmd, session: session)
+        case "PASV", "EPSV", "PORT", "EPRT":
+            return requireLogin(cmd, session) ?? DataNegotiation.handle(cmd, name: name, session: session)
+        case "RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD":
+            return requireLogin(cmd, session) ?? TransferHandler.handle(cmd, name: name, session: session)
+        case "FEAT":
+            if session.options.showFeatures, session.backend != nil {
+                return relay(cmd, session: session)
+            }
+            return nil   // ProFTPD answers with the proxy's own features
+        case "AUTH", "PBSZ", "ADAT", "CCC", "CONF", "ENC", "MIC", "PROT", "HOST":
+            return nil   // frontend TLS belongs to mod_tls; HOST to the core
+        case "QUIT":
+            session.quitRequested = true
+            guard session.backend != nil else { return nil }
+            return relay(cmd, session: session)
+        case "REST":
+            if let offset = Int64(cmd.argument(1)) { session.restartOffset = offset }
+            return requireLogin(cmd, session) ?? relay(cmd, session: session)
+        default:
+            guard session.backend != nil else { return nil }
+            return requireLogin(cmd, session) ?? relay(cmd, session: session)
+        }
+    }
+
+    /// 530 unless the backend accepted the login.
+    static func requireLogin(_ cmd: CommandRecord, _ session: ProxySession) -> Result? {
+        if session.isLoggedIn { return nil }
+        ClientReplies.reply(code: "530", "Please login with USER and PASS")
+        return .some(mps_error(cmd.raw))
+    }
+
+    /// Sends the command to the backend and its reply to the client.
+    static func relay(_ cmd: CommandRecord, session: ProxySession, line: String? = nil) -> Result {
+        guard let backend = session.backend else {
+            ClientReplies.reply(code: "421", "Service not available: no backend connection")
+            return mps_error(cmd.raw)
+        }
+        do {
+            let reply = try backend.exchange(line ?? cmd.wireLine, deadline: session.replyDeadline)
+            return ClientReplies.reply(reply) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
+        } catch {
+            return backendLost(cmd, session: session, error: error)
+        }
+    }
+
+    /// The backend control connection failed: tell the client, end the session.
+    static func backendLost(_ cmd: CommandRecord, session: ProxySession, error: Error) -> Result {
+        ProxyLog.write("backend control connection lost during \(cmd.name): \(error)")
+        ClientReplies.sendNow(code: "421", "Service not available, closing control connection")
+        session.closeBackend()
+        pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION),
+                              "Backend control connection lost")
+        return mps_error(cmd.raw)
+    }
+}

@@ -1,0 +1,76 @@
+import Glibc
+import CProFTPD
+import CShims
+import ProxyCore
+
+/// USER and PASS: relayed to the backend (with the backend URL's own
+/// credentials when it has some), so the backend authenticates the user.
+enum LoginHandler {
+    typealias Result = UnsafeMutablePointer<modret_t>?
+
+    static func user(_ cmd: CommandRecord, session: ProxySession) -> Result {
+        let user = cmd.argumentText
+        if session.isLoggedIn {
+            // A second login on the same backend connection: let the backend decide.
+            session.state = .connected
+        }
+        if session.backend == nil {
+            // Sticky policies choose the backend once the user is known.
+            guard SessionLifecycle.connectBackend(session, user: user) else {
+                return mps_error(cmd.raw)
+            }
+        }
+        guard let backend = session.backend, let target = session.backendTarget else { return mps_error(cmd.raw) }
+        let sentUser = target.url.username ?? user
+        do {
+            var reply = try backend.exchange("USER \(sentUser)", deadline: session.replyDeadline)
+            if let uriUser = target.url.username { reply = reply.replacingText(uriUser, with: user) }
+            switch reply.code {
+            case 230:
+                loggedIn(session, user: user)
+            case 331, 332:
+                session.state = .userSent(user)
+            default:
+                session.state = .connected
+            }
+            return ClientReplies.reply(reply) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
+        } catch {
+            return CommandRouter.backendLost(cmd, session: session, error: error)
+        }
+    }
+
+    static func pass(_ cmd: CommandRecord, session: ProxySession) -> Result {
+        guard case .userSent(let user) = session.state, let backend = session.backend,
+              let target = session.backendTarget else {
+            ClientReplies.reply(code: "503", "Login with USER first")
+            return mps_error(cmd.raw)
+        }
+        let password = target.url.password ?? cmd.argumentText
+        do {
+            // Never log this line.
+            var reply = try backend.exchange("PASS \(password)", deadline: session.replyDeadline)
+            if let uriUser = target.url.username { reply = reply.replacingText(uriUser, with: user) }
+            if reply.code / 100 == 2 {
+                loggedIn(session, user: user)
+            } else {
+                session.state = .connected
+                ProxyLog.write("login failed: user '\(user)' refused by backend \(target.url): \(reply.code)")
+            }
+            return ClientReplies.reply(reply) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
+        } catch {
+            return CommandRouter.backendLost(cmd, session: session, error: error)
+        }
+    }
+
+    private static func loggedIn(_ session: ProxySession, user: String) {
+        session.state = .loggedIn(user)
+        ProxyLog.write("login: user '\(user)' authenticated by backend \(session.backendTarget.map { "\($0.url)" } ?? "?")")
+        _ = pr_timer_remove(PR_TIMER_LOGIN, ANY_MODULE)
+        session_user_set(user)
+    }
+}
+
+/// session.user, for loggers (%u) and the scoreboard.
+private func session_user_set(_ user: String) {
+    session.user = UnsafePointer(pstrdup(session.pool, user))
+}

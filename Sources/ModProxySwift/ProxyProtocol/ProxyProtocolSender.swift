@@ -1,0 +1,60 @@
+import CProFTPD
+import Glibc
+import ProxyCore
+
+/// The PROXY protocol header mod_proxy sends first on a backend control
+/// connection (ProxyOptions UseProxyProtocolV1/V2/V2TLVs), carrying the
+/// frontend client's address. Never sent on data connections.
+enum ProxyProtocolSender {
+    static func header(for mode: SessionOptions.ProxyProtocolHeader, backend: TCPSocket) -> [UInt8]? {
+        if case .none = mode { return nil }
+        guard let conn = session.c, let remote = conn.pointee.remote_addr, let local = conn.pointee.local_addr else {
+            return nil
+        }
+        let addresses = frontendAddresses(client: SocketAddress(netaddr: remote), server: SocketAddress(netaddr: local))
+        do {
+            switch mode {
+            case .none:
+                return nil
+            case .v1:
+                return try ProxyHeaderEncoder.encodeV1(addresses)
+            case .v2(let withTLVs):
+                return try ProxyHeaderEncoder.encodeV2(command: .proxy, addresses: addresses,
+                                                       tlvs: withTLVs ? sessionTLVs() : [], addCRC32C: withTLVs)
+            }
+        } catch {
+            ProxyLog.write("unable to build PROXY protocol header: \(error)")
+            return nil
+        }
+    }
+
+    /// Both ends in one family: IPv4-mapped IPv6 addresses become IPv4; a
+    /// mixed pair is expressed in IPv6.
+    static func frontendAddresses(client: SocketAddress, server: SocketAddress) -> ProxyAddresses {
+        let c = client.addressBytes, s = server.addressBytes
+        let c4 = client.ipv4Bytes, s4 = server.ipv4Bytes
+        if let c4, let s4 {
+            return .inet(source: c4, sourcePort: client.port, destination: s4, destinationPort: server.port)
+        }
+        return .inet6(source: c.count == 16 ? c : mapped(c), sourcePort: client.port,
+                      destination: s.count == 16 ? s : mapped(s), destinationPort: server.port)
+    }
+
+    private static func mapped(_ v4: [UInt8]) -> [UInt8] {
+        [UInt8](repeating: 0, count: 10) + [0xff, 0xff] + v4
+    }
+
+    /// Unique ID (mod_unique_id), authority (TLS SNI), and the frontend TLS
+    /// session when there is one.
+    private static func sessionTLVs() -> [ProxyTLV] {
+        var tlvs: [ProxyTLV] = []
+        if let id = note("UNIQUE_ID") { tlvs.append(ProxyTLV(type: ProxyTLVType.uniqueID, text: id)) }
+        if let sni = note("mod_tls.sni") { tlvs.append(ProxyTLV(type: ProxyTLVType.authority, text: sni)) }
+        return tlvs
+    }
+
+    private static func note(_ key: String) -> String? {
+        guard let notes = session.notes, let value = pr_table_get(notes, key, nil) else { return nil }
+        return String(cString: value.assumingMemoryBound(to: CChar.self))
+    }
+}

@@ -1,0 +1,68 @@
+import Glibc
+import CProFTPD
+import CShims
+
+/// The session's command loop (installed with pr_cmd_set_handler). It is
+/// ProFTPD's own loop plus two things a proxy needs: responses are unblocked
+/// (the core's banner was suppressed), and the backend is checked for
+/// unsolicited replies (e.g. its idle timeout) before each command.
+enum CommandLoop {
+    static func run() {
+        _ = pr_response_block(Int32(FALSE))
+        while true {
+            pr_signals_handle()
+            checkBackend()
+
+            var cmd: UnsafeMutablePointer<cmd_rec>?
+            if pr_cmd_read(&cmd) < 0 {
+                if let strm = session.c?.pointee.instrm, strm.pointee.strm_errno == EINTR { continue }
+                pr_session_disconnect(nil, Int32(PR_SESS_DISCONNECT_CLIENT_EOF), nil)
+                return
+            }
+            _ = pr_timer_reset(PR_TIMER_IDLE, ANY_MODULE)
+            if let cmd {
+                if cmd.pointee.is_ftp == FALSE {
+                    let proto = cmd.pointee.protocol.map { String(cString: $0) } ?? "?"
+                    ProxyLog.write("client sent \(proto) command '\(CommandRecord(raw: cmd).name)', disconnecting")
+                    pr_event_generate("core.bad-protocol", cmd)
+                    pr_session_disconnect(nil, Int32(PR_SESS_DISCONNECT_BAD_PROTOCOL), cmd.pointee.protocol)
+                }
+                // A proxied command's reply blocks responses until here.
+                _ = pr_response_block(FALSE)
+                _ = pr_cmd_dispatch(cmd)
+                destroy_pool(cmd.pointee.pool)
+                session.curr_cmd = nil
+                session.curr_cmd_id = 0
+                session.curr_cmd_rec = nil
+                if let proxySession = currentSession, proxySession.isLoggedIn, !proxySession.restrictedSession {
+                    // After the login exchange is over (mod_auth's handlers included).
+                    SessionLifecycle.restrict(proxySession)
+                }
+                if currentSession?.quitRequested == true {
+                    pr_session_disconnect(nil, Int32(PR_SESS_DISCONNECT_CLIENT_QUIT), nil)
+                }
+            } else {
+                _ = pr_response_block(FALSE)
+                pr_event_generate("core.invalid-command", nil)
+                mps_response_send("500", "Invalid command: try being more creative")
+            }
+            pr_inet_clear()
+        }
+    }
+
+    /// The backend spoke out of turn: usually "421 timeout" followed by EOF.
+    /// Tell the client and end the session rather than desynchronise.
+    private static func checkBackend() {
+        guard let proxySession = currentSession, let backend = proxySession.backend,
+              backend.owedReplies == 0, backend.hasUnsolicitedInput() else { return }
+        let reply = try? backend.readReply(deadline: .after(milliseconds: 200))
+        if let reply, reply.code / 100 != 4 && reply.code / 100 != 5 {
+            ProxyLog.write("ignoring unsolicited backend reply \(reply.code)")
+            return
+        }
+        ProxyLog.write("backend closed the session: \(reply.map { $0.lines.last ?? "" } ?? "connection closed")")
+        ClientReplies.sendNow(code: "421", "Service not available, closing control connection")
+        proxySession.closeBackend()
+        pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), "Backend control connection lost")
+    }
+}

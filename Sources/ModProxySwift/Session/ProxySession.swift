@@ -1,0 +1,60 @@
+import CProFTPD
+import CShims
+import Glibc
+import ProxyCore
+import ProxyStore
+
+/// One proxied FTP session (lives in the forked session process).
+///
+/// States: waiting for a backend (sticky policies choose after USER) ->
+/// connected -> USER sent -> logged in. Data transfers run inside a command
+/// handler, so they need no state of their own here.
+final class ProxySession {
+    enum State: Equatable {
+        case awaitingBackend
+        case connected
+        case userSent(String)
+        case loggedIn(String)
+    }
+
+    let options: SessionOptions
+    var state: State = .awaitingBackend
+    var backend: BackendControlChannel?
+    var backendTarget: SelectedBackend?
+    let frontendData = FrontendDataChannel()
+    let backendData = BackendDataChannel()
+    var store: ReverseDatastore?
+    /// The method the client used to negotiate the pending transfer.
+    var clientDataMethod: BackendDataChannel.Method?
+    var restrictedSession = false
+    /// REST offset the client asked for (relayed; kept for logging).
+    var restartOffset: Int64 = 0
+    var quitRequested = false
+
+    init(options: SessionOptions) {
+        self.options = options
+    }
+
+    var isLoggedIn: Bool {
+        if case .loggedIn = state { return true }
+        return false
+    }
+
+    /// A deadline for ordinary command replies from the backend.
+    var replyDeadline: Deadline { .after(seconds: options.backendReplyTimeout) }
+
+    /// Closes the backend side and updates the datastore's connection count.
+    func closeBackend() {
+        frontendData.reset()
+        backendData.reset()
+        backend?.close()
+        backend = nil
+        if let target = backendTarget, let store {
+            try? store.recordDisconnected(vhostID: options.vhostID, index: target.index)
+        }
+        backendTarget = nil
+    }
+}
+
+/// The session process's one proxied session.
+var currentSession: ProxySession?
