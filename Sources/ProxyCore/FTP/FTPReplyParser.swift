@@ -1,0 +1,97 @@
+/// Incremental FTP reply parser: feed it bytes as they arrive, get back every
+/// reply that is now complete. Accepts CRLF and bare LF line endings.
+///
+/// A multi-line reply starts with "ddd-" and ends at the first later line that
+/// begins with the same "ddd " (RFC 959 4.2); lines in between may hold
+/// anything, including other codes.
+///
+/// After an error the stream can't be resynchronised, so the parser stays
+/// failed and every later `feed` throws the same error.
+public struct FTPReplyParser: Sendable {
+    public let maxLineLength: Int
+    public let maxLines: Int
+
+    private var currentLine: [UInt8] = []
+    private var pendingLines: [[UInt8]] = []
+    private var pendingCode: Int?
+    private var failure: FTPReplyError?
+
+    public init(maxLineLength: Int = 8192, maxLines: Int = 10_000) {
+        self.maxLineLength = max(maxLineLength, 4)
+        self.maxLines = max(maxLines, 1)
+    }
+
+    /// True while part of a reply has been received but not its end.
+    public var hasPartialReply: Bool { !currentLine.isEmpty || !pendingLines.isEmpty }
+
+    public mutating func feed(_ bytes: ArraySlice<UInt8>) throws -> [FTPReply] {
+        if let failure { throw failure }
+        do {
+            return try consume(bytes)
+        } catch let error as FTPReplyError {
+            failure = error
+            throw error
+        }
+    }
+
+    public mutating func feed(_ bytes: [UInt8]) throws -> [FTPReply] {
+        try feed(bytes[...])
+    }
+
+    private mutating func consume(_ bytes: ArraySlice<UInt8>) throws -> [FTPReply] {
+        var replies: [FTPReply] = []
+        var rest = bytes
+        while let newline = rest.firstIndex(of: 0x0A) {
+            try append(rest[rest.startIndex..<newline])
+            var line = currentLine
+            currentLine = []
+            if line.last == 0x0D { line.removeLast() }
+            if let reply = try complete(line) { replies.append(reply) }
+            rest = rest[(newline + 1)...]
+        }
+        try append(rest)
+        return replies
+    }
+
+    /// Buffers part of a line, enforcing the length limit before the line ends
+    /// (one extra byte allowed for a CR that will be stripped).
+    private mutating func append(_ chunk: ArraySlice<UInt8>) throws {
+        if currentLine.count + chunk.count > maxLineLength + 1 {
+            throw FTPReplyError.lineTooLong(limit: maxLineLength)
+        }
+        currentLine.append(contentsOf: chunk)
+    }
+
+    private mutating func complete(_ line: [UInt8]) throws -> FTPReply? {
+        if line.count > maxLineLength { throw FTPReplyError.lineTooLong(limit: maxLineLength) }
+
+        guard let code = pendingCode else {
+            // First line of a new reply.
+            guard line.count >= 4, let code = Self.code(of: line),
+                  line[3] == UInt8(ascii: " ") || line[3] == UInt8(ascii: "-") else {
+                throw FTPReplyError.invalidReplyLine(ConfigText.printable(line, limit: 80))
+            }
+            if line[3] == UInt8(ascii: " ") { return FTPReply(code: code, lineBytes: [line]) }
+            pendingCode = code
+            pendingLines = [line]
+            return nil
+        }
+
+        if pendingLines.count >= maxLines { throw FTPReplyError.tooManyLines(limit: maxLines) }
+        pendingLines.append(line)
+        if line.count >= 4, Self.code(of: line) == code, line[3] == UInt8(ascii: " ") {
+            let reply = FTPReply(code: code, lineBytes: pendingLines)
+            pendingLines = []
+            pendingCode = nil
+            return reply
+        }
+        return nil
+    }
+
+    /// The reply code in the first three bytes, if they are 100-599.
+    private static func code(of line: [UInt8]) -> Int? {
+        guard line.count >= 3, (0x31...0x35).contains(line[0]),
+              let value = ASCII.decimalValue(line[0..<3], limit: 599) else { return nil }
+        return value
+    }
+}

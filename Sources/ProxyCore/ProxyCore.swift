@@ -1,0 +1,1 @@
+// ProxyCore: pure logic shared by the modules and their unit tests.

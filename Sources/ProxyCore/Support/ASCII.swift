@@ -1,0 +1,76 @@
+/// Byte-level helpers for the ASCII protocols and configuration syntax we parse.
+enum ASCII {
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    static func isHexDigit(_ byte: UInt8) -> Bool { hexValue(byte) != nil }
+
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: return byte - 0x30
+        case 0x41...0x46: return byte - 0x41 + 10
+        case 0x61...0x66: return byte - 0x61 + 10
+        default: return nil
+        }
+    }
+
+    static func isAlpha(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+    }
+
+    /// Control characters, space and DEL: never part of a token.
+    static func isControlOrSpace(_ byte: UInt8) -> Bool { byte <= 0x20 || byte == 0x7F }
+
+    /// The value of a run of decimal digits, or nil if it is empty, holds a
+    /// non-digit or exceeds `limit` (checked digit by digit, so no overflow).
+    static func decimalValue<C: Collection>(_ digits: C, limit: Int) -> Int? where C.Element == UInt8 {
+        if digits.isEmpty { return nil }
+        var value = 0
+        for byte in digits {
+            guard isDigit(byte) else { return nil }
+            value = value * 10 + Int(byte - 0x30)
+            if value > limit { return nil }
+        }
+        return value
+    }
+
+    static func lowercased(_ byte: UInt8) -> UInt8 {
+        (byte >= 0x41 && byte <= 0x5A) ? byte + 0x20 : byte
+    }
+
+    /// Case-insensitive ASCII comparison, like strcasecmp() == 0.
+    static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        for i in 0..<x.count where lowercased(x[i]) != lowercased(y[i]) { return false }
+        return true
+    }
+}
+
+/// Renders untrusted text for error messages: control characters escaped,
+/// long values truncated, so a hostile value can't forge log lines.
+public enum ConfigText {
+    public static func printable(_ text: String, limit: Int = 120) -> String {
+        printable(Array(text.utf8), limit: limit)
+    }
+
+    public static func printable<C: Collection>(_ bytes: C, limit: Int = 120) -> String where C.Element == UInt8 {
+        var out = ""
+        var count = 0
+        var truncated = false
+        // Decode as UTF-8 (invalid sequences become U+FFFD), then escape controls.
+        for scalar in String(decoding: Array(bytes), as: UTF8.self).unicodeScalars {
+            if count >= limit { truncated = true; break }
+            switch scalar.value {
+            case 0x0D: out += "\\r"
+            case 0x0A: out += "\\n"
+            case 0x09: out += "\\t"
+            case 0x00..<0x20, 0x7F, 0x80..<0xA0:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+            default: out.unicodeScalars.append(scalar)
+            }
+            count += 1
+        }
+        return truncated ? out + "..." : out
+    }
+}
