@@ -53,7 +53,8 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "ProxyCoreTests", dependencies: ["ProxyCore"], path: "Tests/ProxyCoreTests"),
+        .testTarget(name: "ProxyCoreTests", dependencies: ["ProxyCore"], path: "Tests/ProxyCoreTests",
+                    exclude: ["Fixtures"]),
         .testTarget(name: "ProxyStoreTests", dependencies: ["ProxyStore"], path: "Tests/ProxyStoreTests"),
     ]
 )

@@ -11,6 +11,7 @@ extern module proxy_protocol_module;
 /* Exported by the daemon (src/dirtree.c) but not declared in its headers. */
 extern xaset_t *server_list;
 extern module xfer_module;
+extern module *loaded_modules;
 
 /* Logging */
 void mps_log_pri(int priority, const char *msg);

@@ -32,7 +32,11 @@ enum RelayEndpoint {
             return pr_table_get(notes, "mod_tls.SSL", nil) != nil
         }
         if hasTLS || customDataNetIO() { return .netio(conn) }
-        return .socket(mps_netio_fd(conn.pointee.instrm))
+        let fd = mps_netio_fd(conn.pointee.instrm)
+        // splice(2) only avoids blocking on descriptors that are O_NONBLOCK.
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+        return .socket(fd)
     }
 
     /// Another module (other than mod_tls, whose plain streams are plain

@@ -42,7 +42,12 @@ func mpp_set_directive(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePo
 }
 
 @_cdecl("mpp_module_init")
-func mpp_module_init() -> Int32 { 0 }
+func mpp_module_init() -> Int32 {
+    EventHooks.register(&proxy_protocol_module, "core.postparse") { _, _ in ModuleOrder.moveProxyProtocolFirst() }
+    return 0
+}
 
 @_cdecl("mpp_session_init")
-func mpp_session_init() -> Int32 { 0 }
+func mpp_session_init() -> Int32 {
+    ProxyProtocolSession.start()
+}

@@ -8,8 +8,7 @@ enum BackendURLParser {
         let bytes = Array(text.utf8)
         if bytes.isEmpty { throw fail("empty URL") }
         if bytes.count > 2048 { throw fail("longer than 2048 bytes") }
-        if let bad = bytes.first(where: { $0 >= 0x80 }) {
-            _ = bad
+        if bytes.contains(where: { $0 >= 0x80 }) {
             throw fail("contains a non-ASCII character (percent-encode credentials, use punycode for host names)")
         }
         if bytes.contains(where: ASCII.isControlOrSpace) {
@@ -143,7 +142,7 @@ enum BackendURLParser {
     }
 }
 
-extension String {
+fileprivate extension String {
     /// Strict UTF-8 decoding: nil instead of replacement characters.
     init?(validatingUTF8Bytes bytes: [UInt8]) {
         var result = ""

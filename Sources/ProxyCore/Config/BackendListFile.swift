@@ -56,8 +56,11 @@ public enum BackendListFile {
 
     static func checkPermissions(path: String, ignorePerms: Bool) throws {
         guard path.hasPrefix("/") else { throw BackendListFileError.notAbsolute(path: path) }
-        guard case .status(let linkStatus) = FileSystemProbe.linkStatus(of: path) else {
-            throw BackendListFileError.unreadable(path: path, reason: failureText(FileSystemProbe.linkStatus(of: path)))
+        let linkStatus: FileSystemProbe.Status
+        switch FileSystemProbe.linkStatus(of: path) {
+        case .status(let status): linkStatus = status
+        case .failure(let code):
+            throw BackendListFileError.unreadable(path: path, reason: FileSystemProbe.errorText(code))
         }
         var targetPath = path
         var status = linkStatus
@@ -93,11 +96,6 @@ public enum BackendListFile {
                     path: file, directory: directory, mode: FileSystemProbe.octal(status.permissions))
             }
         }
-    }
-
-    private static func failureText(_ result: FileSystemProbe.Result) -> String {
-        if case .failure(let code) = result { return FileSystemProbe.errorText(code) }
-        return "unknown error"
     }
 }
 

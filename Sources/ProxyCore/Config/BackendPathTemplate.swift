@@ -53,7 +53,7 @@ public enum BackendPathTemplateError: Error, Hashable, CustomStringConvertible, 
     }
 }
 
-extension String {
+fileprivate extension String {
     /// Replaces every occurrence of `target` (non-empty) with `replacement`.
     func replacingAll(_ target: String, with replacement: String) -> String {
         let source = Array(utf8), pattern = Array(target.utf8), insert = Array(replacement.utf8)

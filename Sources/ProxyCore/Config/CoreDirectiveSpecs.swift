@@ -86,9 +86,12 @@ enum CoreDirectiveSpecs {
 
         DirectiveSpec("ProxyRetryCount") { args in
             try ConfigValues.requireCount(args, exactly: 1)
-            guard let count = ConfigValues.integer(args[0], limit: 1_000_000), count >= 1 else {
-                throw DirectiveError.invalidValue(
-                    "retry count must be 1 or more, got '\(ConfigText.printable(args[0]))'")
+            let text = args[0]
+            if !text.isEmpty, text.utf8.allSatisfy(ASCII.isDigit), ConfigValues.integer(text, limit: 1_000_000) == nil {
+                throw DirectiveError.invalidValue("retry count '\(ConfigText.printable(text))' is too large (at most 1000000)")
+            }
+            guard let count = ConfigValues.integer(text, limit: 1_000_000), count >= 1 else {
+                throw DirectiveError.invalidValue("retry count must be 1 or more, got '\(ConfigText.printable(text))'")
             }
             return ParsedArguments(args: [String(count)])
         },
@@ -97,7 +100,7 @@ enum CoreDirectiveSpecs {
             try ConfigValues.requireCount(args, exactly: 1)
             let policy = try ConfigValues.keyword(args[0], ReverseConnectPolicy.self, what: "connect policy")
             var features: [ProxyFeature] = []
-            if policy.isSticky { features.append(.stickyPolicies) }
+            if policy == .perGroup { features.append(.perGroupPolicy) }
             if policy == .leastConns || policy == .leastResponseTime { features.append(.leastPolicies) }
             return ParsedArguments(args: [policy.rawValue], features: features)
         },
@@ -210,7 +213,7 @@ enum CoreDirectiveSpecs {
             try ConfigValues.requireAbsolutePath(path, what: "ProxyReverseServers file")
             let template = BackendPathTemplate(path)
             if template.isDynamic {
-                return ParsedArguments(args: [text], features: [.stickyPolicies])
+                return ParsedArguments(args: [text], features: template.usesGroup ? [.perGroupPolicy] : [])
             }
             return ParsedArguments(args: [text], fileChecks: [.loadBackendList(path: path)])
         }

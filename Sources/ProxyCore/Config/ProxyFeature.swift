@@ -11,7 +11,7 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
     case directDataTransfers = "ProxyOptions UseDirectDataTransfers"
     case reverseProxyAuth = "ProxyOptions UseReverseProxyAuth"
     case proxyProtocolToBackend = "sending the PROXY protocol to backends"
-    case stickyPolicies = "the PerUser/PerGroup/PerHost connect policies"
+    case perGroupPolicy = "the PerGroup connect policy and %g backend files (they need UseReverseProxyAuth)"
     case leastPolicies = "the LeastConns/LeastResponseTime connect policies"
     case dnsDiscovery = "DNS SRV/TXT backend discovery"
     case sqlBackends = "sql:/ backend lookups"
@@ -19,5 +19,8 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
     /// THE TABLE TO EDIT as features land: everything listed here is active.
     /// Directives and values that need none of these features are always active.
     public static let implemented: Set<ProxyFeature> = [
+        .sourceAddress,
+        .proxyProtocolToBackend,
+        .leastPolicies,
     ]
 }

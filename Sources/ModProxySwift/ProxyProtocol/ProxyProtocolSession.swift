@@ -1,0 +1,102 @@
+import CProFTPD
+import CShims
+import Glibc
+import ProxyCore
+
+/// mod_proxy_protocol's session init: read the header, then make the real
+/// client the session's remote address (re-matching its <Class>), expose
+/// the TLVs as session notes, and with UseProxiedServerAddress move the
+/// session to the <VirtualHost> of the proxied destination.
+enum ProxyProtocolSession {
+    static let ident = "mod_proxy_protocol/0.6"
+
+    static func start() -> Int32 {
+        let settings = SettingsLoader.proxyProtocolSettings()
+        log(10, "session init: ProxyProtocolEngine \(settings.engine ? "on" : "off")")
+        guard settings.engine, let conn = session.c else { return 0 }
+        let fd = conn.pointee.rfd >= 0 ? conn.pointee.rfd : mps_netio_fd(conn.pointee.instrm)
+        let peer = conn.pointee.remote_addr.map { String(cString: pr_netaddr_get_ipstr($0)) } ?? "?"
+        let reader = ProxyHeaderReader(fd: fd, accepting: settings.version.decoderVersion,
+                                       timeoutSeconds: settings.timeout.seconds)
+        let header: ProxyHeader
+        do {
+            header = try reader.read()
+        } catch {
+            log(0, "rejecting connection from \(peer): \(error)")
+            mps_log_pri(PR_LOG_NOTICE, "\(ident): rejecting connection from \(peer): \(error)")
+            pr_session_disconnect(&proxy_protocol_module, Int32(PR_SESS_DISCONNECT_BAD_PROTOCOL),
+                                  "Invalid PROXY protocol header")
+            return -1
+        }
+        for note in header.sessionNotes {
+            SessionNotes.set(note.name, note.text)
+        }
+        if settings.ignore {
+            log(10, "ProxyProtocolIgnore is in effect, ignoring proxied source address '\(header.addresses.sourceText ?? "none")'")
+            return 0
+        }
+        guard header.carriesClientAddress,
+              let source = netaddr(header.addresses.sourceText, header.addresses.sourcePort),
+              let sourcePort = header.addresses.sourcePort else {
+            log(9, "PROXY header from \(peer) carries no client address (LOCAL/UNKNOWN); keeping the connection's own")
+            return 0
+        }
+        let previous = peer
+        conn.pointee.remote_addr = UnsafePointer(source)
+        conn.pointee.remote_port = Int32(sourcePort)
+        conn.pointee.remote_name = pr_netaddr_get_ipstr(source)
+        log(0, "UPDATED client remote address: \(String(cString: pr_netaddr_get_ipstr(source))):\(sourcePort) (WAS \(previous))")
+
+        if settings.options.contains(.useProxiedServerAddress),
+           let destination = netaddr(header.addresses.destinationText, header.addresses.destinationPort),
+           let destinationPort = header.addresses.destinationPort {
+            switchServer(to: destination, port: destinationPort, conn: conn)
+        }
+        pr_netaddr_set_sess_addrs()
+        session.conn_class = pr_class_match_addr(conn.pointee.remote_addr)
+        if let cls = session.conn_class, let name = cls.pointee.cls_name {
+            log(2, "session requested from proxied client in '\(String(cString: name))' class")
+        }
+        return 0
+    }
+
+    /// UseProxiedServerAddress: the <VirtualHost> bound to the address the
+    /// client originally connected to.
+    private static func switchServer(to address: UnsafeMutablePointer<pr_netaddr_t>, port: UInt16,
+                                     conn: UnsafeMutablePointer<conn_t>) {
+        pr_event_generate("mod_proxy_protocol.proxied-server-address", address)
+        guard let server = pr_ipbind_get_server(address, UInt32(port)), server != main_server else { return }
+        let name = server.pointee.ServerName.map { String(cString: $0) } ?? "?"
+        log(0, "Changing to server '\(name)' (\(String(cString: pr_netaddr_get_ipstr(address))):\(port)) due to PROXY protocol")
+        conn.pointee.local_addr = UnsafePointer(address)
+        conn.pointee.local_port = Int32(port)
+        session.prev_server = main_server
+        main_server = server
+        pr_event_generate("core.session-reinit", server)
+    }
+
+    /// A pr_netaddr_t for an address text and port (IPv4-mapped IPv6 as IPv4).
+    private static func netaddr(_ text: String?, _ port: UInt16?) -> UnsafeMutablePointer<pr_netaddr_t>? {
+        guard var text, let port else { return nil }
+        if text.lowercased().hasPrefix("::ffff:"), text.contains(".") { text = String(text.dropFirst(7)) }
+        guard let addr = pr_netaddr_get_addr(session.pool, text, nil) else { return nil }
+        let copy = pr_netaddr_dup(session.pool, addr)
+        _ = pr_netaddr_set_port(copy, UInt32(port.bigEndian))
+        return copy
+    }
+
+    private static func log(_ level: Int32, _ message: String) {
+        mps_log_debug(level, "\(ident): \(message)")
+        mps_trace_msg("proxy_protocol", max(level, 1), message)
+    }
+}
+
+extension ProxyProtocolSettings.Version {
+    var decoderVersion: ProxyProtocolVersion {
+        switch self {
+        case .haproxyV1: return .v1
+        case .haproxyV2: return .v2
+        case .auto: return .auto
+        }
+    }
+}
