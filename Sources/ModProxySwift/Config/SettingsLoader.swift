@@ -25,9 +25,12 @@ enum SettingsLoader {
         }
     }
 
+    /// mod_proxy_protocol's settings, including <IfClass> sections that match
+    /// the connecting address (they take precedence, as mod_ifsession's would).
     static func proxyProtocolSettings(in set: UnsafeMutablePointer<xaset_t>? = ConfigRecords.mainServerSet) -> ProxyProtocolSettings {
+        let classRecords = ClassSections.matchingSets(in: set).flatMap { records(of: .proxyProtocol, in: $0) }
         do {
-            return try ProxyProtocolSettings(records: records(of: .proxyProtocol, in: set))
+            return try ProxyProtocolSettings(records: classRecords + records(of: .proxyProtocol, in: set))
         } catch {
             ProxyLog.notice("invalid mod_proxy_protocol configuration: \(error)")
             return ProxyProtocolSettings()

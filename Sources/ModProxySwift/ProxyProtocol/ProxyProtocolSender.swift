@@ -49,7 +49,11 @@ enum ProxyProtocolSender {
     private static func sessionTLVs() -> [ProxyTLV] {
         var tlvs: [ProxyTLV] = []
         if let id = note("UNIQUE_ID") { tlvs.append(ProxyTLV(type: ProxyTLVType.uniqueID, text: id)) }
-        if let sni = note("mod_tls.sni") { tlvs.append(ProxyTLV(type: ProxyTLVType.authority, text: sni)) }
+        let tls = FrontendTLSInfo.current()
+        if let sni = note("mod_tls.sni") ?? tls?.serverName {
+            tlvs.append(ProxyTLV(type: ProxyTLVType.authority, text: sni))
+        }
+        if let ssl = tls?.tlv() { tlvs.append(ssl) }
         return tlvs
     }
 
