@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Benchmarks the Swift mod_proxy against Debian's C mod_proxy (the reference)
+# in one run of the shared harness (shared/bench/run.sh, next to this
+# repository): direct backend vs proxy0 = reference vs proxy1 = Swift.
+#
+# usage: bench/compare.sh [harness options...]     e.g. --quick, --tls, --rounds 5
+#
+# Environment: REF_DIR (default /opt/proxy-ref), SWIFT_MODDIR (default
+# /tmp/mod_proxy-bench-swift), SWIFT_SCRATCH_PATH (default .build).
+# Needs root (the harness starts proftpd daemons).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(git -C "$here" rev-parse --show-toplevel 2>/dev/null || (cd "$here/.." && pwd))
+harness="$top/../shared/bench/run.sh"
+REF_DIR=${REF_DIR:-/opt/proxy-ref}
+SWIFT_MODDIR=${SWIFT_MODDIR:-/tmp/mod_proxy-bench-swift}
+SCRATCH=${SWIFT_SCRATCH_PATH:-$top/.build}
+PROFTPD=${PROFTPD:-/usr/sbin/proftpd}
+
+die() { printf 'compare.sh: error: %s\n' "$*" >&2; exit 1; }
+say() { printf '==> %s\n' "$*"; }
+
+case "${1:-}" in
+  -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+esac
+[ -f "$harness" ] || die "benchmark harness not found at $harness (it lives in the project's shared/bench folder, next to the repository)"
+[ "$(id -u)" -eq 0 ] || die "run as root: the harness starts proftpd daemons"
+
+system_modpath=$("$PROFTPD" -V 2>/dev/null | awk '
+  done { next }
+  found && NF { print $1; done = 1; next }
+  /Shared Module Directory:/ { sub(/.*Shared Module Directory:[[:space:]]*/, ""); if (NF) { print $1; done = 1 } else found = 1 }')
+[ -n "$system_modpath" ] || die "'$PROFTPD -V' shows no Shared Module Directory"
+
+say "building and checking the Swift module"
+SWIFT_SCRATCH_PATH=$SCRATCH "$top/install.sh" --build-only
+so="$SCRATCH/release/libModProxySwift.so"
+
+# The Swift module dir: a copy of the .so as mod_proxy.so, the
+# mod_proxy_protocol.so symlink, and links to the system's other modules.
+mkdir -p "$SWIFT_MODDIR"
+install -m 0644 "$so" "$SWIFT_MODDIR/mod_proxy.so"
+ln -sfn mod_proxy.so "$SWIFT_MODDIR/mod_proxy_protocol.so"
+for m in "$system_modpath"/*.so; do
+  name=$(basename "$m")
+  case "$name" in mod_proxy.so|mod_proxy_protocol.so) continue ;; esac
+  ln -sfn "$m" "$SWIFT_MODDIR/$name"
+done
+say "Swift module dir: $SWIFT_MODDIR"
+
+say "reference module dir: $REF_DIR"
+"$here/fetch-reference.sh" "$REF_DIR"
+
+legend="proxy0 = reference C mod_proxy ($REF_DIR), proxy1 = Swift mod_proxy ($SWIFT_MODDIR);
+the proxy1/proxy0 column is Swift / reference (higher is better for MB/s and
+sess/s, lower for the rest)."
+printf '\n%s\n\n' "$legend"
+say "$harness --modpath $REF_DIR --modpath $SWIFT_MODDIR $*"
+rc=0
+"$harness" --modpath "$REF_DIR" --modpath "$SWIFT_MODDIR" "$@" || rc=$?
+printf '\n%s\n' "$legend"
+[ "$rc" -eq 0 ] || die "the harness failed (exit status $rc)"
