@@ -7,6 +7,11 @@ import ProxyStore
 /// datastore and record each proxying server's backend list, so sessions
 /// only read and update it.
 enum MasterStartup {
+    /// Tables directories whose connection counts were reset in this daemon's
+    /// life (a cold start clears counts left by a crash; a SIGHUP restart must
+    /// not, since sessions are still running). Survives module reloads.
+    private static var resetDirectories: Set<String> = []
+
     static func prepareDatastores() {
         guard let list = server_list, var member = list.pointee.xas_list else { return }
         while true {
@@ -23,7 +28,11 @@ enum MasterStartup {
         let urls = settings.reverseServers.staticURLs.map(\.description)
         do {
             let store = try SQLiteReverseDatastore(tablesDirectory: tables)
-            defer { store.close() }
+            defer { store.close() }   // sessions open their own after fork
+            if !resetDirectories.contains(tables) {
+                try store.resetAll()
+                resetDirectories.insert(tables)
+            }
             let name = server.pointee.ServerName.map { String(cString: $0) } ?? ""
             _ = try store.prepare(vhostID: Int(server.pointee.sid), vhostName: name, backends: urls)
         } catch {
