@@ -34,9 +34,8 @@ enum CommandLoop {
                 session.curr_cmd = nil
                 session.curr_cmd_id = 0
                 session.curr_cmd_rec = nil
-                if let proxySession = currentSession, proxySession.isLoggedIn, !proxySession.restrictedSession {
-                    // After the login exchange is over (mod_auth's handlers included).
-                    SessionLifecycle.restrict(proxySession)
+                if let proxySession = currentSession, proxySession.isLoggedIn {
+                    SessionLifecycle.dropRoot(proxySession)
                 }
                 if currentSession?.quitRequested == true {
                     pr_session_disconnect(nil, Int32(PR_SESS_DISCONNECT_CLIENT_QUIT), nil)

@@ -101,22 +101,35 @@ enum SessionLifecycle {
         pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), reason)
     }
 
-    /// After login: chroot into ProxyTables/empty and drop root for good, as
-    /// upstream does. The datastore stays usable through its open descriptors.
-    static func restrict(_ proxySession: ProxySession) {
-        guard !proxySession.restrictedSession else { return }
-        proxySession.restrictedSession = true
+    /// After login: chroot into ProxyTables/empty, as upstream does. Runs in
+    /// the PASS handler, before mod_auth's POST_CMD handler revokes root
+    /// (RootRevoke); the datastore stays usable through its open descriptors.
+    static func chroot(_ proxySession: ProxySession) {
+        guard !proxySession.chrooted else { return }
+        proxySession.chrooted = true
         let dir = "\(proxySession.options.tablesDirectory)/empty"
         mps_privs_root()
-        let chrooted = chroot(dir) == 0
+        let ok = Glibc.chroot(dir) == 0
         let err = errno
-        if chrooted { _ = chdir("/") }
-        mps_privs_revoke()
-        if chrooted {
+        if ok { _ = chdir("/") }
+        mps_privs_relinquish()
+        if ok {
             session_chroot_path_set(dir)
-            ProxyLog.trace(8, "chrooted to \(dir), root privileges dropped")
-        } else if geteuid() == 0 || getuid() == 0 {
+            ProxyLog.trace(8, "chrooted to \(dir)")
+        } else {
             ProxyLog.write("unable to chroot to '\(dir)': \(errnoText(err))")
+        }
+    }
+
+    /// After the login exchange (mod_auth's handlers included): drop root
+    /// for good unless mod_auth already did (RootRevoke off, UserOwner).
+    static func dropRoot(_ proxySession: ProxySession) {
+        guard !proxySession.rootDropped else { return }
+        proxySession.rootDropped = true
+        if getuid() == 0 || geteuid() == 0 {
+            mps_privs_root()
+            mps_privs_revoke()
+            ProxyLog.trace(8, "root privileges dropped")
         }
     }
 
