@@ -121,7 +121,8 @@ fi
 
 pick_python() {
   local py
-  for py in "${PYTHON:-}" python3 /usr/bin/python3; do
+  # Debian's python3 first: the test packages (pytest, paramiko) come from apt.
+  for py in "${PYTHON:-}" /usr/bin/python3 python3; do
     [ -n "$py" ] || continue
     if "$py" -m pytest --version >/dev/null 2>&1; then echo "$py"; return 0; fi
   done

@@ -1,4 +1,5 @@
 import CProFTPD
+import CShims
 
 /// Reading the string-valued config_recs this module stores (see
 /// `DirectiveHandler`), after ProFTPD merged <Global>, <VirtualHost> and
@@ -26,4 +27,17 @@ enum ConfigRecords {
 
     /// The records of the server a session runs in.
     static var mainServerSet: UnsafeMutablePointer<xaset_t>? { main_server?.pointee.conf }
+
+    /// The records of the "server config" context (the first server of the
+    /// configuration), where server-config-only directives such as
+    /// ProxyTables and ProxyDatastore live for every <VirtualHost>.
+    static var rootServerSet: UnsafeMutablePointer<xaset_t>? {
+        guard let list = server_list, let first = list.pointee.xas_list else { return nil }
+        return UnsafeMutableRawPointer(first).assumingMemoryBound(to: server_rec.self).pointee.conf
+    }
+
+    /// The first string argument of a server-config-only directive.
+    static func rootValue(_ name: String) -> String? {
+        all(name, in: rootServerSet).first?.first
+    }
 }

@@ -33,7 +33,7 @@ struct SessionOptions {
     let frontendConnectTimeout: Int
 
     init(settings: ProxySettings, vhostID: Int) throws {
-        guard let tables = settings.tablesDirectory else {
+        guard let tables = settings.tablesDirectory ?? ConfigRecords.rootValue("ProxyTables") else {
             throw ConfigurationError(description: "ProxyTables is not configured; mod_proxy needs it for its datastore and chroot")
         }
         self.vhostID = vhostID

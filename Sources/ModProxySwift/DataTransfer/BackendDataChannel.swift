@@ -68,7 +68,9 @@ final class BackendDataChannel {
                     throw Failure(message: "backend offered data address \(endpoint.address), not its control address \(control.address.ipText) (see ProxyOptions AllowForeignAddress/IgnoreForeignAddress)")
                 }
             }
-            let sock = try TCPSocket.connect(to: target, deadline: .after(seconds: connectTimeout))
+            // From the control connection's own address (ProxySourceAddress).
+            let source = SocketAddress.local(of: control.fd).flatMap { $0.family == target.family ? $0 : nil }
+            let sock = try TCPSocket.connect(to: target, from: source, deadline: .after(seconds: connectTimeout))
             prepared = .connected(sock)
             return nil
 

@@ -24,7 +24,13 @@ enum MasterStartup {
 
     private static func prepare(_ server: UnsafeMutablePointer<server_rec>) {
         let settings = SettingsLoader.proxySettings(in: server.pointee.conf)
-        guard settings.engine, let tables = settings.tablesDirectory else { return }
+        guard settings.engine else { return }
+        guard let tables = settings.tablesDirectory ?? ConfigRecords.rootValue("ProxyTables") else {
+            // Upstream refuses to start; so does `proftpd -t`.
+            let name = server.pointee.ServerName.map { String(cString: $0) } ?? "?"
+            mps_log_pri(PR_LOG_WARNING, "fatal: ProxyTables: missing required directive: ProxyEngine is on for server '\(name)' but no ProxyTables directory is configured (server config context)")
+            exit(1)
+        }
         let urls = settings.reverseServers.staticURLs.map(\.description)
         do {
             let store = try SQLiteReverseDatastore(tablesDirectory: tables)
