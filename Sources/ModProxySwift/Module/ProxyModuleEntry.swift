@@ -26,7 +26,10 @@ func mps_post_prot(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePointe
 @_cdecl("mps_module_init")
 func mps_module_init() -> Int32 {
     currentSession = nil
-    EventHooks.register(&proxy_module, "core.postparse") { _, _ in MasterStartup.prepareDatastores() }
+    EventHooks.register(&proxy_module, "core.postparse") { _, _ in
+        ModuleOrder.arrange()
+        MasterStartup.prepareDatastores()
+    }
     return 0
 }
 
@@ -43,7 +46,8 @@ func mpp_set_directive(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePo
 
 @_cdecl("mpp_module_init")
 func mpp_module_init() -> Int32 {
-    EventHooks.register(&proxy_protocol_module, "core.postparse") { _, _ in ModuleOrder.moveProxyProtocolFirst() }
+    // Also here: mod_proxy_protocol may be loaded without mod_proxy.
+    EventHooks.register(&proxy_protocol_module, "core.postparse") { _, _ in ModuleOrder.arrange() }
     return 0
 }
 

@@ -16,7 +16,7 @@ enum BackendURLParser {
         }
 
         // scheme "://"
-        guard let schemeEnd = find(bytes, "://") else {
+        guard let schemeEnd = bytes.firstRange(of: Array("://".utf8))?.lowerBound else {
             throw fail("missing '://' after the scheme")
         }
         let schemeText = String(decoding: bytes[0..<schemeEnd], as: UTF8.self).lowercased()
@@ -131,15 +131,6 @@ enum BackendURLParser {
         return text
     }
 
-    private static func find(_ bytes: [UInt8], _ needle: String) -> Int? {
-        let pattern = Array(needle.utf8)
-        guard bytes.count >= pattern.count else { return nil }
-        for start in 0...(bytes.count - pattern.count)
-        where bytes[start..<(start + pattern.count)].elementsEqual(pattern) {
-            return start
-        }
-        return nil
-    }
 }
 
 fileprivate extension String {

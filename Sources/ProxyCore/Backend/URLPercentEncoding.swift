@@ -43,7 +43,7 @@ enum URLPercentEncoding {
     /// never show a configured password.
     static func maskingPassword(in text: String) -> String {
         let bytes = Array(text.utf8)
-        guard let schemeEnd = firstIndex(of: "://", in: bytes) else { return text }
+        guard let schemeEnd = bytes.firstRange(of: Array("://".utf8))?.lowerBound else { return text }
         let authorityStart = schemeEnd + 3
         var authorityEnd = authorityStart
         while authorityEnd < bytes.count, bytes[authorityEnd] != UInt8(ascii: "/") { authorityEnd += 1 }
@@ -56,13 +56,4 @@ enum URLPercentEncoding {
         return String(decoding: masked, as: UTF8.self)
     }
 
-    private static func firstIndex(of needle: String, in bytes: [UInt8]) -> Int? {
-        let pattern = Array(needle.utf8)
-        guard bytes.count >= pattern.count else { return nil }
-        for start in 0...(bytes.count - pattern.count)
-        where bytes[start..<(start + pattern.count)].elementsEqual(pattern) {
-            return start
-        }
-        return nil
-    }
 }
