@@ -1,4 +1,5 @@
 """Configuration errors are caught by `proftpd -t` (or refuse sessions) and name the culprit."""
+import ftplib
 import json
 import os
 import socket
@@ -174,3 +175,39 @@ def test_missing_proxy_tables_refuses_sessions(lab):
         break
     assert refused, "no outcome within 15s"
     assert H.wait_until(lambda: "ProxyTables" in p.logs(tail=20000), 5), p.logs()
+
+
+# ------------------------------------------------------------- <VirtualHost>
+
+
+def test_virtual_host_uses_server_config_proxy_tables(lab):
+    """ProxyTables is a server-config directive: a <VirtualHost> that proxies
+    uses the one from the server config (its datastore and chroot)."""
+    b = lab.backend()
+    b.put_file("vhost-marker.txt", b"through the vhost\n")
+    vport = lab.ports.port()
+    vhost = f"""<VirtualHost 127.0.0.1>
+  Port {vport}
+  ServerIdent on "vhost-ident"
+  User nobody
+  Group nogroup
+  <IfModule mod_proxy.c>
+    ProxyEngine on
+    ProxyRole reverse
+    ProxyReverseServers {b.url}
+    ProxyTLSEngine off
+  </IfModule>
+</VirtualHost>"""
+    p = lab.proxy(b, outside=vhost)
+    f = ftplib.FTP()
+    f.connect(p.host, vport, timeout=30)
+    try:
+        assert H.BACKEND_IDENT in f.getwelcome()
+        f.login(H.USER, H.PASSWORD)
+        buf = []
+        f.retrbinary("RETR vhost-marker.txt", buf.append)
+        assert b"".join(buf) == b"through the vhost\n"
+        (child,) = p.wait_session_child(1)
+        assert os.path.realpath(H.proc_root(child)) == os.path.realpath(os.path.join(p.tables, "empty"))
+    finally:
+        H.bye(f)

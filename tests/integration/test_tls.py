@@ -1,7 +1,10 @@
 """FTPS: the client side is terminated by mod_tls on the proxy; the backend side
 by the module's own TLS client (ProxyTLSEngine)."""
 import ftplib
+import io
+import socket
 import os
+import time
 import ssl
 
 import pytest
@@ -74,3 +77,53 @@ def test_backend_ftps_with_proxy_tls_engine_on(lab, cert):
     assert "TLS/TLS-C requested" in log, log
     assert "Protection set to Private" in log, log
     assert "data connection accepted" in log, log
+
+
+class _ImplicitFTPS(ftplib.FTP_TLS):
+    """ftplib has no implicit FTPS: TLS from the first byte."""
+
+    def connect(self, host, port, timeout=30):
+        self.host, self.port, self.timeout = host, port, timeout
+        raw = socket.create_connection((host, port), timeout)
+        self.sock = self.context.wrap_socket(raw, server_hostname=host)
+        self.af = self.sock.family
+        self.file = self.sock.makefile("r", encoding=self.encoding)
+        self.welcome = self.getresp()
+        return self.welcome
+
+
+@pytest.mark.swift_only
+def test_implicit_ftps_frontend_whatever_the_load_order(lab, cert):
+    """The harness loads mod_tls before mod_proxy: upstream documents that
+    implicit FTPS then breaks (mod_proxy would send the banner before mod_tls's
+    handshake). This module reorders the session inits itself."""
+    b = lab.backend()
+    data = os.urandom(3 * H.MiB + 5)
+    b.put_file("implicit.bin", data)
+    block = _tls_block(cert, os.path.join(lab.dir, "proxy-tls.log")).replace(
+        "TLSOptions NoSessionReuseRequired", "TLSOptions NoSessionReuseRequired UseImplicitSSL")
+    p = lab.proxy(b, outside=block, start=False)
+    p.start(wait=False)     # the harness's plain probe would get no banner
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    f = _ImplicitFTPS(context=ctx, timeout=30)
+    welcome = None
+    end = time.monotonic() + 20
+    while welcome is None:
+        try:
+            welcome = f.connect(p.host, p.port)
+        except ConnectionRefusedError:
+            assert time.monotonic() < end, "proxy did not start listening"
+            time.sleep(0.1)
+    try:
+        assert welcome.startswith("220") and H.BACKEND_IDENT in welcome, welcome
+        f.login(H.USER, H.PASSWORD)
+        f.prot_p()
+        buf = []
+        f.retrbinary("RETR implicit.bin", buf.append)
+        assert b"".join(buf) == data
+        f.storbinary("STOR up-implicit.bin", io.BytesIO(data))
+        assert H.sha256_file(b.home_path("up-implicit.bin")) == H.sha256_bytes(data)
+    finally:
+        H.bye(f)
