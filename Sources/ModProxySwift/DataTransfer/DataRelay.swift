@@ -91,7 +91,11 @@ struct DataRelay {
                 tick(&lastProgress)
                 continue
             }
-            switch waitForIO(readFD: (sourceDone || inPipe >= capacity) ? -1 : src,
+            // Neither side moved. With bytes in the pipe the destination is
+            // full: wait for it alone (waiting for the source too would spin
+            // when the pipe has no free slot). With an empty pipe the source
+            // has nothing: wait for it.
+            switch waitForIO(readFD: (sourceDone || inPipe > 0) ? -1 : src,
                              writeFD: inPipe > 0 ? dst : -1) {
             case .ready: continue
             case .control: return .controlInput(bytes: bytes)
