@@ -155,6 +155,8 @@ enum SessionLifecycle {
     /// core.exit: leave the backend politely and update the datastore.
     static func end() {
         guard let proxySession = currentSession else { return }
+        let backend = proxySession.backendTarget.map { " from backend \($0.url)" } ?? ""
+        ProxyLog.write("disconnect: session closed\(backend)")
         proxySession.closeBackend()
         proxySession.store?.close()
         currentSession = nil
