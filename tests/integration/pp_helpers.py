@@ -8,7 +8,6 @@ paramiko is the only non-stdlib client and is imported lazily.
 import ftplib
 import ipaddress
 import os
-import re
 import signal
 import socket
 import ssl
@@ -19,6 +18,7 @@ import time
 import pytest
 
 import harness as H
+from conftest import Lab
 
 V2_SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
 HAPROXY = "/usr/sbin/haproxy"
@@ -35,12 +35,6 @@ FIELDS = ("addr", "host", "port", "local", "lport", "proto", "cmd", "user", "ser
 LOG_FORMAT = ("LogFormat pp \"" + "|".join(
     ["%a", "%h", "%{remote-port}", "%L", "%p", "%{protocol}", "%m", "%u", "%v"]
     + ["%{note:mod_proxy_protocol." + n + "}" for n in NOTES]) + "\"")
-
-
-def swift_only(suite):
-    """Skips when the module under test has no mod_proxy_protocol (the C reference)."""
-    if not suite.has_proxy_protocol:
-        pytest.skip("swift-only: the module under test exports no proxy_protocol_module")
 
 
 # ------------------------------------------------------------------ headers
@@ -146,36 +140,15 @@ def sftp_block(host_key, log):
 # ------------------------------------------------------------------ labs
 
 
-class SharedLab:
-    """A module-scoped stand-in for conftest's Lab: same attributes the
-    daemon classes use (mkdir, ports, module_dir), stops its daemons on close."""
+class SharedLab(Lab):
+    """conftest's Lab, module-scoped: its directory lives under the suite
+    root instead of a test's own tmp dir."""
 
     def __init__(self, suite, name):
-        self.suite = suite
-        self.dir = os.path.join(suite.root, name)
-        os.makedirs(self.dir)
-        os.chmod(self.dir, 0o755)
-        self.ports = suite.ports
-        self.module_dir = suite.module_dir
-        self.has_proxy_protocol = suite.has_proxy_protocol
-        self.daemons = []
-
-    def mkdir(self, name):
-        d = os.path.join(self.dir, name)
+        d = os.path.join(suite.root, name)
         os.makedirs(d)
         os.chmod(d, 0o755)
-        return d
-
-    def shutdown(self):
-        problems = []
-        for d in reversed(self.daemons):
-            left = d.stop()
-            if left:
-                problems.append(f"{d.name}: processes left after SIGTERM: {left}")
-            crashes = d.crash_reports()
-            if crashes:
-                problems.append(f"{d.name} crashed: " + " | ".join(crashes[:5]))
-        return problems
+        super().__init__(suite, d)
 
 
 def track(lab, daemon):
@@ -201,12 +174,14 @@ class PPServer(H.Daemon):
 
     def __init__(self, ctx, name="ftpd", modules=("mod_proxy_protocol.c",),
                  pp="ProxyProtocolEngine on\nProxyProtocolVersion auto\nProxyProtocolTimeout 2",
-                 extra="", foreign=True, ident=None, probe=b"PROXY UNKNOWN\r\n",
+                 extra="", foreign=True, ident=None, probe="auto",
                  trace=True, global_extra="", ipv6=False):
         d = ctx.mkdir(name)
         super().__init__(name, d, "127.0.0.1", ctx.ports.port())
         self.ctx = ctx
         self.ident = ident or f"pp-{name}-ident"
+        if probe == "auto":      # a header without addresses that the main server accepts
+            probe = v2_local() if "ProxyProtocolVersion haproxyV2" in pp + extra else b"PROXY UNKNOWN\r\n"
         self.probe = probe
         self.home = os.path.join(d, "home")
         os.makedirs(self.home)
@@ -215,31 +190,8 @@ class PPServer(H.Daemon):
         pw, gr = H.make_passwd(d, self.home)
         loads = "".join(f"LoadModule {m}\n" for m in modules)
         tr = f"TraceLog {d}/trace.log\nTrace proxy_protocol:20\n" if trace else ""
-        self.write_conf(f"""\
-ServerType standalone
-ServerName "pp-{name}"
-ServerIdent on "{self.ident}"
-DefaultAddress 127.0.0.1
-Port {self.port}
-SocketBindTight on
-UseIPv6 {"on" if ipv6 else "off"}
-User nobody
-Group nogroup
-Umask 022
-PidFile {d}/proftpd.pid
-ScoreboardFile {d}/proftpd.scoreboard
-SystemLog {d}/system.log
-DelayTable none
-<IfModule mod_delay.c>
-  DelayEngine off
-</IfModule>
-<IfModule mod_ctrls.c>
-  ControlsEngine off
-</IfModule>
-WtmpLog off
-UseReverseDNS off
-MaxInstances 200
-MaxLoginAttempts 100
+        self.write_conf(H._common(d, "127.0.0.1", self.port, ipv6, self.ident, f"pp-{name}", "")
+                        + f"""\
 ModulePath {ctx.module_dir}
 {loads}{tr}{LOG_FORMAT}
 <Global>
@@ -278,9 +230,6 @@ ModulePath {ctx.module_dir}
     def add(self, text):
         with open(self.conf, "a") as f:
             f.write(text)
-
-    def start(self, wait=True, banner=True):
-        return super().start(wait=wait, banner=banner)
 
     def wait_ready(self, timeout=20, banner=True):
         """Ready once a client sending `probe` first gets a 220 on the main port."""
@@ -413,10 +362,6 @@ class HeaderFTPTLS(ftplib.FTP_TLS):
         self.welcome = self.getresp()
         return self.welcome
 
-    def ntransfercmd(self, cmd, rest=None):
-        # ftplib passes server_hostname=self.host (an IP): fine with no verification
-        return super().ntransfercmd(cmd, rest)
-
 
 def ftp_session(port, header=b"", login=True, source=None, host="127.0.0.1", mode="PASV"):
     f = HeaderFTP(header, mode=mode, source=source)
@@ -503,7 +448,8 @@ def probe(port, chunks, gap=0.0, eof=False, wait=8.0, host="127.0.0.1", source=N
 # ------------------------------------------------------------------ HAProxy
 
 
-def _listening(port):
+def listening(port):
+    """True once something listens on TCP port (from /proc/net/tcp*)."""
     want = f":{port:04X}"
     for path in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -565,7 +511,7 @@ defaults
                                      start_new_session=True)
         out.close()
         ok = H.wait_until(lambda: self.proc.poll() is not None
-                          or all(_listening(p) for p in self.ports), timeout)
+                          or all(listening(p) for p in self.ports), timeout)
         if not ok or self.proc.poll() is not None:
             raise H.HarnessError("haproxy did not start:\n" + self.output())
         return self
@@ -588,19 +534,3 @@ defaults
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(5)
-
-
-@pytest.fixture
-def haproxy(lab):
-    """Factory: haproxy(name) -> HAProxy (not started); all stopped at teardown."""
-    if not os.path.exists(HAPROXY):
-        pytest.skip("haproxy is not installed")
-    made = []
-
-    def make(name="haproxy"):
-        h = HAProxy(lab.dir, name)
-        made.append(h)
-        return h
-    yield make
-    for h in made:
-        h.stop()

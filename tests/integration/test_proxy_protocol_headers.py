@@ -6,7 +6,7 @@ at once with a log line naming the fault, and the daemon keeps serving.
 One daemon serves every test here, on four ports:
   main      ProxyProtocolVersion auto, ProxyProtocolTimeout 2
   v2only    <VirtualHost> with ProxyProtocolVersion haproxyV2
-  v1only    <VirtualHost> with no ProxyProtocolVersion (default haproxyV1)
+  v1only    <VirtualHost> with no ProxyProtocolVersion (the default, haproxyV1)
   ignore    <VirtualHost> with ProxyProtocolIgnore on
 """
 import socket
@@ -29,19 +29,23 @@ PROMPT = 1.0         # a rejection that needs no more bytes must come faster tha
 @pytest.fixture(scope="module")
 def srv(suite):
     lab = P.SharedLab(suite, "pp-headers")
-    s = P.PPServer(lab, name="ftpd", ipv6=True,
-                   pp=f"ProxyProtocolEngine on\nProxyProtocolVersion auto\nProxyProtocolTimeout {TIMEOUT}")
-    P.track(lab, s)
-    v2only, s.v2_port = s.vhost("ProxyProtocolVersion haproxyV2", name="v2only")
-    v1only, s.v1_port = s.vhost("", name="v1only")
-    ignore, s.ignore_port = s.vhost("ProxyProtocolIgnore on", name="ignore")
-    s.add(v2only + v1only + ignore)
-    data = bytes(range(256)) * 40
-    s.start()
-    s.put_file("f.bin", data)
-    s.data = data
-    yield s
-    problems = lab.shutdown()
+    try:
+        # ProxyProtocolVersion only at top level: <Global> would give it to the vhosts
+        s = P.PPServer(lab, name="ftpd", ipv6=True,
+                       pp=f"ProxyProtocolEngine on\nProxyProtocolTimeout {TIMEOUT}",
+                       extra="ProxyProtocolVersion auto")
+        P.track(lab, s)
+        v2only, s.v2_port = s.vhost("ProxyProtocolVersion haproxyV2", name="v2only")
+        v1only, s.v1_port = s.vhost("", name="v1only")
+        ignore, s.ignore_port = s.vhost("ProxyProtocolIgnore on", name="ignore")
+        s.add(v2only + v1only + ignore)
+        data = bytes(range(256)) * 40
+        s.start()
+        s.put_file("f.bin", data)
+        s.data = data
+        yield s
+    finally:
+        problems = lab.shutdown()
     assert not problems, problems
 
 

@@ -8,13 +8,26 @@ import ProxyCore
 /// mod_auth's POST_CMD PASS "User ... logged in") cannot add a second reply.
 /// pr_response_send records the code for ExtendedLog/TransferLog.
 enum ClientReplies {
-    /// Sends every line now.
+    /// Sends every line now, byte for byte as the backend sent it (the last
+    /// line through pr_response_send, so ProFTPD records the reply code).
     static func sendNow(_ reply: FTPReply) {
-        let lines = reply.lines
-        for line in lines.dropLast() { mps_response_send_raw(line) }
-        if let last = lines.last {
-            let (code, text) = split(last, fallback: reply.code)
-            mps_response_send(code, text)
+        let lines = reply.lineBytes
+        for line in lines.dropLast() {
+            withCString(line) { mps_response_send_raw($0) }
+        }
+        guard let last = lines.last else { return }
+        let hasCode = last.count >= 3 && last[0..<3].allSatisfy { $0 >= 48 && $0 <= 57 }
+        let code = hasCode ? Array(last[0..<3]) : Array(String(reply.code).utf8)
+        let text = hasCode ? Array(last.dropFirst(min(4, last.count))) : last
+        withCString(code) { c in withCString(text) { t in mps_response_send(c, t) } }
+    }
+
+    /// Bytes as a C string (a NUL inside ends it: FTP text never holds one).
+    private static func withCString<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
+        var terminated = bytes
+        terminated.append(0)
+        return terminated.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { body($0.baseAddress!) }
         }
     }
 
@@ -36,16 +49,5 @@ enum ClientReplies {
         mps_response_send(code, text)
         _ = pr_response_block(TRUE)
         return code.first == "4" || code.first == "5"
-    }
-
-    /// "226 Transfer complete" -> ("226", "Transfer complete").
-    private static func split(_ line: String, fallback: Int) -> (String, String) {
-        let utf8 = Array(line.utf8)
-        if utf8.count >= 3, utf8[0..<3].allSatisfy({ $0 >= 48 && $0 <= 57 }) {
-            let code = String(decoding: utf8[0..<3], as: UTF8.self)
-            let text = utf8.count > 4 ? String(decoding: utf8[4...], as: UTF8.self) : ""
-            return (code, text)
-        }
-        return (String(fallback), line)
     }
 }

@@ -44,17 +44,40 @@ enum ProxyProtocolSender {
         [UInt8](repeating: 0, count: 10) + [0xff, 0xff] + v4
     }
 
-    /// Unique ID (mod_unique_id), authority (TLS SNI), and the frontend TLS
-    /// session when there is one.
+    /// ALPN, authority, unique ID and the frontend TLS session, as upstream
+    /// sends them. What a PROXY header told this proxy (when it sits behind a
+    /// load balancer itself) is passed on: the original client's ALPN,
+    /// authority and TLS details win over this hop's.
     private static func sessionTLVs() -> [ProxyTLV] {
         var tlvs: [ProxyTLV] = []
-        if let id = note("UNIQUE_ID") { tlvs.append(ProxyTLV(type: ProxyTLVType.uniqueID, text: id)) }
+        let received = ProxySessionNotes.prefix
+        let alpn = note(received + "alpn") ?? pr_session_get_protocol(0).map { String(cString: $0) }
+        if let alpn { tlvs.append(ProxyTLV(type: ProxyTLVType.alpn, text: alpn)) }
         let tls = FrontendTLSInfo.current()
-        if let sni = note("mod_tls.sni") ?? tls?.serverName {
-            tlvs.append(ProxyTLV(type: ProxyTLVType.authority, text: sni))
+        if let authority = note(received + "authority") ?? note("mod_tls.sni") ?? tls?.serverName {
+            tlvs.append(ProxyTLV(type: ProxyTLVType.authority, text: authority))
         }
-        if let ssl = tls?.tlv() { tlvs.append(ssl) }
+        if let id = note("UNIQUE_ID") ?? note(received + "unique-id") {
+            tlvs.append(ProxyTLV(type: ProxyTLVType.uniqueID, text: id))
+        }
+        if let received = receivedTLS() {
+            tlvs.append(received)
+        } else if let ssl = tls?.tlv() {
+            tlvs.append(ssl)
+        }
         return tlvs
+    }
+
+    /// The TLS details a load balancer in front of this proxy reported.
+    private static func receivedTLS() -> ProxyTLV? {
+        let prefix = ProxySessionNotes.prefix + "tls."
+        let version = note(prefix + "version"), cipher = note(prefix + "cipher")
+        guard version != nil || cipher != nil else { return nil }
+        let info = ProxySSLInfo(verified: true, version: version, cipher: cipher,
+                                commonName: note(prefix + "common-name"),
+                                signatureAlgorithm: note(prefix + "signature-algo"),
+                                keyAlgorithm: note(prefix + "key-algo"))
+        return try? info.encodedTLV()
     }
 
     private static func note(_ key: String) -> String? {

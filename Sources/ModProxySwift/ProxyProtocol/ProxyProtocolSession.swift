@@ -22,10 +22,12 @@ enum ProxyProtocolSession {
         do {
             header = try reader.read()
         } catch {
-            log(0, "rejecting connection from \(peer): \(error)")
-            mps_log_pri(PR_LOG_NOTICE, "\(ident): rejecting connection from \(peer): \(error)")
-            pr_session_disconnect(&proxy_protocol_module, Int32(PR_SESS_DISCONNECT_BAD_PROTOCOL),
-                                  "Invalid PROXY protocol header")
+            reject(peer: peer, reason: "\(error)")
+            return -1
+        }
+        if header.command == .proxy, header.transport == .dgram {
+            // A datagram (UDP) source cannot be the client of this TCP connection.
+            reject(peer: peer, reason: "PROXY header announces a datagram (UDP) connection; expected TCP")
             return -1
         }
         for note in header.sessionNotes {
@@ -60,6 +62,14 @@ enum ProxyProtocolSession {
         return 0
     }
 
+    /// Logs why (SystemLog NOTICE and the trace channel) and ends the session.
+    private static func reject(peer: String, reason: String) {
+        mps_log_pri(PR_LOG_NOTICE, "\(ident): rejecting connection from \(peer): \(reason)")
+        mps_trace_msg("proxy_protocol", 1, "rejecting connection from \(peer): \(reason)")
+        pr_session_disconnect(&proxy_protocol_module, Int32(PR_SESS_DISCONNECT_BAD_PROTOCOL),
+                              "Invalid PROXY protocol header")
+    }
+
     /// UseProxiedServerAddress: the <VirtualHost> bound to the address the
     /// client originally connected to.
     private static func switchServer(to address: UnsafeMutablePointer<pr_netaddr_t>, port: UInt16,
@@ -75,14 +85,40 @@ enum ProxyProtocolSession {
         pr_event_generate("core.session-reinit", server)
     }
 
-    /// A pr_netaddr_t for an address text and port (IPv4-mapped IPv6 as IPv4).
+    /// A pr_netaddr_t for an address and port (IPv4-mapped IPv6 as IPv4),
+    /// built from the bytes: no resolver involved. An IPv6 client on a
+    /// daemon with `UseIPv6 off` turns IPv6 on for this session process, so
+    /// the real address is kept rather than lost.
     private static func netaddr(_ text: String?, _ port: UInt16?) -> UnsafeMutablePointer<pr_netaddr_t>? {
-        guard var text, let port else { return nil }
-        if text.lowercased().hasPrefix("::ffff:"), text.contains(".") { text = String(text.dropFirst(7)) }
-        guard let addr = pr_netaddr_get_addr(session.pool, text, nil) else { return nil }
-        let copy = pr_netaddr_dup(session.pool, addr)
-        _ = pr_netaddr_set_port(copy, UInt32(port.bigEndian))
-        return copy
+        guard let text, let port else { return nil }
+        var storage = sockaddr_storage()
+        var family: Int32
+        if let v4 = ProxyIPAddressText.parseIPv4(text) ?? ProxyIPAddressText.parseIPv6(text).flatMap(ProxyIPAddressText.unmappedIPv4) {
+            family = AF_INET
+            withUnsafeMutableBytes(of: &storage) { raw in
+                raw.storeBytes(of: sa_family_t(AF_INET), toByteOffset: 0, as: sa_family_t.self)
+                raw.storeBytes(of: port.bigEndian, toByteOffset: 2, as: UInt16.self)
+                for i in 0..<4 { raw[4 + i] = v4[i] }
+            }
+        } else if let v6 = ProxyIPAddressText.parseIPv6(text) {
+            family = AF_INET6
+            if pr_netaddr_use_ipv6() == 0 {
+                log(0, "client address \(text) is IPv6 while UseIPv6 is off: enabling IPv6 for this session")
+                pr_netaddr_enable_ipv6()
+            }
+            withUnsafeMutableBytes(of: &storage) { raw in
+                raw.storeBytes(of: sa_family_t(AF_INET6), toByteOffset: 0, as: sa_family_t.self)
+                raw.storeBytes(of: port.bigEndian, toByteOffset: 2, as: UInt16.self)
+                for i in 0..<16 { raw[8 + i] = v6[i] }
+            }
+        } else {
+            return nil
+        }
+        guard let addr = pr_netaddr_alloc(session.pool), pr_netaddr_set_family(addr, family) == 0 else { return nil }
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pr_netaddr_set_sockaddr(addr, $0) }
+        }
+        return ok == 0 ? addr : nil
     }
 
     private static func log(_ level: Int32, _ message: String) {
