@@ -9,10 +9,10 @@ enum ConfigRecords {
     /// as string argument lists.
     static func all(_ name: String, in set: UnsafeMutablePointer<xaset_t>?) -> [[String]] {
         var result: [[String]] = []
-        var c = find_config(set, Int32(CONF_PARAM), name, Int32(FALSE))
+        var c = find_config(set, Int32(CONF_PARAM), name, FALSE)
         while let rec = c {
             result.append(arguments(of: rec))
-            c = find_config_next(rec, rec.pointee.next, Int32(CONF_PARAM), name, Int32(FALSE))
+            c = find_config_next(rec, rec.pointee.next, Int32(CONF_PARAM), name, FALSE)
         }
         return result
     }

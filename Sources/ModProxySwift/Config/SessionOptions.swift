@@ -73,7 +73,7 @@ struct SessionOptions {
 
     /// A core timeout directive (stored as an int by mod_core).
     private static func coreTimeout(_ name: String, default value: Int) -> Int {
-        guard let ptr = get_param_ptr(main_server?.pointee.conf, name, Int32(FALSE)) else { return value }
+        guard let ptr = get_param_ptr(main_server?.pointee.conf, name, FALSE) else { return value }
         return Int(ptr.assumingMemoryBound(to: Int32.self).pointee)
     }
 }

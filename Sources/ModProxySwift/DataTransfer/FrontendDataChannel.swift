@@ -53,7 +53,7 @@ final class FrontendDataChannel {
         if let range = passivePortRange() {
             listener = pr_inet_create_conn_portrange(session.pool, bindAddress, Int32(range.low), Int32(range.high))
         } else {
-            listener = pr_inet_create_conn(session.pool, -1, bindAddress, Int32(INPORT_ANY), Int32(FALSE))
+            listener = pr_inet_create_conn(session.pool, -1, bindAddress, Int32(INPORT_ANY), FALSE)
         }
         guard let listener else {
             throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(errno))")
@@ -163,7 +163,7 @@ final class FrontendDataChannel {
         }
         let previousFamily = pr_inet_set_default_family(session.pool, targetFamily)
         defer { _ = pr_inet_set_default_family(session.pool, previousFamily) }
-        guard let conn = pr_inet_create_conn(session.pool, -1, bindAddress, Int32(INPORT_ANY), Int32(TRUE)) else {
+        guard let conn = pr_inet_create_conn(session.pool, -1, bindAddress, Int32(INPORT_ANY), TRUE) else {
             throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(errno))")
         }
         if pr_inet_connect(conn.pointee.pool, conn, address, Int32(port)) < 0 {
@@ -172,7 +172,7 @@ final class FrontendDataChannel {
             throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(err))")
         }
         guard let opened = pr_inet_openrw(session.pool, conn, nil, Int32(PR_NETIO_STRM_DATA), conn.pointee.listen_fd,
-                                          -1, -1, Int32(TRUE)) else {
+                                          -1, -1, TRUE) else {
             let err = errno
             pr_inet_close(session.pool, conn)
             throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(err))")
@@ -197,7 +197,7 @@ final class FrontendDataChannel {
     /// The IPv4 address to put in a 227 reply: MasqueradeAddress when
     /// configured, else the control connection's local address.
     private func advertisedIPv4(bound: UnsafePointer<pr_netaddr_t>) -> String {
-        if let masq = find_config(main_server?.pointee.conf, Int32(CONF_PARAM), "MasqueradeAddress", Int32(FALSE)),
+        if let masq = find_config(main_server?.pointee.conf, Int32(CONF_PARAM), "MasqueradeAddress", FALSE),
            masq.pointee.argc > 0, let raw = masq.pointee.argv?[0] {
             let addr = raw.assumingMemoryBound(to: pr_netaddr_t.self)
             if pr_netaddr_get_family(addr) == AF_INET, let text = pr_netaddr_get_ipstr(addr) {
@@ -208,7 +208,7 @@ final class FrontendDataChannel {
     }
 
     private func passivePortRange() -> (low: Int, high: Int)? {
-        guard let c = find_config(main_server?.pointee.conf, Int32(CONF_PARAM), "PassivePorts", Int32(FALSE)),
+        guard let c = find_config(main_server?.pointee.conf, Int32(CONF_PARAM), "PassivePorts", FALSE),
               c.pointee.argc >= 2, let argv = c.pointee.argv, let a = argv[0], let b = argv[1] else { return nil }
         return (Int(a.assumingMemoryBound(to: Int32.self).pointee), Int(b.assumingMemoryBound(to: Int32.self).pointee))
     }

@@ -8,7 +8,7 @@ import CShims
 /// unsolicited replies (e.g. its idle timeout) before each command.
 enum CommandLoop {
     static func run() {
-        _ = pr_response_block(Int32(FALSE))
+        _ = pr_response_block(FALSE)
         while true {
             pr_signals_handle()
             checkBackend()

@@ -30,7 +30,7 @@ enum SessionLifecycle {
         EventHooks.registerSessionEvents()
 
         // Every session starts in ProxyTables/empty (and is chrooted there after login).
-        _ = pr_fsio_chdir_canon("\(options.tablesDirectory)/empty", Int32(TRUE))
+        _ = pr_fsio_chdir_canon("\(options.tablesDirectory)/empty", TRUE)
         proxySession.store = openDatastore(options)
         removeConflictingHandlers()
         set_auth_check { cmd in (currentSession?.isLoggedIn ?? false) ? 1 : 0 }
@@ -41,9 +41,11 @@ enum SessionLifecycle {
 
         if !options.selectionNeedsUser {
             guard connectBackend(proxySession, user: nil) else { return 0 }
+            // ProFTPD would now send its own banner: the backend's went out already.
+            _ = pr_response_block(TRUE)
         }
-        // ProFTPD would now send its own banner: the backend's went out already.
-        _ = pr_response_block(Int32(TRUE))
+        // Otherwise (PerUser/PerGroup, per-user files) the proxy greets the
+        // client itself and chooses the backend at USER.
         pr_cmd_set_handler { _, _ in CommandLoop.run() }
         return 0
     }
@@ -96,7 +98,7 @@ enum SessionLifecycle {
 
     /// 421 to the client and the end of the session.
     static func refuse(reason: String) {
-        _ = pr_response_block(Int32(FALSE))
+        _ = pr_response_block(FALSE)
         ClientReplies.sendNow(code: "421", "Service not available: \(reason)")
         pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), reason)
     }
