@@ -62,7 +62,6 @@ enum DataNegotiation {
             ClientReplies.reply(code: "425", "Unable to build data connection")
             return mps_error(cmd.raw)
         }
-        session.clientDataMethod = clientMethod
         ClientReplies.reply(code: frontendReply.code, frontendReply.text)
         return mps_handled(cmd.raw)
     }

@@ -32,7 +32,6 @@ enum TransferHandler {
         }
         guard mark.code / 100 == 1 else {
             resetData(session)
-            session.restartOffset = 0
             return ClientReplies.reply(mark) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
         }
 
@@ -42,25 +41,15 @@ enum TransferHandler {
             backendSocket = try session.backendData.open(expectedPeer: backend.address,
                                                          deadline: .after(seconds: session.options.connectTimeout))
         } catch {
-            ProxyLog.write("\(name): backend data connection failed: \(error)")
-            resetData(session)
-            let final = try? backend.readReply(deadline: .after(seconds: session.options.lingerTimeout))
-            if final == nil { backend.owedReplies += 1 }
-            ClientReplies.reply(code: "425", "Unable to build data connection")
-            return mps_error(cmd.raw)
+            return dataConnectionFailed(cmd, side: "backend", error: error, session: session, backend: backend)
         }
         ClientReplies.sendNow(mark)
         let frontendConn: UnsafeMutablePointer<conn_t>
         do {
             frontendConn = try session.frontendData.open(timeoutSeconds: session.options.frontendConnectTimeout)
         } catch {
-            ProxyLog.write("\(name): client data connection failed: \(error)")
             backendSocket.close()
-            resetData(session)
-            let final = try? backend.readReply(deadline: .after(seconds: session.options.lingerTimeout))
-            if final == nil { backend.owedReplies += 1 }
-            ClientReplies.reply(code: "425", "Unable to build data connection")
-            return mps_error(cmd.raw)
+            return dataConnectionFailed(cmd, side: "client", error: error, session: session, backend: backend)
         }
 
         // 3. The bytes.
@@ -94,7 +83,6 @@ enum TransferHandler {
             session.backendData.reset()
             AbortHandler.finishAbortedTransfer(session: session, backend: backend)
             log.end(bytes: bytes, started: started, result: "aborted by client")
-            session.restartOffset = 0
             return mps_handled(cmd.raw)
         }
 
@@ -124,7 +112,6 @@ enum TransferHandler {
             backendSocket.close()
         }
         session.backendData.reset()
-        session.restartOffset = 0
 
         // 5. The backend's final reply.
         let final: FTPReply?
@@ -157,6 +144,20 @@ enum TransferHandler {
         }
         log.end(bytes: bytes, started: started, result: "\(final.code)")
         return ClientReplies.reply(final) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
+    }
+
+    /// A data connection could not be opened after the backend's 1xx mark:
+    /// 425 to the client; the backend's final reply for the command is read
+    /// (or owed) so replies stay in step.
+    private static func dataConnectionFailed(_ cmd: CommandRecord, side: String, error: Error,
+                                             session: ProxySession, backend: BackendControlChannel) -> Result {
+        ProxyLog.write("\(cmd.name): \(side) data connection failed: \(error)")
+        resetData(session)
+        if (try? backend.readReply(deadline: .after(seconds: session.options.lingerTimeout))) == nil {
+            backend.owedReplies += 1
+        }
+        ClientReplies.reply(code: "425", "Unable to build data connection")
+        return mps_error(cmd.raw)
     }
 
     private static func resetData(_ session: ProxySession) {

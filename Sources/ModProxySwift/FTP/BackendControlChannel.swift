@@ -46,8 +46,8 @@ final class BackendControlChannel {
         return pending.removeFirst()
     }
 
-    /// Sends a command and returns its reply, skipping 1xx marks only when
-    /// `skipPreliminary` (most commands have no preliminary reply).
+    /// Sends a command and returns its first reply (for transfer commands
+    /// that is the 1xx mark; the caller reads the final reply itself).
     func exchange(_ line: String, deadline: Deadline) throws -> FTPReply {
         try send(line, deadline: deadline)
         return try readReply(deadline: deadline)

@@ -30,9 +30,6 @@ enum CommandRouter {
             session.quitRequested = true
             guard session.backend != nil else { return nil }
             return relay(cmd, session: session)
-        case "REST":
-            if let offset = Int64(cmd.argument(1)) { session.restartOffset = offset }
-            return requireLogin(cmd, session) ?? relay(cmd, session: session)
         default:
             guard session.backend != nil else { return nil }
             return requireLogin(cmd, session) ?? relay(cmd, session: session)

@@ -24,13 +24,9 @@ final class ProxySession {
     let frontendData = FrontendDataChannel()
     let backendData = BackendDataChannel()
     var store: ReverseDatastore?
-    /// The method the client used to negotiate the pending transfer.
-    var clientDataMethod: BackendDataChannel.Method?
     /// Chrooted into ProxyTables/empty, and root given up, after login.
     var chrooted = false
     var rootDropped = false
-    /// REST offset the client asked for (relayed; kept for logging).
-    var restartOffset: Int64 = 0
     var quitRequested = false
 
     init(options: SessionOptions) {
