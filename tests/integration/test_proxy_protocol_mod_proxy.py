@@ -165,8 +165,9 @@ def test_v2_tlvs_carry_frontend_tls_session(lab, cert):
     assert (e["tls.version"], e["tls.cipher"], e["authority"]) == (version, cipher, "ftp.example.test"), e
 
 
-def test_v2_tlvs_without_frontend_tls_carry_no_ssl_tlv(lab):
-    """Plain frontend: no SSL TLV, so no tls.* notes on the backend."""
+def _plain_session_seen_by_v2_tlv_backend(lab):
+    """A plain-FTP session through a proxy sending v2 headers with TLVs: the
+    backend's log entry for its PWD."""
     b = P.pp_server(lab, name="backend")
     p = lab.proxy([f"ftp://127.0.0.1:{b.port}"],
                   extra="  ProxyOptions UseProxyProtocolV2 UseProxyProtocolV2TLVs")
@@ -177,22 +178,17 @@ def test_v2_tlvs_without_frontend_tls_carry_no_ssl_tlv(lab):
     finally:
         H.bye(f)
     assert b.wait_no_sessions(10)
-    e = [x for x in b.entries(mark) if x["cmd"] == "PWD"][-1]
+    return [x for x in b.entries(mark) if x["cmd"] == "PWD"][-1]
+
+
+def test_v2_tlvs_without_frontend_tls_carry_no_ssl_tlv(lab):
+    """Plain frontend: no SSL TLV, so no tls.* notes on the backend."""
+    e = _plain_session_seen_by_v2_tlv_backend(lab)
     assert (e["tls.version"], e["tls.cipher"], e["authority"]) == ("", "", ""), e
 
 
 def test_v2_tlvs_include_alpn(lab):
-    b = P.pp_server(lab, name="backend")
-    p = lab.proxy([f"ftp://127.0.0.1:{b.port}"],
-                  extra="  ProxyOptions UseProxyProtocolV2 UseProxyProtocolV2TLVs")
-    mark = b.log_mark()
-    f = H.connect(p)
-    try:
-        f.pwd()
-    finally:
-        H.bye(f)
-    assert b.wait_no_sessions(10)
-    e = [x for x in b.entries(mark) if x["cmd"] == "PWD"][-1]
+    e = _plain_session_seen_by_v2_tlv_backend(lab)
     assert e["alpn"] == "ftp", e
 
 

@@ -74,36 +74,28 @@ def feat_backend(lab):
     return lab.backend(modules=("mod_copy.c",))
 
 
+def _feat_via_proxy_and_direct(lab, backend, extra=""):
+    """(proxy's FEAT lines, backend's own FEAT lines)."""
+    p = lab.proxy(backend, outside="LoadModule mod_site_misc.c", extra=extra)
+    replies = []
+    for daemon in (p, backend):
+        f = H.connect(daemon)
+        try:
+            replies.append(_feat_lines(f.sendcmd("FEAT")))
+        finally:
+            H.bye(f)
+    return replies
+
+
 def test_feat_is_hidden_by_default(lab, feat_backend):
-    p = lab.proxy(feat_backend, outside="LoadModule mod_site_misc.c")
-    f = H.connect(p)
-    try:
-        feats = _feat_lines(f.sendcmd("FEAT"))
-    finally:
-        H.bye(f)
-    direct = H.connect(feat_backend)
-    try:
-        backend_feats = _feat_lines(direct.sendcmd("FEAT"))
-    finally:
-        H.bye(direct)
+    feats, backend_feats = _feat_via_proxy_and_direct(lab, feat_backend)
     assert "SITE COPY" in backend_feats, backend_feats
     assert "SITE COPY" not in feats, feats
     assert "SITE MKDIR" in feats, feats
 
 
 def test_feat_is_proxied_with_show_features(lab, feat_backend):
-    p = lab.proxy(feat_backend, outside="LoadModule mod_site_misc.c",
-                  extra="  ProxyOptions ShowFeatures")
-    f = H.connect(p)
-    try:
-        feats = _feat_lines(f.sendcmd("FEAT"))
-    finally:
-        H.bye(f)
-    direct = H.connect(feat_backend)
-    try:
-        backend_feats = _feat_lines(direct.sendcmd("FEAT"))
-    finally:
-        H.bye(direct)
+    feats, backend_feats = _feat_via_proxy_and_direct(lab, feat_backend, extra="  ProxyOptions ShowFeatures")
     assert "SITE COPY" in feats, feats
     assert "SITE MKDIR" not in feats, feats
     assert feats == backend_feats
