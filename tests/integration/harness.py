@@ -4,6 +4,7 @@ Everything here drives real programs: /usr/sbin/proftpd daemons (a plain
 backend and a reverse proxy loading the module under test) and real FTP
 clients (ftplib, curl, lftp).  Stdlib only.
 """
+import collections
 import ftplib
 import hashlib
 import os
@@ -175,14 +176,26 @@ class PortAllocator:
     """Hands out ports that are free on 127.0.0.1 and ::1 right now.
 
     Ports come from 20000-32767 (below Linux's ephemeral range, so client
-    sockets do not steal them) and are never handed out twice per run.
+    sockets do not steal them). A port is not handed out again until
+    `MEMORY` other ports have been: long enough for the daemon it went to
+    to have been started and stopped, short enough that a long suite (every
+    daemon takes a block of 40 passive ports) does not run out.
     """
 
     LOW, HIGH = 20000, 32767
+    MEMORY = 4000
 
     def __init__(self, seed=None):
         self.used = set()
+        self.recent = collections.deque()
         self.rng = random.Random(seed if seed is not None else os.getpid() ^ int(time.time()))
+
+    def _remember(self, ports):
+        for p in ports:
+            self.used.add(p)
+            self.recent.append(p)
+        while len(self.recent) > self.MEMORY:
+            self.used.discard(self.recent.popleft())
 
     @staticmethod
     def is_free(port):
@@ -203,7 +216,7 @@ class PortAllocator:
         for _ in range(2000):
             p = self.rng.randrange(self.LOW, self.HIGH)
             if p not in self.used and self.is_free(p):
-                self.used.add(p)
+                self._remember([p])
                 return p
         raise HarnessError("no free port found")
 
@@ -215,7 +228,7 @@ class PortAllocator:
             if any(p in self.used for p in block):
                 continue
             if all(self.is_free(p) for p in block):
-                self.used.update(block)
+                self._remember(block)
                 return lo, lo + n - 1
         raise HarnessError(f"no free block of {n} ports found")
 
