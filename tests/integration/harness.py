@@ -58,8 +58,9 @@ def pid_alive(pid):
     return st is not None and st != "Z"
 
 
-def children(ppid):
-    """Direct children of ppid as a sorted list of (pid, state)."""
+def _processes(field, value):
+    """(pid, state) of every process whose /proc stat `field` (1 = ppid,
+    2 = pgid) equals value, sorted."""
     out = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -68,23 +69,18 @@ def children(ppid):
             f = _stat_fields(d)
         except (OSError, IndexError):
             continue
-        if int(f[1]) == ppid:
+        if int(f[field]) == value:
             out.append((int(d), f[0]))
     return sorted(out)
 
 
+def children(ppid):
+    """Direct children of ppid as a sorted list of (pid, state)."""
+    return _processes(1, ppid)
+
+
 def processes_in_group(pgid):
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            f = _stat_fields(d)
-        except (OSError, IndexError):
-            continue
-        if int(f[2]) == pgid:
-            out.append(int(d))
-    return sorted(out)
+    return [pid for pid, _ in _processes(2, pgid)]
 
 
 def cmdline(pid):

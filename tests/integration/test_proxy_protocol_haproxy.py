@@ -128,6 +128,17 @@ def test_plain_ftp_through_haproxy(site, mark, fe):
     assert (CLIENT, srv.home + "/f.bin") in hosts, hosts
 
 
+
+def _login_pwd_retr_over_tls(f, srv):
+    """Login, PROT P, PWD and a protected download on an FTPS session."""
+    f.login(H.USER, H.PASSWORD)
+    f.prot_p()
+    assert f.pwd() == srv.home
+    buf = []
+    f.retrbinary("RETR f.bin", buf.append)
+    assert b"".join(buf) == srv.data
+
+
 @pytest.mark.parametrize("fe", ["ftp_v1", "ftp_v2"])
 def test_explicit_ftps_through_haproxy(site, mark, fe):
     srv = site.srv
@@ -138,12 +149,7 @@ def test_explicit_ftps_through_haproxy(site, mark, fe):
         assert f.welcome.startswith("220 pp-ftpd-ident"), f.welcome
         f.auth()
         assert isinstance(f.sock, ssl.SSLSocket)
-        f.login(H.USER, H.PASSWORD)
-        f.prot_p()
-        assert f.pwd() == srv.home
-        buf = []
-        f.retrbinary("RETR f.bin", buf.append)
-        assert b"".join(buf) == srv.data
+        _login_pwd_retr_over_tls(f, srv)
     finally:
         H.bye(f)
     _seen_as(srv, mark, "PWD", cport, "ftps")
@@ -161,12 +167,7 @@ def test_implicit_ftps_through_haproxy(site, mark, fe):
     try:
         assert isinstance(f.sock, ssl.SSLSocket)
         assert f.welcome.startswith("220 implicit-ident"), f.welcome
-        f.login(H.USER, H.PASSWORD)
-        f.prot_p()
-        assert f.pwd() == srv.home
-        buf = []
-        f.retrbinary("RETR f.bin", buf.append)
-        assert b"".join(buf) == srv.data
+        _login_pwd_retr_over_tls(f, srv)
     finally:
         H.bye(f)
     _seen_as(srv, mark, "PWD", cport, "ftps", server="implicit")
