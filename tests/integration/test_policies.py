@@ -192,3 +192,46 @@ def test_source_address_is_used_towards_the_backend(lab):
     # xferlog: "<date> <secs> <remote host> <bytes> <file> ..."
     lines = [ln for ln in b.read("xferlog").splitlines() if "marker.txt" in ln]
     assert lines and " 127.0.0.3 " in lines[-1], lines
+
+
+# ------------------------------------------------------------- no clear-text fallback
+
+
+def _first_reply(p):
+    s = H.socket.create_connection((p.host, p.port), timeout=15)
+    try:
+        return H.raw_reply(s.makefile("rb"))
+    finally:
+        s.close()
+
+
+@pytest.mark.swift_only
+def test_tls_engine_on_never_falls_back_to_clear_text(lab):
+    """TLS to backends is not implemented yet: with ProxyTLSEngine on (TLS
+    required) sessions are refused rather than sent in clear."""
+    b = lab.backend()
+    p = lab.proxy(b, tls_engine_off=False, extra="  ProxyTLSEngine on", banner=False)
+    code, text = _first_reply(p)
+    assert code is not None and code.startswith("4"), text
+    assert "ProxyTLSEngine on" in p.read("proxy.log")
+    assert "USER" not in b.read("extended.log")
+
+
+@pytest.mark.swift_only
+def test_ftps_backends_are_skipped_not_used_in_clear(lab):
+    plain = lab.backend(name="plain")
+    plain.put_file("marker.txt", b"plain\n")
+    tls_only = lab.backend(name="tls-only")
+    tls_url = tls_only.url.replace("ftp://", "ftps://")
+    p = lab.proxy([tls_url, plain.url])
+    assert {_one_session(p) for _ in range(3)} == {"plain"}
+    assert "skipping backend ftps://" in p.read("proxy.log")
+    assert "USER" not in tls_only.read("extended.log")
+
+
+@pytest.mark.swift_only
+def test_only_ftps_backends_refuse_the_session(lab):
+    b = lab.backend()
+    p = lab.proxy([b.url.replace("ftp://", "ftps://")], banner=False)
+    code, text = _first_reply(p)
+    assert code is not None and code.startswith("4"), text

@@ -7,6 +7,18 @@ import ProxyCore
 enum BackendSources {
     private static var warnedSQL = false
 
+    /// The backends this build can talk to: plain FTP only for now. An ftps://
+    /// URL must never be used as plain FTP (credentials would cross the
+    /// network in clear), and sftp:// or DNS-discovered ones need support this
+    /// build lacks; they are left out with one log line each.
+    static func usableBackends(for options: SessionOptions, user: String?) -> [BackendURL] {
+        backends(for: options, user: user).filter { url in
+            let usable = url.scheme == .ftp
+            if !usable { ProxyLog.write("skipping backend \(url): \(url.scheme.rawValue):// backends are not supported yet by this build") }
+            return usable
+        }
+    }
+
     static func backends(for options: SessionOptions, user: String?) -> [BackendURL] {
         var result = options.servers.staticURLs
         for path in options.servers.staticFiles {

@@ -20,6 +20,12 @@ enum SessionLifecycle {
             refuse(reason: "\(error)")
             return 0
         }
+        guard settings.tls.engine != .on else {
+            // "on" means TLS is required towards the backend: never fall back to clear text.
+            ProxyLog.write("session refused: ProxyTLSEngine on requires TLS to backend servers, which this build does not support yet")
+            refuse(reason: "TLS to the backend server is required but not supported")
+            return 0
+        }
         guard options.role == .reverse else {
             ProxyLog.write("session refused: ProxyRole forward is not supported yet")
             refuse(reason: "ProxyRole forward is not supported yet")
@@ -56,7 +62,7 @@ enum SessionLifecycle {
     @discardableResult
     static func connectBackend(_ proxySession: ProxySession, user: String?) -> Bool {
         let options = proxySession.options
-        let backends = BackendSources.backends(for: options, user: user)
+        let backends = BackendSources.usableBackends(for: options, user: user)
         let selector = BackendSelector(policy: options.connectPolicy, backends: backends,
                                        store: proxySession.store, vhostID: options.vhostID)
         let stickyKey: String?
