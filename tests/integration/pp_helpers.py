@@ -324,13 +324,21 @@ class HeaderFTP(H.ModeFTP):
         self.source_address = (source, 0) if source else None
 
     def connect(self, host="", port=0, timeout=-999, source_address=None):
-        self.host, self.port = host, port
-        self.sock = _connect_socket(host, port, self.header, self.timeout,
-                                    self.source_address[0] if self.source_address else None)
-        self.af = self.sock.family
-        self.file = self.sock.makefile("r", encoding=self.encoding)
-        self.welcome = self.getresp()
-        return self.welcome
+        return _connect_after_header(self, host, port)
+
+
+def _connect_after_header(f, host, port, wrap=None):
+    """ftplib connect() for the clients below: the socket, the PROXY header
+    first, an optional wrap (implicit TLS), then the greeting."""
+    f.host, f.port = host, port
+    f.sock = _connect_socket(host, port, f.header, f.timeout,
+                             f.source_address[0] if f.source_address else None)
+    f.af = f.sock.family
+    if wrap is not None:
+        f.sock = wrap(f.sock)
+    f.file = f.sock.makefile("r", encoding=f.encoding)
+    f.welcome = f.getresp()
+    return f.welcome
 
 
 def _client_context():
@@ -352,15 +360,8 @@ class HeaderFTPTLS(ftplib.FTP_TLS):
         self.source_address = (source, 0) if source else None
 
     def connect(self, host="", port=0, timeout=-999, source_address=None):
-        self.host, self.port = host, port
-        self.sock = _connect_socket(host, port, self.header, self.timeout,
-                                    self.source_address[0] if self.source_address else None)
-        self.af = self.sock.family
-        if self.implicit:
-            self.sock = self.context.wrap_socket(self.sock, server_hostname=self.sni)
-        self.file = self.sock.makefile("r", encoding=self.encoding)
-        self.welcome = self.getresp()
-        return self.welcome
+        wrap = (lambda s: self.context.wrap_socket(s, server_hostname=self.sni)) if self.implicit else None
+        return _connect_after_header(self, host, port, wrap)
 
 
 def ftp_session(port, header=b"", login=True, source=None, host="127.0.0.1", mode="PASV"):

@@ -23,24 +23,26 @@ struct BackendSelector {
     func candidates(attempts: Int, stickyKey: String?) -> [SelectedBackend] {
         let count = backends.count
         guard count > 0, attempts > 0 else { return [] }
+        let all = Array(0..<count)
+        let anyIndex = Int.random(in: 0..<count)
         var first: Int
         var reason = policy.rawValue
         switch policy {
         case .roundRobin:
-            first = (try? store?.nextRoundRobin(vhostID: vhostID, count: count)) ?? nil ?? Int.random(in: 0..<count)
+            first = fromStore { try $0.nextRoundRobin(vhostID: vhostID, count: count) } ?? anyIndex
         case .random:
-            first = Int.random(in: 0..<count)
+            first = anyIndex
         case .shuffle:
-            first = (try? store?.nextShuffle(vhostID: vhostID, count: count, random: { Int.random(in: 0..<$0) })) ?? nil
-                ?? Int.random(in: 0..<count)
+            first = fromStore { try $0.nextShuffle(vhostID: vhostID, count: count, random: { Int.random(in: 0..<$0) }) }
+                ?? anyIndex
         case .leastConns:
-            first = (try? store?.leastConnections(vhostID: vhostID, candidates: Array(0..<count))) ?? nil ?? 0
+            first = fromStore { try $0.leastConnections(vhostID: vhostID, candidates: all) } ?? 0
         case .leastResponseTime:
-            first = (try? store?.leastResponseTime(vhostID: vhostID, candidates: Array(0..<count))) ?? nil ?? 0
+            first = fromStore { try $0.leastResponseTime(vhostID: vhostID, candidates: all) } ?? 0
         case .perUser, .perGroup, .perHost:
-            first = (try? store?.nextRoundRobin(vhostID: vhostID, count: count)) ?? nil ?? Int.random(in: 0..<count)
+            first = fromStore { try $0.nextRoundRobin(vhostID: vhostID, count: count) } ?? anyIndex
             if let key = stickyKey, let sticky = stickyPolicy,
-               let url = (try? store?.stickyBackend(policy: sticky, vhostID: vhostID, key: key)) ?? nil,
+               let url = fromStore({ try $0.stickyBackend(policy: sticky, vhostID: vhostID, key: key) }) ?? nil,
                let index = backends.firstIndex(where: { $0.description == url }) {
                 first = index
                 reason = "\(policy.rawValue) sticky for '\(key)'"
@@ -50,6 +52,18 @@ struct BackendSelector {
         return (0..<attempts).map { i in
             let index = (first + i) % count
             return SelectedBackend(index: index, url: backends[index], reason: i == 0 ? reason : "failover")
+        }
+    }
+
+    /// A datastore answer, or nil (logged) when there is no datastore or it
+    /// fails: selection then falls back to a random start.
+    private func fromStore<T>(_ query: (ReverseDatastore) throws -> T) -> T? {
+        guard let store else { return nil }
+        do {
+            return try query(store)
+        } catch {
+            ProxyLog.write("datastore query failed, choosing without it: \(error)")
+            return nil
         }
     }
 

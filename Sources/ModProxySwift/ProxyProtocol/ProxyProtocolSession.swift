@@ -12,7 +12,6 @@ enum ProxyProtocolSession {
 
     static func start() -> Int32 {
         let settings = SettingsLoader.proxyProtocolSettings()
-        log(10, "session init: ProxyProtocolEngine \(settings.engine ? "on" : "off")")
         guard settings.engine, let conn = session.c else { return 0 }
         let fd = conn.pointee.rfd >= 0 ? conn.pointee.rfd : mps_netio_fd(conn.pointee.instrm)
         let peer = conn.pointee.remote_addr.map { String(cString: pr_netaddr_get_ipstr($0)) } ?? "?"
