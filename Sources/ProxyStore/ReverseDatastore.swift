@@ -1,56 +1,63 @@
-/// Shared reverse-proxy state: backend lists, connection counts, selection
-/// cursors and sticky maps, visible to every session process.
+import ProxyCore
+
+/// Shared reverse-proxy state, visible to every session process: per
+/// backend connection counts, connect times and failure hold-offs, the
+/// round-robin cursor and shuffle cycle, and the sticky maps.
 ///
-/// Indexes are positions in a vhost's configured backend list. All methods
-/// throw `DatastoreError`; a caller that gets one can log it and fall back
-/// to in-memory selection.
+/// Everything is keyed by the backend's URL text within a vhost, never by
+/// list position: a session's candidate list may be filtered, reordered, or
+/// read from a per-user file, and must still find the same backend's state.
+/// All methods throw `DatastoreError`; a caller logs it and chooses
+/// without shared state.
 public protocol ReverseDatastore: AnyObject {
     // MARK: Master side (startup, and again on SIGHUP restart)
 
-    /// Records the vhost and its backend list. When the list differs from
-    /// the recorded one, that vhost's counters, cursors and sticky entries
-    /// are reset; an unchanged list keeps them (sessions survive a restart).
-    /// Returns whether the list changed.
-    @discardableResult
-    func prepare(vhostID: Int, vhostName: String, backends: [String]) throws -> Bool
+    /// Records the vhost and makes sure each configured backend has a row.
+    /// State of backends seen before is kept, whatever their order now
+    /// (sessions survive a restart; a reordered list keeps its counts).
+    func register(vhostID: Int, vhostName: String, backends: [String]) throws
 
-    /// Forgets all state for all vhosts (cold start: no session is alive, so
-    /// recorded connection counts are stale).
-    func resetAll() throws
+    /// Resets all state unless it was recorded by this same daemon
+    /// (`master` identifies the master process: its pid and start time), so
+    /// a restart of the daemon starts afresh and a SIGHUP keeps the counts of
+    /// sessions still running. Returns whether it reset.
+    @discardableResult
+    func resetUnlessOwnedBy(master: DaemonIdentity) throws -> Bool
 
     // MARK: Session side: selection
 
-    /// Atomically advances the vhost's cursor and returns the new index:
-    /// 0, 1, ..., count-1, 0, ... across all sessions.
-    func nextRoundRobin(vhostID: Int, count: Int) throws -> Int
+    /// The recorded state of each candidate, in the order given; a backend
+    /// never seen counts as idle, unmeasured and healthy.
+    func states(vhostID: Int, candidates: [String]) throws -> [BackendState]
 
-    /// Returns each index in 0..<count once per cycle, in an order chosen by
-    /// `random(n)` (expected in 0..<n; other values are folded into range),
-    /// then starts a new cycle.
-    func nextShuffle(vhostID: Int, count: Int, random: (Int) -> Int) throws -> Int
+    /// Atomically takes the next backend after the vhost's cursor among the
+    /// candidates (skipping those held off at `now` unless all are), moves
+    /// the cursor to it and returns its position in `candidates`.
+    func claimRoundRobin(vhostID: Int, candidates: [String], now: Int) throws -> Int
 
-    /// The candidate with the fewest connections (ties: lowest index).
-    /// Healthy candidates are preferred over unhealthy ones.
-    func leastConnections(vhostID: Int, candidates: [Int]) throws -> Int
+    /// Moves the round-robin cursor to `url` (the backend a failover
+    /// reached), so the next session goes on after the one actually used.
+    func setRoundRobinCursor(vhostID: Int, url: String) throws
 
-    /// The candidate with the lowest connCount x connectMillis; unmeasured
-    /// backends first (so they get measured), ties broken by lower connect
-    /// time, then fewer connections, then lower index. Healthy preferred.
-    func leastResponseTime(vhostID: Int, candidates: [Int]) throws -> Int
+    /// Takes each candidate once per cycle in an order chosen by `random(n)`
+    /// (expected in 0..<n; other values are folded into range), then starts
+    /// a new cycle. Returns the position in `candidates`.
+    func claimShuffle(vhostID: Int, candidates: [String], random: (Int) -> Int) throws -> Int
 
     // MARK: Session side: bookkeeping
 
-    /// conn_count += 1 and stores the connect time (milliseconds, >= 0).
-    func recordConnected(vhostID: Int, index: Int, connectMillis: Int) throws
+    /// conn_count += 1, stores the connect time (milliseconds, >= 0) and
+    /// clears any failure hold-off.
+    func recordConnected(vhostID: Int, url: String, connectMillis: Int) throws
 
     /// conn_count -= 1, never below 0.
-    func recordDisconnected(vhostID: Int, index: Int) throws
+    func recordDisconnected(vhostID: Int, url: String) throws
 
-    /// Marks a backend healthy or not, for every session to see.
-    func setHealthy(vhostID: Int, index: Int, healthy: Bool) throws
+    /// Holds the backend off until `until` (Unix time) after a failure.
+    func recordFailure(vhostID: Int, url: String, until: Int) throws
 
-    /// The vhost's backends in index order.
-    func backends(vhostID: Int) throws -> [ReverseBackendState]
+    /// Every backend recorded for the vhost, in the order first seen.
+    func backends(vhostID: Int) throws -> [BackendState]
 
     // MARK: Session side: sticky maps (PerUser, PerGroup, PerHost)
 

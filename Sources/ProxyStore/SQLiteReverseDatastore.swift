@@ -1,3 +1,5 @@
+import ProxyCore
+
 /// `ReverseDatastore` kept in `<ProxyTables>/proxy-reverse.db`.
 ///
 /// Each process opens its own instance: the master once at startup (then
@@ -105,198 +107,218 @@ public final class SQLiteReverseDatastore: ReverseDatastore {
 
     // MARK: Master side
 
-    @discardableResult
-    public func prepare(vhostID: Int, vhostName: String, backends urls: [String]) throws -> Bool {
-        if let blank = urls.firstIndex(where: { $0.isEmpty }) {
-            throw DatastoreError(.invalidArgument, "backend #\(blank) of vhost \(vhostID) has an empty URL")
-        }
-        return try connection.transaction(.immediate) {
+    public func register(vhostID: Int, vhostName: String, backends urls: [String]) throws {
+        try checkURLs(urls, vhostID)
+        try connection.transaction(.immediate) {
             try connection.run("""
                 INSERT INTO \(ReverseSchema.vhosts) (vhost_id, vhost_name) VALUES (?, ?) \
                 ON CONFLICT (vhost_id) DO UPDATE SET vhost_name = excluded.vhost_name
                 """, [.integer(vhostID), .text(vhostName)])
+            _ = try ensureRows(vhostID: vhostID, urls: urls)
+        }
+    }
 
-            var recorded: [(index: Int, url: String)] = []
-            try connection.query(
-                "SELECT backend_id, backend_uri FROM \(ReverseSchema.backends) WHERE vhost_id = ? ORDER BY backend_id",
-                [.integer(vhostID)]) { row in
-                recorded.append((row.integer(0), row.text(1) ?? ""))
+    @discardableResult
+    public func resetUnlessOwnedBy(master: DaemonIdentity) throws -> Bool {
+        try connection.transaction(.immediate) {
+            var owner: DaemonIdentity?
+            try connection.query("SELECT master_pid, master_started FROM \(ReverseSchema.daemon)") { row in
+                owner = DaemonIdentity(pid: row.integer(0), started: row.integer(1))
             }
-            let unchanged = recorded.count == urls.count
-                && recorded.enumerated().allSatisfy { $0.offset == $0.element.index && urls[$0.offset] == $0.element.url }
-            if unchanged { return false }
-
-            try forgetVhostState(vhostID)
-            let insert = try connection.prepare("""
-                INSERT INTO \(ReverseSchema.backends) (vhost_id, backend_id, backend_uri, conn_count, connect_ms, unhealthy) \
-                VALUES (?, ?, ?, 0, NULL, 0)
-                """)
-            for (index, url) in urls.enumerated() {
-                try insert.bind([.integer(vhostID), .integer(index), .text(url)])
-                try insert.run()
-                insert.reset()
+            guard owner != master else { return false }
+            // A new daemon: no session of the old one is alive, so the
+            // recorded counts are stale, and so is everything else.
+            for table in ReverseSchema.tables {
+                try connection.run("DELETE FROM \(table)")
             }
+            try connection.run("INSERT INTO \(ReverseSchema.daemon) (master_pid, master_started) VALUES (?, ?)",
+                               [.integer(master.pid), .integer(master.started)])
             return true
         }
     }
 
-    public func resetAll() throws {
-        try connection.transaction(.immediate) {
-            for table in ReverseSchema.tables {
-                try connection.run("DELETE FROM \(table)")
-            }
+    // MARK: Rows keyed by URL
+
+    /// Gives every URL without a row one, with the next free id, and
+    /// returns each URL's id. Call inside an immediate transaction.
+    private func ensureRows(vhostID: Int, urls: [String]) throws -> [String: Int] {
+        var ids = try recordedIDs(vhostID: vhostID)
+        let missing = urls.filter { ids[$0] == nil }
+        guard !missing.isEmpty else { return ids }
+        var next = (ids.values.max() ?? -1) + 1
+        let insert = try connection.prepare("""
+            INSERT INTO \(ReverseSchema.backends) (vhost_id, backend_id, backend_uri, conn_count, connect_ms, unhealthy_until) \
+            VALUES (?, ?, ?, 0, NULL, 0)
+            """)
+        for url in missing where ids[url] == nil {
+            try insert.bind([.integer(vhostID), .integer(next), .text(url)])
+            try insert.run()
+            insert.reset()
+            ids[url] = next
+            next += 1
+        }
+        return ids
+    }
+
+    private func recordedIDs(vhostID: Int) throws -> [String: Int] {
+        var ids: [String: Int] = [:]
+        try connection.query(
+            "SELECT backend_uri, backend_id FROM \(ReverseSchema.backends) WHERE vhost_id = ?",
+            [.integer(vhostID)]) { row in
+            if let url = row.text(0) { ids[url] = row.integer(1) }
+        }
+        return ids
+    }
+
+    private func checkURLs(_ urls: [String], _ vhostID: Int) throws {
+        if let blank = urls.firstIndex(where: { $0.isEmpty }) {
+            throw DatastoreError(.invalidArgument, "backend #\(blank) of vhost \(vhostID) has an empty URL")
         }
     }
 
-    /// Drops a vhost's backends, cursors and sticky entries (which may name
-    /// backends that are no longer configured).
-    private func forgetVhostState(_ vhostID: Int) throws {
-        let tables = [ReverseSchema.backends, ReverseSchema.roundRobin, ReverseSchema.shuffle]
-            + StickyPolicy.allCases.map(ReverseSchema.stickyTable)
-        for table in tables {
-            try connection.run("DELETE FROM \(table) WHERE vhost_id = ?", [.integer(vhostID)])
+    private func checkCandidates(_ urls: [String], _ vhostID: Int, _ what: String) throws {
+        guard !urls.isEmpty else {
+            throw DatastoreError(.invalidArgument, "\(what) over no backends for vhost \(vhostID)")
         }
+        try checkURLs(urls, vhostID)
     }
 
     // MARK: Selection
 
-    public func nextRoundRobin(vhostID: Int, count: Int) throws -> Int {
-        guard count > 0 else {
-            throw DatastoreError(.invalidArgument, "round robin over \(count) backends for vhost \(vhostID)")
+    public func states(vhostID: Int, candidates urls: [String]) throws -> [BackendState] {
+        try connection.transaction(.deferred) { try readStates(vhostID: vhostID, candidates: urls) }
+    }
+
+    private func readStates(vhostID: Int, candidates urls: [String]) throws -> [BackendState] {
+        var recorded: [String: BackendState] = [:]
+        for state in try readBackends(vhostID: vhostID) {
+            recorded[state.url] = state
         }
+        return urls.map { recorded[$0] ?? BackendState(url: $0) }
+    }
+
+    public func claimRoundRobin(vhostID: Int, candidates urls: [String], now: Int) throws -> Int {
+        try checkCandidates(urls, vhostID, "round robin")
         return try connection.transaction(.immediate) {
-            // The row holds the index handed out last; a missing or
-            // out-of-range one (the list shrank) restarts at 0.
-            let last = try connection.scalar(
+            let ids = try ensureRows(vhostID: vhostID, urls: urls)
+            let cursorID = try connection.scalar(
                 "SELECT current_backend_id FROM \(ReverseSchema.roundRobin) WHERE vhost_id = ?", [.integer(vhostID)])
-            var next = 0
-            if let last = last, last >= 0, last < count - 1 {
-                next = last + 1
-            }
-            try connection.run("""
-                INSERT INTO \(ReverseSchema.roundRobin) (vhost_id, current_backend_id) VALUES (?, ?) \
-                ON CONFLICT (vhost_id) DO UPDATE SET current_backend_id = excluded.current_backend_id
-                """, [.integer(vhostID), .integer(next)])
-            return next
+            // The last occurrence, so a URL listed twice cannot trap the cursor.
+            let cursor = cursorID.flatMap { id in urls.lastIndex { ids[$0] == id } }
+            let states = try readStates(vhostID: vhostID, candidates: urls)
+            let pick = FailoverOrder.roundRobinPick(count: urls.count, after: cursor) {
+                states[$0].isHealthy(at: now)
+            } ?? 0
+            try writeCursor(vhostID: vhostID, backendID: ids[urls[pick]] ?? 0)
+            return pick
         }
     }
 
-    public func nextShuffle(vhostID: Int, count: Int, random: (Int) -> Int) throws -> Int {
-        guard count > 0, count <= SQLiteReverseDatastore.maxShuffleCount else {
+    public func setRoundRobinCursor(vhostID: Int, url: String) throws {
+        try checkURLs([url], vhostID)
+        try connection.transaction(.immediate) {
+            let ids = try ensureRows(vhostID: vhostID, urls: [url])
+            try writeCursor(vhostID: vhostID, backendID: ids[url] ?? 0)
+        }
+    }
+
+    private func writeCursor(vhostID: Int, backendID: Int) throws {
+        try connection.run("""
+            INSERT INTO \(ReverseSchema.roundRobin) (vhost_id, current_backend_id) VALUES (?, ?) \
+            ON CONFLICT (vhost_id) DO UPDATE SET current_backend_id = excluded.current_backend_id
+            """, [.integer(vhostID), .integer(backendID)])
+    }
+
+    public func claimShuffle(vhostID: Int, candidates urls: [String], random: (Int) -> Int) throws -> Int {
+        try checkCandidates(urls, vhostID, "shuffle")
+        guard urls.count <= SQLiteReverseDatastore.maxShuffleCount else {
             throw DatastoreError(.invalidArgument,
-                "shuffle over \(count) backends for vhost \(vhostID); expected 1...\(SQLiteReverseDatastore.maxShuffleCount)")
+                "shuffle over \(urls.count) backends for vhost \(vhostID); expected 1...\(SQLiteReverseDatastore.maxShuffleCount)")
         }
         return try connection.transaction(.immediate) {
-            // The table holds the indexes not yet handed out this cycle.
-            var available: [Int] = []
+            let ids = try ensureRows(vhostID: vhostID, urls: urls)
+            // The table holds the ids not yet handed out this cycle.
+            var availableIDs = Set<Int>()
             try connection.query(
-                "SELECT avail_backend_id FROM \(ReverseSchema.shuffle) WHERE vhost_id = ? ORDER BY avail_backend_id",
+                "SELECT avail_backend_id FROM \(ReverseSchema.shuffle) WHERE vhost_id = ?",
                 [.integer(vhostID)]) { row in
-                let index = row.integer(0)
-                if index >= 0 && index < count { available.append(index) }
+                availableIDs.insert(row.integer(0))
             }
+            var available = urls.indices.filter { ids[urls[$0]].map(availableIDs.contains) ?? false }
             if available.isEmpty {
-                try startShuffleCycle(vhostID: vhostID, count: count)
-                available = Array(0..<count)
+                try startShuffleCycle(vhostID: vhostID, ids: urls.compactMap { ids[$0] })
+                available = Array(urls.indices)
             }
             let drawn = random(available.count)
-            let position = ((drawn % available.count) + available.count) % available.count
-            let chosen = available[position]
+            let chosen = available[((drawn % available.count) + available.count) % available.count]
             try connection.run(
                 "DELETE FROM \(ReverseSchema.shuffle) WHERE vhost_id = ? AND avail_backend_id = ?",
-                [.integer(vhostID), .integer(chosen)])
+                [.integer(vhostID), .integer(ids[urls[chosen]] ?? -1)])
             return chosen
         }
     }
 
-    private func startShuffleCycle(vhostID: Int, count: Int) throws {
+    private func startShuffleCycle(vhostID: Int, ids: [Int]) throws {
         try connection.run("DELETE FROM \(ReverseSchema.shuffle) WHERE vhost_id = ?", [.integer(vhostID)])
         let insert = try connection.prepare(
-            "INSERT INTO \(ReverseSchema.shuffle) (vhost_id, avail_backend_id) VALUES (?, ?)")
-        for index in 0..<count {
-            try insert.bind([.integer(vhostID), .integer(index)])
+            "INSERT OR IGNORE INTO \(ReverseSchema.shuffle) (vhost_id, avail_backend_id) VALUES (?, ?)")
+        for id in ids {
+            try insert.bind([.integer(vhostID), .integer(id)])
             try insert.run()
             insert.reset()
         }
     }
 
-    public func leastConnections(vhostID: Int, candidates: [Int]) throws -> Int {
-        let states = try candidateStates(vhostID: vhostID, candidates: candidates)
-        guard let best = BackendRanking.leastConnections(states) else {
-            throw DatastoreError(.invalidArgument, "no candidates for least connections in vhost \(vhostID)")
-        }
-        return best.index
-    }
-
-    public func leastResponseTime(vhostID: Int, candidates: [Int]) throws -> Int {
-        let states = try candidateStates(vhostID: vhostID, candidates: candidates)
-        guard let best = BackendRanking.leastResponseTime(states) else {
-            throw DatastoreError(.invalidArgument, "no candidates for least response time in vhost \(vhostID)")
-        }
-        return best.index
-    }
-
-    /// The recorded state of each candidate; one without a row (not
-    /// recorded by `prepare`) counts as idle, unmeasured and healthy.
-    private func candidateStates(vhostID: Int, candidates: [Int]) throws -> [ReverseBackendState] {
-        guard !candidates.isEmpty else {
-            throw DatastoreError(.invalidArgument, "empty candidate list for vhost \(vhostID)")
-        }
-        if let negative = candidates.first(where: { $0 < 0 }) {
-            throw DatastoreError(.invalidArgument, "candidate index \(negative) for vhost \(vhostID) is negative")
-        }
-        var recorded: [Int: ReverseBackendState] = [:]
-        for state in try backends(vhostID: vhostID) {
-            recorded[state.index] = state
-        }
-        return candidates.map { recorded[$0] ?? ReverseBackendState(index: $0, url: "") }
-    }
-
     // MARK: Bookkeeping
 
-    public func recordConnected(vhostID: Int, index: Int, connectMillis: Int) throws {
+    public func recordConnected(vhostID: Int, url: String, connectMillis: Int) throws {
         guard connectMillis >= 0 else {
-            throw DatastoreError(.invalidArgument, "connect time \(connectMillis) ms for backend \(index) of vhost \(vhostID) is negative")
+            throw DatastoreError(.invalidArgument, "connect time \(connectMillis) ms for backend \(url) of vhost \(vhostID) is negative")
         }
-        try updateBackend(vhostID: vhostID, index: index,
-            set: "conn_count = MAX(conn_count, 0) + 1, connect_ms = ?", [.integer(connectMillis)])
+        try updateBackend(vhostID: vhostID, url: url, createIfMissing: true,
+            set: "conn_count = MAX(conn_count, 0) + 1, connect_ms = ?, unhealthy_until = 0", [.integer(connectMillis)])
     }
 
-    public func recordDisconnected(vhostID: Int, index: Int) throws {
-        try updateBackend(vhostID: vhostID, index: index, set: "conn_count = MAX(conn_count - 1, 0)", [])
+    public func recordDisconnected(vhostID: Int, url: String) throws {
+        try updateBackend(vhostID: vhostID, url: url, createIfMissing: false,
+                          set: "conn_count = MAX(conn_count - 1, 0)", [])
     }
 
-    public func setHealthy(vhostID: Int, index: Int, healthy: Bool) throws {
-        try updateBackend(vhostID: vhostID, index: index, set: "unhealthy = ?", [.integer(healthy ? 0 : 1)])
+    public func recordFailure(vhostID: Int, url: String, until: Int) throws {
+        try updateBackend(vhostID: vhostID, url: url, createIfMissing: true,
+                          set: "unhealthy_until = ?", [.integer(until)])
     }
 
-    private func updateBackend(vhostID: Int, index: Int, set assignments: String, _ values: [SQLiteValue]) throws {
-        guard index >= 0 else {
-            throw DatastoreError(.invalidArgument, "backend index \(index) for vhost \(vhostID) is negative")
-        }
+    private func updateBackend(vhostID: Int, url: String, createIfMissing: Bool,
+                               set assignments: String, _ values: [SQLiteValue]) throws {
+        try checkURLs([url], vhostID)
         let changed = try connection.transaction(.immediate) {
-            try connection.run(
-                "UPDATE \(ReverseSchema.backends) SET \(assignments) WHERE vhost_id = ? AND backend_id = ?",
-                values + [.integer(vhostID), .integer(index)])
+            if createIfMissing { _ = try ensureRows(vhostID: vhostID, urls: [url]) }
+            return try connection.run(
+                "UPDATE \(ReverseSchema.backends) SET \(assignments) WHERE vhost_id = ? AND backend_uri = ?",
+                values + [.integer(vhostID), .text(url)])
         }
         guard changed > 0 else {
-            throw DatastoreError(.unknownBackend, "no backend \(index) recorded for vhost \(vhostID) in '\(path)'")
+            throw DatastoreError(.unknownBackend, "no backend \(url) recorded for vhost \(vhostID) in '\(path)'")
         }
     }
 
-    public func backends(vhostID: Int) throws -> [ReverseBackendState] {
-        try connection.transaction(.deferred) {
-            var states: [ReverseBackendState] = []
-            try connection.query("""
-                SELECT backend_id, backend_uri, conn_count, connect_ms, unhealthy \
-                FROM \(ReverseSchema.backends) WHERE vhost_id = ? ORDER BY backend_id
-                """, [.integer(vhostID)]) { row in
-                states.append(ReverseBackendState(
-                    index: row.integer(0), url: row.text(1) ?? "", connCount: row.integer(2),
-                    connectMillis: row.optionalInteger(3), healthy: row.integer(4) == 0))
-            }
-            return states
+    public func backends(vhostID: Int) throws -> [BackendState] {
+        try connection.transaction(.deferred) { try readBackends(vhostID: vhostID) }
+    }
+
+    /// The vhost's rows in id order. Call inside a transaction.
+    private func readBackends(vhostID: Int) throws -> [BackendState] {
+        var states: [BackendState] = []
+        try connection.query("""
+            SELECT backend_uri, conn_count, connect_ms, unhealthy_until \
+            FROM \(ReverseSchema.backends) WHERE vhost_id = ? ORDER BY backend_id
+            """, [.integer(vhostID)]) { row in
+            states.append(BackendState(
+                url: row.text(0) ?? "", connCount: row.integer(1),
+                connectMillis: row.optionalInteger(2), unhealthyUntil: row.integer(3)))
         }
+        return states
     }
 
     // MARK: Sticky maps

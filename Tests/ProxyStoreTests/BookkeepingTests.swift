@@ -1,14 +1,17 @@
+import Foundation
+import ProxyCore
 @testable import ProxyStore
 import XCTest
 
 final class BookkeepingTests: XCTestCase {
     private var dir: TemporaryDirectory!
     private var store: SQLiteReverseDatastore!
+    private let a = "ftp://a:21", b = "ftp://b:21"
 
     override func setUpWithError() throws {
         dir = TemporaryDirectory()
         store = try SQLiteReverseDatastore(tablesDirectory: dir.path)
-        try store.prepare(vhostID: 1, vhostName: "one", backends: ["ftp://a:21", "ftp://b:21"])
+        try store.register(vhostID: 1, vhostName: "one", backends: [a, b])
     }
 
     override func tearDown() {
@@ -18,60 +21,76 @@ final class BookkeepingTests: XCTestCase {
     }
 
     func testConnectAndDisconnectCount() throws {
-        try store.recordConnected(vhostID: 1, index: 1, connectMillis: 25)
-        try store.recordConnected(vhostID: 1, index: 1, connectMillis: 35)
+        try store.recordConnected(vhostID: 1, url: b, connectMillis: 25)
+        try store.recordConnected(vhostID: 1, url: b, connectMillis: 35)
         XCTAssertEqual(try store.backends(vhostID: 1), [
-            ReverseBackendState(index: 0, url: "ftp://a:21"),
-            ReverseBackendState(index: 1, url: "ftp://b:21", connCount: 2, connectMillis: 35),
+            BackendState(url: a),
+            BackendState(url: b, connCount: 2, connectMillis: 35),
         ])
-        try store.recordDisconnected(vhostID: 1, index: 1)
+        try store.recordDisconnected(vhostID: 1, url: b)
         XCTAssertEqual(try store.backends(vhostID: 1)[1].connCount, 1)
         XCTAssertEqual(try store.backends(vhostID: 1)[1].connectMillis, 35, "disconnect keeps the last measurement")
     }
 
+    func testBackendsFromFilesGetRowsWhenFirstUsed() throws {
+        let fromFile = "ftp://per-user.example:2121"
+        try store.recordConnected(vhostID: 1, url: fromFile, connectMillis: 3)
+        XCTAssertEqual(try store.backends(vhostID: 1).map(\.url), [a, b, fromFile])
+        try store.recordDisconnected(vhostID: 1, url: fromFile)
+        XCTAssertEqual(try store.backends(vhostID: 1)[2].connCount, 0)
+    }
+
     func testConnCountNeverNegative() throws {
-        try store.recordDisconnected(vhostID: 1, index: 0)
-        try store.recordDisconnected(vhostID: 1, index: 0)
+        try store.recordDisconnected(vhostID: 1, url: a)
+        try store.recordDisconnected(vhostID: 1, url: a)
         XCTAssertEqual(try store.backends(vhostID: 1)[0].connCount, 0)
-        try store.recordConnected(vhostID: 1, index: 0, connectMillis: 0)
+        try store.recordConnected(vhostID: 1, url: a, connectMillis: 0)
         XCTAssertEqual(try store.backends(vhostID: 1)[0].connCount, 1)
         // A negative count written by something else is repaired, not extended.
-        try rawSQL(dir.databasePath, "UPDATE proxy_vhost_backends SET conn_count = -5 WHERE backend_id = 1")
-        try store.recordDisconnected(vhostID: 1, index: 1)
+        try rawSQL(dir.databasePath, "UPDATE proxy_vhost_backends SET conn_count = -5 WHERE backend_uri = '\(b)'")
+        try store.recordDisconnected(vhostID: 1, url: b)
         XCTAssertEqual(try store.backends(vhostID: 1)[1].connCount, 0)
-        try rawSQL(dir.databasePath, "UPDATE proxy_vhost_backends SET conn_count = -5 WHERE backend_id = 1")
-        try store.recordConnected(vhostID: 1, index: 1, connectMillis: 2)
+        try rawSQL(dir.databasePath, "UPDATE proxy_vhost_backends SET conn_count = -5 WHERE backend_uri = '\(b)'")
+        try store.recordConnected(vhostID: 1, url: b, connectMillis: 2)
         XCTAssertEqual(try store.backends(vhostID: 1)[1].connCount, 1)
     }
 
+    func testFailureHoldOffAndRecovery() throws {
+        try store.recordFailure(vhostID: 1, url: b, until: 500)
+        XCTAssertEqual(try store.backends(vhostID: 1)[1].unhealthyUntil, 500)
+        XCTAssertFalse(try store.backends(vhostID: 1)[1].isHealthy(at: 499))
+        XCTAssertTrue(try store.backends(vhostID: 1)[1].isHealthy(at: 500))
+        try store.recordConnected(vhostID: 1, url: b, connectMillis: 4)
+        XCTAssertEqual(try store.backends(vhostID: 1)[1].unhealthyUntil, 0, "a success clears the hold-off")
+    }
+
     func testUnknownBackendsAndBadValues() {
-        XCTAssertDatastoreError(.unknownBackend, try store.recordConnected(vhostID: 1, index: 2, connectMillis: 1))
-        XCTAssertDatastoreError(.unknownBackend, try store.recordDisconnected(vhostID: 9, index: 0))
-        XCTAssertDatastoreError(.unknownBackend, try store.setHealthy(vhostID: 1, index: 7, healthy: false))
-        XCTAssertDatastoreError(.invalidArgument, try store.recordConnected(vhostID: 1, index: -1, connectMillis: 1))
-        XCTAssertDatastoreError(.invalidArgument, try store.recordConnected(vhostID: 1, index: 0, connectMillis: -1))
-        XCTAssertDatastoreError(.invalidArgument, try store.recordDisconnected(vhostID: 1, index: Int.min))
+        XCTAssertDatastoreError(.unknownBackend, try store.recordDisconnected(vhostID: 9, url: a))
+        XCTAssertDatastoreError(.unknownBackend, try store.recordDisconnected(vhostID: 1, url: "ftp://never:21"))
+        XCTAssertDatastoreError(.invalidArgument, try store.recordConnected(vhostID: 1, url: "", connectMillis: 1))
+        XCTAssertDatastoreError(.invalidArgument, try store.recordConnected(vhostID: 1, url: a, connectMillis: -1))
+        XCTAssertDatastoreError(.invalidArgument, try store.recordFailure(vhostID: 1, url: "", until: 1))
     }
 
     func testStatePersistsAcrossReopen() throws {
-        XCTAssertEqual(try store.nextRoundRobin(vhostID: 1, count: 2), 0)
-        try store.recordConnected(vhostID: 1, index: 0, connectMillis: 12)
-        try store.setHealthy(vhostID: 1, index: 1, healthy: false)
-        try store.setStickyBackend(policy: .group, vhostID: 1, key: "staff", url: "ftp://b:21")
+        XCTAssertEqual(try store.claimRoundRobin(vhostID: 1, candidates: [a, b], now: 0), 0)
+        try store.recordConnected(vhostID: 1, url: a, connectMillis: 12)
+        try store.recordFailure(vhostID: 1, url: b, until: 99)
+        try store.setStickyBackend(policy: .group, vhostID: 1, key: "staff", url: b)
         store.close()
 
         store = try SQLiteReverseDatastore(tablesDirectory: dir.path)
-        XCTAssertEqual(try store.nextRoundRobin(vhostID: 1, count: 2), 1)
+        XCTAssertEqual(try store.claimRoundRobin(vhostID: 1, candidates: [a, b], now: 100), 1)
         XCTAssertEqual(try store.backends(vhostID: 1), [
-            ReverseBackendState(index: 0, url: "ftp://a:21", connCount: 1, connectMillis: 12),
-            ReverseBackendState(index: 1, url: "ftp://b:21", healthy: false),
+            BackendState(url: a, connCount: 1, connectMillis: 12),
+            BackendState(url: b, unhealthyUntil: 99),
         ])
-        XCTAssertEqual(try store.stickyBackend(policy: .group, vhostID: 1, key: "staff"), "ftp://b:21")
+        XCTAssertEqual(try store.stickyBackend(policy: .group, vhostID: 1, key: "staff"), b)
     }
 
     func testUseAfterCloseIsTypedError() {
         store.close()
-        XCTAssertDatastoreError(.closed, try store.nextRoundRobin(vhostID: 1, count: 2))
+        XCTAssertDatastoreError(.closed, try store.claimRoundRobin(vhostID: 1, candidates: [a], now: 0))
         XCTAssertDatastoreError(.closed, try store.backends(vhostID: 1))
         store.close()  // twice is harmless
     }
@@ -81,7 +100,7 @@ final class BookkeepingTests: XCTestCase {
         let holder = try SQLiteConnection(path: dir.databasePath, busyDeadline: 1)
         try holder.exec("BEGIN IMMEDIATE")
         let started = Date()
-        let error = XCTAssertDatastoreError(.busy, try impatient.nextRoundRobin(vhostID: 1, count: 2))
+        let error = XCTAssertDatastoreError(.busy, try impatient.claimRoundRobin(vhostID: 1, candidates: [a, b], now: 0))
         let waited = Date().timeIntervalSince(started)
         XCTAssertGreaterThanOrEqual(waited, 0.25)
         XCTAssertLessThan(waited, 2.0)
@@ -89,18 +108,6 @@ final class BookkeepingTests: XCTestCase {
         // Readers are not blocked by a writer in WAL mode.
         XCTAssertEqual(try impatient.backends(vhostID: 1).count, 2)
         try holder.exec("ROLLBACK")
-        XCTAssertEqual(try impatient.nextRoundRobin(vhostID: 1, count: 2), 0)
-    }
-
-    func testRankingRules() {
-        let states = [
-            ReverseBackendState(index: 0, url: "a", connCount: Int.max, connectMillis: Int.max),
-            ReverseBackendState(index: 1, url: "b", connCount: -4, connectMillis: 50),
-            ReverseBackendState(index: 2, url: "c", connCount: 0, connectMillis: 20),
-        ]
-        XCTAssertEqual(BackendRanking.leastConnections(states)?.index, 1, "negative counts as 0, lower index wins")
-        XCTAssertEqual(BackendRanking.leastResponseTime(states)?.index, 2, "equal score 0: faster connect wins")
-        XCTAssertNil(BackendRanking.leastConnections([]))
-        XCTAssertNil(BackendRanking.leastResponseTime([]))
+        XCTAssertEqual(try impatient.claimRoundRobin(vhostID: 1, candidates: [a, b], now: 0), 0)
     }
 }

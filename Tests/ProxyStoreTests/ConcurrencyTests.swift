@@ -18,7 +18,7 @@ final class ConcurrencyTests: XCTestCase {
         let urls = (0..<backendCount).map { "ftp://b\($0).example:21" }
         // Master: prepare, then close before forking (no handle crosses fork).
         let master = try SQLiteReverseDatastore(tablesDirectory: dir.path)
-        try master.prepare(vhostID: 1, vhostName: "one", backends: urls)
+        try master.register(vhostID: 1, vhostName: "one", backends: urls)
         master.close()
 
         let processes = (0..<children).map { _ in
@@ -31,9 +31,9 @@ final class ConcurrencyTests: XCTestCase {
                     let session = try SQLiteReverseDatastore(tablesDirectory: dir.path)
                     for _ in 0..<self.callsPerChild {
                         do {
-                            let index = try session.nextRoundRobin(vhostID: 1, count: self.backendCount)
+                            let index = try session.claimRoundRobin(vhostID: 1, candidates: urls, now: 0)
                             picks[index] += 1
-                            try session.recordConnected(vhostID: 1, index: index, connectMillis: 1)
+                            try session.recordConnected(vhostID: 1, url: urls[index], connectMillis: 1)
                         } catch {
                             failures.append("\(error)")
                         }
@@ -65,13 +65,14 @@ final class ConcurrencyTests: XCTestCase {
         XCTAssertEqual(try store.backends(vhostID: 1).map(\.connCount),
                        [Int](repeating: expected, count: backendCount), "no lost increments")
         // The cursor ended on the last slot of a full cycle.
-        XCTAssertEqual(try store.nextRoundRobin(vhostID: 1, count: backendCount), 0)
+        XCTAssertEqual(try store.claimRoundRobin(vhostID: 1, candidates: urls, now: 0), 0)
     }
 
     func testForkedSessionsShareShuffleCycles() throws {
         let dir = TemporaryDirectory()
         try SQLiteReverseDatastore(tablesDirectory: dir.path).close()
         let cycles = 50, count = 4, processCount = 4
+        let urls = (0..<count).map { "ftp://s\($0):21" }
         let perChild = cycles * count / processCount
 
         let processes = (0..<processCount).map { _ in
@@ -80,7 +81,7 @@ final class ConcurrencyTests: XCTestCase {
                 do {
                     let session = try SQLiteReverseDatastore(tablesDirectory: dir.path)
                     for _ in 0..<perChild {
-                        picks[try session.nextShuffle(vhostID: 2, count: count) { Int.random(in: 0..<$0) }] += 1
+                        picks[try session.claimShuffle(vhostID: 2, candidates: urls) { Int.random(in: 0..<$0) }] += 1
                     }
                 } catch {
                     return "error \(error)"
@@ -105,7 +106,7 @@ final class ConcurrencyTests: XCTestCase {
         let store = try SQLiteReverseDatastore(tablesDirectory: dir.path)
         let child = ChildProcess.spawn { () -> String in
             do {
-                _ = try store.nextRoundRobin(vhostID: 1, count: 2)
+                _ = try store.claimRoundRobin(vhostID: 1, candidates: ["ftp://a:21"], now: 0)
                 return "worked"
             } catch let error as DatastoreError {
                 store.close()  // abandons the handle, must not disturb the parent
@@ -116,7 +117,7 @@ final class ConcurrencyTests: XCTestCase {
         }
         let result = try XCTUnwrap(child.finish())
         XCTAssertEqual(result.output, "usedAfterFork")
-        XCTAssertEqual(try store.nextRoundRobin(vhostID: 1, count: 2), 0, "parent still works")
+        XCTAssertEqual(try store.claimRoundRobin(vhostID: 1, candidates: ["ftp://a:21"], now: 0), 0, "parent still works")
         store.close()
     }
 }

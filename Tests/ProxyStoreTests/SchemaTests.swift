@@ -10,7 +10,7 @@ final class SchemaTests: XCTestCase {
         store.close()
 
         XCTAssertEqual(try rawScalar(dir.databasePath,
-            "SELECT version FROM schema_version WHERE schema = 'proxy_reverse'"), 7)
+            "SELECT version FROM schema_version WHERE schema = 'proxy_reverse'"), 8)
         XCTAssertEqual(try rawScalar(dir.databasePath, "SELECT COUNT(*) FROM schema_version"), 1)
         for table in ["proxy_vhosts", "proxy_vhost_backends", "proxy_vhost_reverse_roundrobin",
                       "proxy_vhost_reverse_shuffle", "proxy_vhost_reverse_per_user",
@@ -23,7 +23,7 @@ final class SchemaTests: XCTestCase {
     func testFileIsCreatedPrivateAndInWALMode() throws {
         let dir = TemporaryDirectory()
         let store = try SQLiteReverseDatastore(tablesDirectory: dir.path + "/")
-        try store.prepare(vhostID: 1, vhostName: "a", backends: ["ftp://a:21"])
+        try store.register(vhostID: 1, vhostName: "a", backends: ["ftp://a:21"])
         var status = stat()
         XCTAssertEqual(stat(dir.databasePath, &status), 0)
         XCTAssertEqual(status.st_mode & 0o777, 0o600)
@@ -41,7 +41,7 @@ final class SchemaTests: XCTestCase {
         let dir = TemporaryDirectory()
         XCTAssertTrue(FileManager.default.createFile(atPath: dir.databasePath, contents: Data()))
         let store = try SQLiteReverseDatastore(tablesDirectory: dir.path)
-        XCTAssertEqual(try store.nextRoundRobin(vhostID: 1, count: 2), 0)
+        XCTAssertEqual(try store.claimRoundRobin(vhostID: 1, candidates: ["ftp://a:21", "ftp://b:21"], now: 0), 0)
     }
 
     func testGarbageFileIsNotADatabase() throws {
@@ -109,10 +109,10 @@ final class SchemaTests: XCTestCase {
             "INSERT INTO proxy_vhost_reverse_roundrobin VALUES (1, 0)")
         let store = try SQLiteReverseDatastore(tablesDirectory: dir.path)
         XCTAssertEqual(try store.backends(vhostID: 1), [])
-        XCTAssertTrue(try store.prepare(vhostID: 1, vhostName: "one", backends: ["ftp://new:21"]))
+        try store.register(vhostID: 1, vhostName: "one", backends: ["ftp://new:21"])
         XCTAssertEqual(try store.backends(vhostID: 1).map(\.url), ["ftp://new:21"])
-        XCTAssertEqual(try store.nextRoundRobin(vhostID: 1, count: 3), 0)
-        XCTAssertEqual(try rawScalar(dir.databasePath, "SELECT version FROM schema_version"), 7)
+        XCTAssertEqual(try store.claimRoundRobin(vhostID: 1, candidates: ["ftp://new:21"], now: 0), 0)
+        XCTAssertEqual(try rawScalar(dir.databasePath, "SELECT version FROM schema_version"), 8)
     }
 
     func testSymlinkIsRefused() throws {

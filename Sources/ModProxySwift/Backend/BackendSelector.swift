@@ -1,74 +1,87 @@
+import Glibc
 import ProxyCore
 import ProxyStore
 
-/// A backend picked for this session: its index in the configured list and URL.
+/// A backend picked for this session, and why (for the log).
 struct SelectedBackend {
-    let index: Int
     let url: BackendURL
-    /// Why it was picked, for the log ("RoundRobin", "PerUser sticky", ...).
+    /// "RoundRobin", "PerUser sticky for 'alice'", "failover", ...
     let reason: String
 }
 
-/// Orders the configured backends for one session according to
-/// ProxyReverseConnectPolicy, using the datastore for shared state
-/// (round-robin position, connection counts, sticky maps). Without a
-/// datastore every balancing policy degrades to a random start.
+/// Orders a session's candidates according to ProxyReverseConnectPolicy,
+/// with the shared state in the datastore (round-robin cursor, shuffle
+/// cycle, connection counts, failure hold-offs, sticky maps), all keyed by
+/// backend URL. Without a datastore every policy degrades to a random start.
 struct BackendSelector {
     let policy: ReverseConnectPolicy
     let backends: [BackendURL]
-    let store: ReverseDatastore?
-    let vhostID: Int
+    let datastore: SessionDatastore
 
-    /// Up to `attempts` backends to try in order (failover goes on to the next).
-    func candidates(attempts: Int, stickyKey: String?) -> [SelectedBackend] {
+    struct Plan {
+        /// The backends to try, in order (at most ProxyRetryCount).
+        var order: [SelectedBackend]
+        /// Whether the pick came from the round-robin cursor, which must
+        /// then follow a failover to the backend actually used.
+        var movesCursor: Bool
+    }
+
+    func plan(attempts: Int, stickyKey: String?, now: Int = Int(time(nil))) -> Plan {
         let count = backends.count
-        guard count > 0, attempts > 0 else { return [] }
-        let all = Array(0..<count)
-        let anyIndex = Int.random(in: 0..<count)
-        var first: Int
+        guard count > 0, attempts > 0 else { return Plan(order: [], movesCursor: false) }
+        let keys = backends.map(\.description)
+        let states = datastore.read("reading backend states") { try $0.states(vhostID: $1, candidates: keys) }
+            ?? keys.map { BackendState(url: $0) }
         var reason = policy.rawValue
+        var pinned = false
+        var movesCursor = false
+        let roundRobin = { () -> Int in
+            movesCursor = true
+            return datastore.read("advancing the round-robin cursor") {
+                try $0.claimRoundRobin(vhostID: $1, candidates: keys, now: now)
+            } ?? Int.random(in: 0..<count)
+        }
+        let start: Int
         switch policy {
         case .roundRobin:
-            first = fromStore { try $0.nextRoundRobin(vhostID: vhostID, count: count) } ?? anyIndex
+            start = roundRobin()
         case .random:
-            first = anyIndex
+            start = Int.random(in: 0..<count)
         case .shuffle:
-            first = fromStore { try $0.nextShuffle(vhostID: vhostID, count: count, random: { Int.random(in: 0..<$0) }) }
-                ?? anyIndex
+            start = datastore.read("drawing from the shuffle cycle") {
+                try $0.claimShuffle(vhostID: $1, candidates: keys, random: { Int.random(in: 0..<$0) })
+            } ?? Int.random(in: 0..<count)
         case .leastConns:
-            first = fromStore { try $0.leastConnections(vhostID: vhostID, candidates: all) } ?? 0
+            start = BackendRanking.leastConnections(states, now: now) ?? 0
         case .leastResponseTime:
-            first = fromStore { try $0.leastResponseTime(vhostID: vhostID, candidates: all) } ?? 0
+            start = BackendRanking.leastResponseTime(states, now: now) ?? 0
         case .perUser, .perGroup, .perHost:
-            first = fromStore { try $0.nextRoundRobin(vhostID: vhostID, count: count) } ?? anyIndex
-            if let key = stickyKey, let sticky = stickyPolicy,
-               let url = fromStore({ try $0.stickyBackend(policy: sticky, vhostID: vhostID, key: key) }) ?? nil,
-               let index = backends.firstIndex(where: { $0.description == url }) {
-                first = index
+            if let key = stickyKey, let sticky = policy.stickyPolicy,
+               let url = datastore.read("reading the sticky backend", {
+                   try $0.stickyBackend(policy: sticky, vhostID: $1, key: key)
+               }) ?? nil,
+               let position = keys.firstIndex(of: url) {
+                start = position
+                pinned = true
                 reason = "\(policy.rawValue) sticky for '\(key)'"
+            } else {
+                start = roundRobin()
             }
         }
-        first = ((first % count) + count) % count
-        return (0..<attempts).map { i in
-            let index = (first + i) % count
-            return SelectedBackend(index: index, url: backends[index], reason: i == 0 ? reason : "failover")
+        let positions = FailoverOrder.positions(count: count, start: start,
+                                                healthy: { states[$0].isHealthy(at: now) },
+                                                pinned: pinned, attempts: attempts)
+        let order = positions.enumerated().map { attempt, position in
+            SelectedBackend(url: backends[position], reason: attempt == 0 ? reason : "failover")
         }
+        return Plan(order: order, movesCursor: movesCursor)
     }
+}
 
-    /// A datastore answer, or nil (logged) when there is no datastore or it
-    /// fails: selection then falls back to a random start.
-    private func fromStore<T>(_ query: (ReverseDatastore) throws -> T) -> T? {
-        guard let store else { return nil }
-        do {
-            return try query(store)
-        } catch {
-            ProxyLog.write("datastore query failed, choosing without it: \(error)")
-            return nil
-        }
-    }
-
+extension ReverseConnectPolicy {
+    /// The sticky map a policy keys on, if it is a sticky one.
     var stickyPolicy: StickyPolicy? {
-        switch policy {
+        switch self {
         case .perUser: return .user
         case .perGroup: return .group
         case .perHost: return .host

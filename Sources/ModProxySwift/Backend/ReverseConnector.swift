@@ -23,17 +23,20 @@ struct ReverseConnector {
         }
     }
 
-    func connect(candidates: [SelectedBackend]) throws -> Connected {
+    /// Tries `candidates` in order; `failed` hears of each one that did not
+    /// work (the caller holds it off for later sessions).
+    func connect(candidates: [SelectedBackend], failed: (BackendURL) -> Void) throws -> Connected {
         var failures: [String] = []
         for target in candidates {
             let started = Deadline.now()
             do {
                 let connected = try connect(to: target, started: started)
-                ProxyLog.write("backend selected: \(target.url) (policy \(target.reason), index \(target.index)), connected in \(connected.connectMillis) ms")
+                ProxyLog.write("backend selected: \(target.url) (policy \(target.reason)), connected in \(connected.connectMillis) ms")
                 return connected
             } catch {
                 ProxyLog.write("backend connect failed: \(target.url): \(error)")
                 failures.append("\(target.url): \(error)")
+                failed(target.url)
             }
         }
         throw NoBackend(attempts: failures)

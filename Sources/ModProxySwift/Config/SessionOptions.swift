@@ -14,6 +14,7 @@ struct SessionOptions {
     let vhostID: Int
     let role: ProxyRole
     let tablesDirectory: String
+    let datastore: ProxyDatastore
     let servers: ReverseServerList
     let connectPolicy: ReverseConnectPolicy
     let retryCount: Int
@@ -39,6 +40,7 @@ struct SessionOptions {
         self.vhostID = vhostID
         role = settings.role
         tablesDirectory = tables
+        datastore = settings.datastore
         servers = settings.reverseServers
         connectPolicy = settings.reverseConnectPolicy
         retryCount = max(settings.retryCount, 1)

@@ -67,6 +67,7 @@ enum LoginHandler {
         ProxyLog.write("login: user '\(user)' authenticated by backend \(session.backendTarget.map { "\($0.url)" } ?? "?")")
         _ = pr_timer_remove(PR_TIMER_LOGIN, ANY_MODULE)
         session_user_set(user)
+        SessionLifecycle.rememberStickyBackend(session)
         SessionLifecycle.chroot(session)
     }
 }

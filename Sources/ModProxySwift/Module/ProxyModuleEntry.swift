@@ -28,7 +28,10 @@ func mps_module_init() -> Int32 {
     currentSession = nil
     EventHooks.register(&proxy_module, "core.postparse") { _, _ in
         ModuleOrder.arrange()
-        MasterStartup.prepareDatastores()
+        MasterStartup.prepareDatastores(resetStale: false)
+    }
+    EventHooks.register(&proxy_module, "core.startup") { _, _ in
+        MasterStartup.prepareDatastores(resetStale: true)
     }
     return 0
 }

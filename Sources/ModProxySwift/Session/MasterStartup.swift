@@ -6,23 +6,23 @@ import ProxyStore
 /// Daemon-side work after the configuration is parsed: create ProxyTables'
 /// datastore and record each proxying server's backend list, so sessions
 /// only read and update it.
+///
+/// Runs at core.postparse (also after SIGHUP, and under `proftpd -t`,
+/// which must never touch a running daemon's state: no reset there) and
+/// again at core.startup, which only a starting daemon reaches: there a
+/// datastore left by another daemon is reset.
 enum MasterStartup {
-    /// Tables directories whose connection counts were reset in this daemon's
-    /// life (a cold start clears counts left by a crash; a SIGHUP restart must
-    /// not, since sessions are still running). Survives module reloads.
-    private static var resetDirectories: Set<String> = []
-
-    static func prepareDatastores() {
+    static func prepareDatastores(resetStale: Bool) {
         guard let list = server_list, var member = list.pointee.xas_list else { return }
         while true {
             let server = UnsafeMutableRawPointer(member).assumingMemoryBound(to: server_rec.self)
-            prepare(server)
+            prepare(server, resetStale: resetStale)
             guard let next = member.pointee.next else { break }
             member = next
         }
     }
 
-    private static func prepare(_ server: UnsafeMutablePointer<server_rec>) {
+    private static func prepare(_ server: UnsafeMutablePointer<server_rec>, resetStale: Bool) {
         let settings = SettingsLoader.proxySettings(in: server.pointee.conf)
         guard settings.engine else { return }
         guard let tables = settings.tablesDirectory ?? ConfigRecords.rootValue("ProxyTables") else {
@@ -31,16 +31,26 @@ enum MasterStartup {
             mps_log_pri(PR_LOG_WARNING, "fatal: ProxyTables: missing required directive: ProxyEngine is on for server '\(name)' but no ProxyTables directory is configured (server config context)")
             exit(1)
         }
-        let urls = settings.reverseServers.staticURLs.map(\.description)
+        guard case .sqlite = settings.datastore else { return }
+        // The same list sessions build (static URLs and files), so their
+        // rows exist before the first session; per-user lists are added by
+        // the sessions that read them.
+        let urls = BackendCandidates(servers: settings.reverseServers, ignoreConfigPerms:
+                                        settings.options.contains(.ignoreConfigPerms), user: nil).usable.map(\.description)
+        // After a SIGHUP the master may run with the daemon's User as euid.
+        mps_privs_root()
+        defer { mps_privs_relinquish() }
         do {
             let store = try SQLiteReverseDatastore(tablesDirectory: tables)
             defer { store.close() }   // sessions open their own after fork
-            if !resetDirectories.contains(tables) {
-                try store.resetAll()
-                resetDirectories.insert(tables)
+            // A new daemon clears the counts a crash may have left; a SIGHUP
+            // of this one keeps those of sessions still running. (Module
+            // globals cannot tell the two apart: mod_dso reloads the image.)
+            if resetStale {
+                try store.resetUnlessOwnedBy(master: .current())
             }
             let name = server.pointee.ServerName.map { String(cString: $0) } ?? ""
-            _ = try store.prepare(vhostID: Int(server.pointee.sid), vhostName: name, backends: urls)
+            try store.register(vhostID: Int(server.pointee.sid), vhostName: name, backends: urls)
         } catch {
             ProxyLog.notice("unable to prepare the ProxyTables datastore in '\(tables)': \(error)")
         }

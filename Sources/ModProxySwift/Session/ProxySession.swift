@@ -23,7 +23,10 @@ final class ProxySession {
     var backendTarget: SelectedBackend?
     let frontendData = FrontendDataChannel()
     let backendData = BackendDataChannel()
-    var store: ReverseDatastore?
+    var datastore = SessionDatastore(store: nil, vhostID: 0)
+    /// The key of the sticky map entry (user name, client address) to write
+    /// once the login succeeds; nil for non-sticky policies.
+    var stickyKey: String?
     /// Chrooted into ProxyTables/empty, and root given up, after login.
     var chrooted = false
     var rootDropped = false
@@ -47,8 +50,8 @@ final class ProxySession {
         backendData.reset()
         backend?.close()
         backend = nil
-        if let target = backendTarget, let store {
-            try? store.recordDisconnected(vhostID: options.vhostID, index: target.index)
+        if let url = backendTarget?.url.description {
+            datastore.write("recording the disconnect from \(url)") { try $0.recordDisconnected(vhostID: $1, url: url) }
         }
         backendTarget = nil
     }

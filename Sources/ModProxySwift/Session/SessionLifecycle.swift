@@ -37,7 +37,7 @@ enum SessionLifecycle {
 
         // Every session starts in ProxyTables/empty (and is chrooted there after login).
         _ = pr_fsio_chdir_canon("\(options.tablesDirectory)/empty", TRUE)
-        proxySession.store = openDatastore(options)
+        proxySession.datastore = SessionDatastore.open(options)
         removeConflictingHandlers()
         set_auth_check { cmd in (currentSession?.isLoggedIn ?? false) ? 1 : 0 }
 
@@ -62,33 +62,41 @@ enum SessionLifecycle {
     @discardableResult
     static func connectBackend(_ proxySession: ProxySession, user: String?) -> Bool {
         let options = proxySession.options
-        let backends = BackendSources.usableBackends(for: options, user: user)
-        let selector = BackendSelector(policy: options.connectPolicy, backends: backends,
-                                       store: proxySession.store, vhostID: options.vhostID)
+        let candidates = BackendCandidates(servers: options.servers, ignoreConfigPerms: options.ignoreConfigPerms, user: user)
+        candidates.log()
+        let datastore = proxySession.datastore
+        let selector = BackendSelector(policy: options.connectPolicy, backends: candidates.usable, datastore: datastore)
         let stickyKey: String?
         switch options.connectPolicy {
         case .perUser: stickyKey = user
         case .perHost: stickyKey = session.c.flatMap { $0.pointee.remote_addr }.map { String(cString: pr_netaddr_get_ipstr($0)) }
         default: stickyKey = nil
         }
-        let candidates = selector.candidates(attempts: options.retryCount, stickyKey: stickyKey)
-        guard !candidates.isEmpty else {
+        let now = Int(time(nil))
+        let plan = selector.plan(attempts: options.retryCount, stickyKey: stickyKey, now: now)
+        guard !plan.order.isEmpty else {
             ProxyLog.write("session refused: no backend servers configured (ProxyReverseServers)")
             refuse(reason: "no backend servers configured")
             return false
         }
         do {
-            let connected = try ReverseConnector(options: options).connect(candidates: candidates)
+            let connected = try ReverseConnector(options: options).connect(candidates: plan.order) { url in
+                let until = now + BackendState.failureHoldOffSeconds
+                ProxyLog.write("backend \(url) held off for \(BackendState.failureHoldOffSeconds) s")
+                datastore.write("recording the failure of \(url)") {
+                    try $0.recordFailure(vhostID: $1, url: url.description, until: until)
+                }
+            }
+            let url = connected.target.url.description
             proxySession.backend = connected.channel
             proxySession.backendTarget = connected.target
+            proxySession.stickyKey = stickyKey
             proxySession.state = .connected
-            if let store = proxySession.store {
-                try? store.recordConnected(vhostID: options.vhostID, index: connected.target.index,
-                                           connectMillis: connected.connectMillis)
-                if let sticky = selector.stickyPolicy, let key = stickyKey {
-                    try? store.setStickyBackend(policy: sticky, vhostID: options.vhostID, key: key,
-                                                url: connected.target.url.description)
-                }
+            datastore.write("recording the connect to \(url)") {
+                try $0.recordConnected(vhostID: $1, url: url, connectMillis: connected.connectMillis)
+            }
+            if plan.movesCursor && url != plan.order[0].url.description {
+                datastore.write("moving the round-robin cursor") { try $0.setRoundRobinCursor(vhostID: $1, url: url) }
             }
             SessionNotes.setBackend(address: connected.channel.address, url: connected.target.url)
             if user == nil {
@@ -99,6 +107,17 @@ enum SessionLifecycle {
             ProxyLog.write("session refused: \(error)")
             refuse(reason: "unable to connect to a backend server")
             return false
+        }
+    }
+
+    /// After a successful login: the sticky policies remember the backend
+    /// (only now, so unknown user names cannot evict real entries).
+    static func rememberStickyBackend(_ proxySession: ProxySession) {
+        guard let sticky = proxySession.options.connectPolicy.stickyPolicy,
+              let key = proxySession.stickyKey,
+              let url = proxySession.backendTarget?.url.description else { return }
+        proxySession.datastore.write("recording the \(sticky.rawValue) sticky backend") {
+            try $0.setStickyBackend(policy: sticky, vhostID: $1, key: key, url: url)
         }
     }
 
@@ -149,24 +168,13 @@ enum SessionLifecycle {
         }
     }
 
-    private static func openDatastore(_ options: SessionOptions) -> ReverseDatastore? {
-        mps_privs_root()
-        defer { mps_privs_relinquish() }
-        do {
-            return try SQLiteReverseDatastore(tablesDirectory: options.tablesDirectory)
-        } catch {
-            ProxyLog.write("datastore unavailable, choosing backends without shared state: \(error)")
-            return nil
-        }
-    }
-
     /// core.exit: leave the backend politely and update the datastore.
     static func end() {
         guard let proxySession = currentSession else { return }
         let backend = proxySession.backendTarget.map { " from backend \($0.url)" } ?? ""
         ProxyLog.write("disconnect: session closed\(backend)")
         proxySession.closeBackend()
-        proxySession.store?.close()
+        proxySession.datastore.close()
         currentSession = nil
         ProxyLog.close()
     }

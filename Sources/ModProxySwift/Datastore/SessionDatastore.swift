@@ -1,0 +1,55 @@
+import CShims
+import ProxyCore
+import ProxyStore
+
+/// The session's view of the shared reverse-proxy state: the store chosen by
+/// ProxyDatastore, bound to the session's vhost. Every call that fails is
+/// logged (DatastoreFailureLog) and answers nil, so selection goes on
+/// without shared state rather than failing the session.
+struct SessionDatastore {
+    let store: ReverseDatastore?
+    let vhostID: Int
+
+    /// Opens the configured datastore in the session process.
+    static func open(_ options: SessionOptions) -> SessionDatastore {
+        SessionDatastore(store: openStore(options.datastore, tablesDirectory: options.tablesDirectory),
+                         vhostID: options.vhostID)
+    }
+
+    /// The store for `kind`, opened with root privileges (ProxyTables is
+    /// root's), or nil (logged) when it cannot be used.
+    static func openStore(_ kind: ProxyDatastore, tablesDirectory: String) -> ReverseDatastore? {
+        switch kind {
+        case .sqlite:
+            mps_privs_root()
+            defer { mps_privs_relinquish() }
+            do {
+                return try SQLiteReverseDatastore(tablesDirectory: tablesDirectory)
+            } catch {
+                DatastoreFailureLog.report("opening the SQLite datastore", error)
+                return nil
+            }
+        case .redis(let prefix):
+            ProxyLog.write("ProxyDatastore Redis \(prefix) is parsed but not active yet in this build; choosing backends without shared state")
+            return nil
+        }
+    }
+
+    /// A query's answer, or nil when there is no store or it failed.
+    func read<T>(_ operation: String, _ body: (ReverseDatastore, Int) throws -> T) -> T? {
+        guard let store else { return nil }
+        do {
+            return try body(store, vhostID)
+        } catch {
+            DatastoreFailureLog.report(operation, error)
+            return nil
+        }
+    }
+
+    /// A write whose failure is logged, never ignored.
+    func write(_ operation: String, _ body: (ReverseDatastore, Int) throws -> Void) {
+        _ = read(operation, body)
+    }
+
+    func close() { store?.close() }
+}
