@@ -2,8 +2,6 @@
  * exported with @_cdecl; see Sources/ModProxySwift/Module/. */
 #include "cshims.h"
 
-#define MOD_PROXY_VERSION "mod_proxy/0.9.3"
-#define MOD_PROXY_PROTOCOL_VERSION "mod_proxy_protocol/0.6"
 
 /* Implemented in Swift. */
 extern modret_t *mps_set_directive(cmd_rec *cmd);

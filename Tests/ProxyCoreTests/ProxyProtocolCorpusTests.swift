@@ -40,14 +40,14 @@ enum PP {
     /// `needMore` asks for from `stream`; returns the step and how many
     /// bytes were read. EOF maps to `errorAtEndOfStream`.
     static func readExactly(_ stream: [UInt8], accepting: ProxyProtocolVersion,
-                            limits: ProxyHeaderLimits = .default) -> (step: ProxyDecodeStep, read: Int) {
+                            limits: ProxyProtocolHeaderLimits = .default) -> (step: ProxyProtocolDecodeStep, read: Int) {
         var buffer: [UInt8] = []
         while true {
-            let step = ProxyHeaderDecoder.decode(buffer, accepting: accepting, limits: limits)
+            let step = ProxyProtocolHeaderDecoder.decode(buffer, accepting: accepting, limits: limits)
             guard case let .needMore(count) = step else { return (step, buffer.count) }
             precondition(count > 0, "needMore(0)")
             if buffer.count == stream.count {
-                let error = ProxyHeaderDecoder.errorAtEndOfStream(buffer, accepting: accepting, limits: limits)
+                let error = ProxyProtocolHeaderDecoder.errorAtEndOfStream(buffer, accepting: accepting, limits: limits)
                 return (.invalid(error ?? .truncated(received: -1, expected: accepting)), buffer.count)
             }
             buffer += stream[buffer.count..<min(stream.count, buffer.count + count)]
@@ -56,17 +56,17 @@ enum PP {
 
     /// Feeds one byte at a time until the decoder stops asking.
     static func byteByByte(_ stream: [UInt8], accepting: ProxyProtocolVersion,
-                           limits: ProxyHeaderLimits = .default) -> ProxyDecodeStep {
-        var last = ProxyHeaderDecoder.decode([], accepting: accepting, limits: limits)
+                           limits: ProxyProtocolHeaderLimits = .default) -> ProxyProtocolDecodeStep {
+        var last = ProxyProtocolHeaderDecoder.decode([], accepting: accepting, limits: limits)
         for length in 1...max(1, stream.count) where length <= stream.count {
             guard case .needMore = last else { return last }
-            last = ProxyHeaderDecoder.decode(stream[0..<length], accepting: accepting, limits: limits)
+            last = ProxyProtocolHeaderDecoder.decode(stream[0..<length], accepting: accepting, limits: limits)
         }
         return last
     }
 
-    static func complete(_ step: ProxyDecodeStep, file: StaticString = #filePath,
-                         line: UInt = #line) -> (header: ProxyHeader, consumed: Int)? {
+    static func complete(_ step: ProxyProtocolDecodeStep, file: StaticString = #filePath,
+                         line: UInt = #line) -> (header: ProxyProtocolHeader, consumed: Int)? {
         guard case let .complete(header, consumed) = step else {
             XCTFail("expected a complete header, got \(step)", file: file, line: line)
             return nil
@@ -75,9 +75,9 @@ enum PP {
     }
 
     static func assertInvalid(_ input: [UInt8], accepting: ProxyProtocolVersion = .auto,
-                              limits: ProxyHeaderLimits = .default, _ expected: ProxyProtocolError,
+                              limits: ProxyProtocolHeaderLimits = .default, _ expected: ProxyProtocolError,
                               file: StaticString = #filePath, line: UInt = #line) {
-        let step = ProxyHeaderDecoder.decode(input, accepting: accepting, limits: limits)
+        let step = ProxyProtocolHeaderDecoder.decode(input, accepting: accepting, limits: limits)
         XCTAssertEqual(step, .invalid(expected), file: file, line: line)
         XCTAssertFalse(expected.description.isEmpty, file: file, line: line)
     }
@@ -91,7 +91,7 @@ final class ProxyProtocolCorpusTests: XCTestCase {
 
     func testEveryCorpusFileMeetsItsNamedExpectation() {
         for (name, bytes) in ProxyProtocolCorpus.load() {
-            let step = ProxyHeaderDecoder.decode(bytes, accepting: .auto)
+            let step = ProxyProtocolHeaderDecoder.decode(bytes, accepting: .auto)
             switch step {
             case let .complete(_, consumed):
                 XCTAssertTrue(name.hasPrefix("valid-"), "\(name) decoded but should not")
@@ -135,9 +135,9 @@ final class ProxyProtocolCorpusTests: XCTestCase {
         for (name, error) in expected {
             let bytes = ProxyProtocolCorpus.file(name)
             XCTAssertFalse(bytes.isEmpty, name)
-            XCTAssertEqual(ProxyHeaderDecoder.decode(bytes, accepting: .auto), .invalid(error), name)
+            XCTAssertEqual(ProxyProtocolHeaderDecoder.decode(bytes, accepting: .auto), .invalid(error), name)
         }
-        guard case .invalid(.crc32cMismatch) = ProxyHeaderDecoder.decode(
+        guard case .invalid(.crc32cMismatch) = ProxyProtocolHeaderDecoder.decode(
             ProxyProtocolCorpus.file("invalid-v2-crc-mismatch.bin"), accepting: .v2) else {
             return XCTFail("CRC mismatch not detected")
         }

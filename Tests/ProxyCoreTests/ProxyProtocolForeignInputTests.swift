@@ -4,10 +4,10 @@ import XCTest
 /// Clients that skip the proxy (or a proxy not sending PROXY headers) must
 /// get a clear diagnosis, from the first 6 bytes.
 final class ProxyProtocolForeignInputTests: XCTestCase {
-    private func looksLike(_ bytes: [UInt8], _ mode: ProxyProtocolVersion = .auto) -> ProxyForeignProtocol? {
+    private func looksLike(_ bytes: [UInt8], _ mode: ProxyProtocolVersion = .auto) -> ProxyProtocolForeignProtocol? {
         guard case let .invalid(.notProxyProtocol(prefix, expected, foreign)) =
-                ProxyHeaderDecoder.decode(bytes, accepting: mode) else {
-            XCTFail("not rejected as foreign: \(ProxyDiagnosticText.quoted(bytes))")
+                ProxyProtocolHeaderDecoder.decode(bytes, accepting: mode) else {
+            XCTFail("not rejected as foreign: \(ProxyProtocolDiagnosticText.quoted(bytes))")
             return nil
         }
         XCTAssertEqual(prefix, Array(bytes.prefix(6)))
@@ -58,7 +58,7 @@ final class ProxyProtocolForeignInputTests: XCTestCase {
     }
 
     func testEarlyRejectionNeedsOnlySixBytes() {
-        XCTAssertEqual(ProxyHeaderDecoder.decode(PP.bytes("SSH-2"), accepting: .v1), .needMore(1))
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.decode(PP.bytes("SSH-2"), accepting: .v1), .needMore(1))
         XCTAssertEqual(looksLike(PP.bytes("SSH-2."), .v1), .sshBanner)
     }
 }

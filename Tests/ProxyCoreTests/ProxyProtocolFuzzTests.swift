@@ -19,7 +19,7 @@ final class ProxyProtocolFuzzTests: XCTestCase {
     }
 
     private let modes: [ProxyProtocolVersion] = [.v1, .v2, .auto]
-    private let tightLimits = ProxyHeaderLimits(maxV2PayloadLength: 300)
+    private let tightLimits = ProxyProtocolHeaderLimits(maxV2PayloadLength: 300)
 
     func testMutatedInputsNeverBreakTheDecoderContract() throws {
         let environment = ProcessInfo.processInfo.environment
@@ -28,9 +28,9 @@ final class ProxyProtocolFuzzTests: XCTestCase {
         var random = SeededGenerator(state: seed)
 
         var seeds = ProxyProtocolCorpus.load().map(\.bytes)
-        seeds.append(try ProxyHeaderEncoder.encodeV2(
+        seeds.append(try ProxyProtocolHeaderEncoder.encodeV2(
             command: .proxy, addresses: .inet(source: PP.ipA, sourcePort: 1, destination: PP.ipB, destinationPort: 2),
-            tlvs: [try ProxySSLInfo(verified: true, version: "TLSv1.3", commonName: "cn").encodedTLV()],
+            tlvs: [try ProxyProtocolSSLInfo(verified: true, version: "TLSv1.3", commonName: "cn").encodedTLV()],
             addCRC32C: true))
         seeds.append(PP.bytes("PROXY TCP6 ::ffff:1.2.3.4 2001:db8::2 1 2\r\n"))
         XCTAssertGreaterThan(seeds.count, 10)
@@ -55,13 +55,13 @@ final class ProxyProtocolFuzzTests: XCTestCase {
 
     /// Checks the contract for one input; returns 0/1/2 for the outcome kind.
     /// Assertions are plain `if`s so the failure context is only built on failure.
-    private func check(_ input: [UInt8], mode: ProxyProtocolVersion, limits: ProxyHeaderLimits, seed: UInt64,
+    private func check(_ input: [UInt8], mode: ProxyProtocolVersion, limits: ProxyProtocolHeaderLimits, seed: UInt64,
                        random: inout SeededGenerator) -> Int {
         func fail(_ message: String) {
             XCTFail("\(message) [seed \(seed), mode \(mode), limit \(limits.maxV2PayloadLength), input "
-                    + "\(ProxyDiagnosticText.hex(input.prefix(300)))]")
+                    + "\(ProxyProtocolDiagnosticText.hex(input.prefix(300)))]")
         }
-        let step = ProxyHeaderDecoder.decode(input, accepting: mode, limits: limits)
+        let step = ProxyProtocolHeaderDecoder.decode(input, accepting: mode, limits: limits)
         switch step {
         case let .needMore(count):
             if count <= 0 { fail("needMore(\(count))") }
@@ -73,14 +73,14 @@ final class ProxyProtocolFuzzTests: XCTestCase {
             }
             if !mode.accepts(version: header.version) { fail("accepted a v\(header.version) header") }
             // The header alone, or with other trailing bytes, decodes the same.
-            let alone = ProxyHeaderDecoder.decode(input[..<consumed], accepting: mode, limits: limits)
+            let alone = ProxyProtocolHeaderDecoder.decode(input[..<consumed], accepting: mode, limits: limits)
             if alone != step { fail("header alone decodes as \(alone), with trailer as \(step)") }
-            let other = ProxyHeaderDecoder.decode(Array(input[..<consumed]) + [0x0D, 0x0A, 0x00],
+            let other = ProxyProtocolHeaderDecoder.decode(Array(input[..<consumed]) + [0x0D, 0x0A, 0x00],
                                                   accepting: mode, limits: limits)
             if other != step { fail("a different trailer changes the result to \(other)") }
             // A random prefix asks for more without overshooting.
             let prefix = Int.random(in: 0..<consumed, using: &random)
-            let partial = ProxyHeaderDecoder.decode(input[..<prefix], accepting: mode, limits: limits)
+            let partial = ProxyProtocolHeaderDecoder.decode(input[..<prefix], accepting: mode, limits: limits)
             if case let .needMore(count) = partial {
                 if prefix + count > consumed { fail("prefix \(prefix) asks for \(count), header is \(consumed)") }
             } else {
@@ -91,7 +91,7 @@ final class ProxyProtocolFuzzTests: XCTestCase {
         case let .invalid(error):
             if error.description.isEmpty { fail("empty description for \(error)") }
             // Once invalid, more bytes never rescue the input.
-            let longer = ProxyHeaderDecoder.decode(input + [0x0D, 0x0A], accepting: mode, limits: limits)
+            let longer = ProxyProtocolHeaderDecoder.decode(input + [0x0D, 0x0A], accepting: mode, limits: limits)
             if longer != step { fail("invalid input became \(longer) with more bytes (was \(error))") }
             return 2
         }
@@ -99,14 +99,14 @@ final class ProxyProtocolFuzzTests: XCTestCase {
 
     /// Whatever decodes must re-encode to a header that decodes the same
     /// (CRC32C records aside: they are recomputed).
-    private func checkReEncoding(_ header: ProxyHeader, mode: ProxyProtocolVersion, limits: ProxyHeaderLimits,
+    private func checkReEncoding(_ header: ProxyProtocolHeader, mode: ProxyProtocolVersion, limits: ProxyProtocolHeaderLimits,
                                  fail: (String) -> Void) {
         var plain = header
-        plain.tlvs.removeAll { $0.type == ProxyTLVType.crc32c }
-        guard let bytes = try? ProxyHeaderEncoder.encode(plain) else {
+        plain.tlvs.removeAll { $0.type == ProxyProtocolTLVType.crc32c }
+        guard let bytes = try? ProxyProtocolHeaderEncoder.encode(plain) else {
             return fail("decoded header does not re-encode: \(header)")
         }
-        let again = ProxyHeaderDecoder.decode(bytes, accepting: mode, limits: limits)
+        let again = ProxyProtocolHeaderDecoder.decode(bytes, accepting: mode, limits: limits)
         if again != .complete(plain, consumed: bytes.count) { fail("re-encoded \(plain) decodes as \(again)") }
     }
 

@@ -10,7 +10,7 @@ final class ProxyProtocolIncrementalTests: XCTestCase {
     func testEveryCorpusFileDecodesTheSameWayWholeByteByByteAndByExactReads() {
         for (name, bytes) in ProxyProtocolCorpus.load() {
             for mode in modes {
-                let whole = ProxyHeaderDecoder.decode(bytes, accepting: mode)
+                let whole = ProxyProtocolHeaderDecoder.decode(bytes, accepting: mode)
                 let context = "\(name) \(mode)"
                 let stepwise = PP.byteByByte(bytes, accepting: mode)
                 let (exact, read) = PP.readExactly(bytes, accepting: mode)
@@ -32,20 +32,20 @@ final class ProxyProtocolIncrementalTests: XCTestCase {
 
     func testNeedMoreNeverReachesPastTheEndOfAHeader() throws {
         var headers = ProxyProtocolCorpus.load().filter { $0.name.hasPrefix("valid-") }.map(\.bytes)
-        headers.append(try ProxyHeaderEncoder.encodeV2(command: .proxy, addresses: .unspecified))
+        headers.append(try ProxyProtocolHeaderEncoder.encodeV2(command: .proxy, addresses: .unspecified))
         headers.append(PP.bytes("PROXY UNKNOWN\r\n"))
         headers.append(PP.bytes("PROXY TCP6 :: ::1 1 2\r\n"))
         headers.append(PP.bytes("PROXY TCP4 0.0.0.0 0.0.0.0 1 2\r\n"))
         for bytes in headers {
-            guard case let .complete(_, consumed) = ProxyHeaderDecoder.decode(bytes, accepting: .auto) else {
+            guard case let .complete(_, consumed) = ProxyProtocolHeaderDecoder.decode(bytes, accepting: .auto) else {
                 return XCTFail("not a header: \(bytes)")
             }
             for length in 0..<consumed {
-                guard case let .needMore(count) = ProxyHeaderDecoder.decode(bytes[0..<length], accepting: .auto) else {
+                guard case let .needMore(count) = ProxyProtocolHeaderDecoder.decode(bytes[0..<length], accepting: .auto) else {
                     return XCTFail("prefix \(length)/\(consumed) did not ask for more")
                 }
                 XCTAssertGreaterThan(count, 0)
-                XCTAssertLessThanOrEqual(length + count, consumed, "prefix \(length) of \(ProxyDiagnosticText.quoted(bytes))")
+                XCTAssertLessThanOrEqual(length + count, consumed, "prefix \(length) of \(ProxyProtocolDiagnosticText.quoted(bytes))")
             }
         }
     }
@@ -55,10 +55,10 @@ final class ProxyProtocolIncrementalTests: XCTestCase {
         let headers = [
             PP.bytes("PROXY TCP4 10.0.0.1 10.0.0.2 40000 21\r\n"),
             PP.bytes("PROXY UNKNOWN\r\n"),
-            try ProxyHeaderEncoder.encodeV2(command: .proxy, addresses: .inet6(
+            try ProxyProtocolHeaderEncoder.encodeV2(command: .proxy, addresses: .inet6(
                 source: PP.ip6A, sourcePort: 5, destination: PP.ip6B, destinationPort: 6),
-                tlvs: [ProxyTLV(type: 1, text: "ftp")], addCRC32C: true),
-            try ProxyHeaderEncoder.encodeV2(command: .local, addresses: .unspecified),
+                tlvs: [ProxyProtocolTLV(type: 1, text: "ftp")], addCRC32C: true),
+            try ProxyProtocolHeaderEncoder.encodeV2(command: .local, addresses: .unspecified),
         ]
         for header in headers {
             for payload in payloads {
@@ -73,26 +73,26 @@ final class ProxyProtocolIncrementalTests: XCTestCase {
     func testSliceInputWithNonZeroStartIndex() throws {
         let stream = PP.bytes("xxPROXY TCP4 1.1.1.1 2.2.2.2 111 222\r\nUSER")
         let slice = stream[2...]
-        let result = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(slice, accepting: .v1)))
+        let result = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(slice, accepting: .v1)))
         XCTAssertEqual(result.consumed, 36)
     }
 
     func testEndOfStreamDiagnosis() {
-        XCTAssertEqual(ProxyHeaderDecoder.errorAtEndOfStream([], accepting: .v1), .truncated(received: 0, expected: .v1))
-        XCTAssertEqual(ProxyHeaderDecoder.errorAtEndOfStream(PP.bytes("PROXY TCP4 1.1"), accepting: .auto),
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.errorAtEndOfStream([], accepting: .v1), .truncated(received: 0, expected: .v1))
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.errorAtEndOfStream(PP.bytes("PROXY TCP4 1.1"), accepting: .auto),
                        .truncated(received: 14, expected: .auto))
-        XCTAssertEqual(ProxyHeaderDecoder.errorAtEndOfStream(PP.bytes("PROXY"), accepting: .v1),
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.errorAtEndOfStream(PP.bytes("PROXY"), accepting: .v1),
                        .truncated(received: 5, expected: .v1))
-        XCTAssertEqual(ProxyHeaderDecoder.errorAtEndOfStream(PP.bytes("proxy"), accepting: .v1),
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.errorAtEndOfStream(PP.bytes("proxy"), accepting: .v1),
                        .truncated(received: 5, expected: .v1))
-        XCTAssertEqual(ProxyHeaderDecoder.errorAtEndOfStream(PP.bytes("QUIT"), accepting: .v1),
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.errorAtEndOfStream(PP.bytes("QUIT"), accepting: .v1),
                        .truncated(received: 4, expected: .v1))
-        XCTAssertEqual(ProxyHeaderDecoder.errorAtEndOfStream(PP.bytes("QUIT\r"), accepting: .v1),
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.errorAtEndOfStream(PP.bytes("QUIT\r"), accepting: .v1),
                        .notProxyProtocol(prefix: PP.bytes("QUIT\r"), expected: .v1, looksLike: .ftpCommand("QUIT")))
-        XCTAssertEqual(ProxyHeaderDecoder.errorAtEndOfStream([0x16, 0x03, 0x01], accepting: .v2),
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.errorAtEndOfStream([0x16, 0x03, 0x01], accepting: .v2),
                        .notProxyProtocol(prefix: [0x16, 0x03, 0x01], expected: .v2, looksLike: .tlsHandshake))
-        XCTAssertEqual(ProxyHeaderDecoder.errorAtEndOfStream(PP.bytes("PROXY UNKNOWN\r\n"), accepting: .v1), nil)
-        XCTAssertEqual(ProxyHeaderDecoder.errorAtEndOfStream(PP.bytes("PROXY  "), accepting: .v1),
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.errorAtEndOfStream(PP.bytes("PROXY UNKNOWN\r\n"), accepting: .v1), nil)
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.errorAtEndOfStream(PP.bytes("PROXY  "), accepting: .v1),
                        .truncated(received: 7, expected: .v1))
         XCTAssertTrue(ProxyProtocolError.truncated(received: 3, expected: .v2).description
             .contains("after 3 byte(s)"))

@@ -2,7 +2,7 @@ import XCTest
 @testable import ProxyCore
 
 final class ProxyProtocolRoundTripTests: XCTestCase {
-    private let allAddresses: [ProxyAddresses] = [
+    private let allAddresses: [ProxyProtocolAddresses] = [
         .inet(source: PP.ipA, sourcePort: 56324, destination: PP.ipB, destinationPort: 21),
         .inet(source: [0, 0, 0, 0], sourcePort: 1, destination: [255, 255, 255, 255], destinationPort: 65535),
         .inet6(source: PP.ip6A, sourcePort: 40000, destination: PP.ip6B, destinationPort: 990),
@@ -13,24 +13,24 @@ final class ProxyProtocolRoundTripTests: XCTestCase {
         .unspecified,
     ]
 
-    private let sampleTLVs: [ProxyTLV] = [
-        ProxyTLV(type: ProxyTLVType.alpn, text: "ftp"),
-        ProxyTLV(type: ProxyTLVType.authority, text: "ftp.example.com"),
-        ProxyTLV(type: ProxyTLVType.uniqueID, value: (0..<128).map { UInt8($0) }),
-        ProxyTLV(type: ProxyTLVType.noop, value: []),
-        ProxyTLV(type: 0xE5, value: [0, 1, 0xFF]),
+    private let sampleTLVs: [ProxyProtocolTLV] = [
+        ProxyProtocolTLV(type: ProxyProtocolTLVType.alpn, text: "ftp"),
+        ProxyProtocolTLV(type: ProxyProtocolTLVType.authority, text: "ftp.example.com"),
+        ProxyProtocolTLV(type: ProxyProtocolTLVType.uniqueID, value: (0..<128).map { UInt8($0) }),
+        ProxyProtocolTLV(type: ProxyProtocolTLVType.noop, value: []),
+        ProxyProtocolTLV(type: 0xE5, value: [0, 1, 0xFF]),
     ]
 
     func testV2RoundTripsEveryFamilyCommandTransportAndCRCChoice() throws {
         for addresses in allAddresses {
-            for command in [ProxyCommand.proxy, .local] {
-                for transport in [ProxyTransport.stream, .dgram] {
+            for command in [ProxyProtocolCommand.proxy, .local] {
+                for transport in [ProxyProtocolTransport.stream, .dgram] {
                     for tlvs in [[], sampleTLVs] {
                         for crc in [false, true] {
-                            let bytes = try ProxyHeaderEncoder.encodeV2(command: command, transport: transport,
+                            let bytes = try ProxyProtocolHeaderEncoder.encodeV2(command: command, transport: transport,
                                                                         addresses: addresses, tlvs: tlvs, addCRC32C: crc)
                             let context = "\(addresses) \(command) \(transport) tlvs=\(tlvs.count) crc=\(crc)"
-                            let result = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(
+                            let result = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(
                                 bytes + PP.bytes("SSH-2.0-x\r\n"), accepting: .auto)), context)
                             XCTAssertEqual(result.consumed, bytes.count, context)
                             let header = result.header
@@ -43,10 +43,10 @@ final class ProxyProtocolRoundTripTests: XCTestCase {
                             } else {
                                 XCTAssertEqual(header.addresses, addresses, context)
                                 XCTAssertEqual(header.transport, transport, context)
-                                XCTAssertEqual(header.tlvs.filter { $0.type != ProxyTLVType.crc32c }, tlvs, context)
-                                XCTAssertEqual(header.tlvs.first?.type == ProxyTLVType.crc32c, crc, context)
+                                XCTAssertEqual(header.tlvs.filter { $0.type != ProxyProtocolTLVType.crc32c }, tlvs, context)
+                                XCTAssertEqual(header.tlvs.first?.type == ProxyProtocolTLVType.crc32c, crc, context)
                                 // Decoded headers re-encode to the same bytes.
-                                XCTAssertEqual(try ProxyHeaderEncoder.encode(header), bytes, context)
+                                XCTAssertEqual(try ProxyProtocolHeaderEncoder.encode(header), bytes, context)
                             }
                         }
                     }
@@ -57,8 +57,8 @@ final class ProxyProtocolRoundTripTests: XCTestCase {
 
     func testV1RoundTripsBothWays() throws {
         for addresses in allAddresses {
-            let line = try ProxyHeaderEncoder.encodeV1(addresses)
-            let header = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(line, accepting: .v1))).header
+            let line = try ProxyProtocolHeaderEncoder.encodeV1(addresses)
+            let header = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(line, accepting: .v1))).header
             switch addresses {
             case .inet, .inet6:
                 XCTAssertEqual(header.addresses, addresses)
@@ -67,12 +67,12 @@ final class ProxyProtocolRoundTripTests: XCTestCase {
                 XCTAssertEqual(header.addresses, .unspecified)
             }
             // Text -> header -> text is the identity for canonical lines.
-            XCTAssertEqual(try ProxyHeaderEncoder.encode(header), line)
+            XCTAssertEqual(try ProxyProtocolHeaderEncoder.encode(header), line)
         }
         for name in ["valid-v1-tcp4.bin", "valid-v1-tcp6.bin", "valid-v1-tcp6-longest.bin", "valid-v1-unknown.bin"] {
             let line = ProxyProtocolCorpus.file(name)
-            let header = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(line, accepting: .v1))).header
-            XCTAssertEqual(try ProxyHeaderEncoder.encode(header), line, name)
+            let header = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(line, accepting: .v1))).header
+            XCTAssertEqual(try ProxyProtocolHeaderEncoder.encode(header), line, name)
         }
     }
 
@@ -80,50 +80,50 @@ final class ProxyProtocolRoundTripTests: XCTestCase {
         for name in ["valid-v2-tcp4.bin", "valid-v2-udp4.bin", "valid-v2-tcp6.bin", "valid-v2-unix.bin",
                      "valid-v2-unspec.bin", "valid-v2-local.bin", "valid-v2-tcp4-tlvs-crc.bin"] {
             let bytes = ProxyProtocolCorpus.file(name)
-            let header = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(bytes, accepting: .v2)), name).header
-            XCTAssertEqual(try ProxyHeaderEncoder.encode(header), bytes, name)
+            let header = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(bytes, accepting: .v2)), name).header
+            XCTAssertEqual(try ProxyProtocolHeaderEncoder.encode(header), bytes, name)
         }
     }
 
     func testEncodingErrors() {
-        func assertThrows(_ expected: ProxyEncodingError, _ body: () throws -> [UInt8], line: UInt = #line) {
-            XCTAssertThrowsError(try body(), line: line) { XCTAssertEqual($0 as? ProxyEncodingError, expected, line: line) }
+        func assertThrows(_ expected: ProxyProtocolEncodingError, _ body: () throws -> [UInt8], line: UInt = #line) {
+            XCTAssertThrowsError(try body(), line: line) { XCTAssertEqual($0 as? ProxyProtocolEncodingError, expected, line: line) }
             XCTAssertFalse(expected.description.isEmpty)
         }
         assertThrows(.addressLength(family: "IPv6", count: 4)) {
-            try ProxyHeaderEncoder.encodeV2(command: .proxy, addresses: .inet6(
+            try ProxyProtocolHeaderEncoder.encodeV2(command: .proxy, addresses: .inet6(
                 source: PP.ipA, sourcePort: 1, destination: PP.ip6B, destinationPort: 2))
         }
         assertThrows(.addressLength(family: "IPv4", count: 16)) {
-            try ProxyHeaderEncoder.encodeV2(command: .proxy, addresses: .inet(
+            try ProxyProtocolHeaderEncoder.encodeV2(command: .proxy, addresses: .inet(
                 source: PP.ipA, sourcePort: 1, destination: PP.ip6B, destinationPort: 2))
         }
         assertThrows(.unixPathTooLong(count: 109)) {
-            try ProxyHeaderEncoder.encodeV2(command: .proxy, addresses: .unix(
+            try ProxyProtocolHeaderEncoder.encodeV2(command: .proxy, addresses: .unix(
                 source: [UInt8](repeating: 0x61, count: 109), destination: []))
         }
         assertThrows(.tlvValueTooLong(type: 0x05, count: 65536)) {
-            try ProxyHeaderEncoder.encodeV2(command: .proxy, addresses: .unspecified,
-                                            tlvs: [ProxyTLV(type: 0x05, value: [UInt8](repeating: 0, count: 65536))])
+            try ProxyProtocolHeaderEncoder.encodeV2(command: .proxy, addresses: .unspecified,
+                                            tlvs: [ProxyProtocolTLV(type: 0x05, value: [UInt8](repeating: 0, count: 65536))])
         }
         assertThrows(.headerTooLong(payloadLength: 12 + 2 * (3 + 40000))) {
-            let big = ProxyTLV(type: 0x04, value: [UInt8](repeating: 0, count: 40000))
-            return try ProxyHeaderEncoder.encodeV2(command: .proxy, addresses: .inet(
+            let big = ProxyProtocolTLV(type: 0x04, value: [UInt8](repeating: 0, count: 40000))
+            return try ProxyProtocolHeaderEncoder.encodeV2(command: .proxy, addresses: .inet(
                 source: PP.ipA, sourcePort: 1, destination: PP.ipB, destinationPort: 2), tlvs: [big, big])
         }
         assertThrows(.crc32cAlreadyPresent) {
-            try ProxyHeaderEncoder.encodeV2(command: .proxy, addresses: .unspecified,
-                                            tlvs: [ProxyTLV(type: 0x03, value: [0, 0, 0, 0])], addCRC32C: true)
+            try ProxyProtocolHeaderEncoder.encodeV2(command: .proxy, addresses: .unspecified,
+                                            tlvs: [ProxyProtocolTLV(type: 0x03, value: [0, 0, 0, 0])], addCRC32C: true)
         }
     }
 
     func testEncodedV2BytesMatchTheSpecLayout() throws {
-        let bytes = try ProxyHeaderEncoder.encodeV2(command: .proxy, transport: .dgram, addresses: .inet6(
+        let bytes = try ProxyProtocolHeaderEncoder.encodeV2(command: .proxy, transport: .dgram, addresses: .inet6(
             source: PP.ip6A, sourcePort: 0x1234, destination: PP.ip6B, destinationPort: 0x0015))
-        XCTAssertEqual(Array(bytes.prefix(16)), ProxyHeaderDecoder.v2Signature + [0x21, 0x22, 0x00, 0x24])
+        XCTAssertEqual(Array(bytes.prefix(16)), ProxyProtocolHeaderDecoder.v2Signature + [0x21, 0x22, 0x00, 0x24])
         XCTAssertEqual(Array(bytes[48..<52]), [0x12, 0x34, 0x00, 0x15])
-        let local = try ProxyHeaderEncoder.encodeV2(command: .local, addresses: .unspecified)
-        XCTAssertEqual(local, ProxyHeaderDecoder.v2Signature + [0x20, 0x00, 0x00, 0x00])
+        let local = try ProxyProtocolHeaderEncoder.encodeV2(command: .local, addresses: .unspecified)
+        XCTAssertEqual(local, ProxyProtocolHeaderDecoder.v2Signature + [0x20, 0x00, 0x00, 0x00])
         XCTAssertEqual(local, ProxyProtocolCorpus.file("valid-v2-local.bin"))
     }
 }

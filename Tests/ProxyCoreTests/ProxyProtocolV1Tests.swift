@@ -2,8 +2,8 @@ import XCTest
 @testable import ProxyCore
 
 final class ProxyProtocolV1Tests: XCTestCase {
-    private func decode(_ text: String, accepting: ProxyProtocolVersion = .v1) -> ProxyDecodeStep {
-        ProxyHeaderDecoder.decode(PP.bytes(text), accepting: accepting)
+    private func decode(_ text: String, accepting: ProxyProtocolVersion = .v1) -> ProxyProtocolDecodeStep {
+        ProxyProtocolHeaderDecoder.decode(PP.bytes(text), accepting: accepting)
     }
 
     // MARK: Accepted lines
@@ -12,7 +12,7 @@ final class ProxyProtocolV1Tests: XCTestCase {
         let line = "PROXY TCP4 192.0.2.1 198.51.100.2 56324 21\r\n"
         let result = try XCTUnwrap(PP.complete(decode(line)))
         XCTAssertEqual(result.consumed, line.utf8.count)
-        XCTAssertEqual(result.header, ProxyHeader(
+        XCTAssertEqual(result.header, ProxyProtocolHeader(
             version: 1, command: .proxy, transport: .stream,
             addresses: .inet(source: PP.ipA, sourcePort: 56324, destination: PP.ipB, destinationPort: 21)))
         XCTAssertEqual(result.header.addresses.sourceText, "192.0.2.1")
@@ -30,9 +30,9 @@ final class ProxyProtocolV1Tests: XCTestCase {
     func testIPv4MappedTCP6AddressCanBeUnmapped() throws {
         let result = try XCTUnwrap(PP.complete(decode("PROXY TCP6 ::ffff:1.2.3.4 ::ffff:5.6.7.8 1000 21\r\n")))
         guard case let .inet6(source, _, destination, _) = result.header.addresses else { return XCTFail() }
-        XCTAssertEqual(ProxyIPAddressText.unmappedIPv4(source), [1, 2, 3, 4])
-        XCTAssertEqual(ProxyIPAddressText.unmappedIPv4(destination), [5, 6, 7, 8])
-        XCTAssertNil(ProxyIPAddressText.unmappedIPv4(PP.ip6A))
+        XCTAssertEqual(IPAddress(bytes: source)?.unmapped.bytes, [1, 2, 3, 4])
+        XCTAssertEqual(IPAddress(bytes: destination)?.unmapped.bytes, [5, 6, 7, 8])
+        XCTAssertEqual(IPAddress(bytes: PP.ip6A)?.unmapped.bytes, PP.ip6A)
         XCTAssertEqual(result.header.addresses.sourceText, "::ffff:1.2.3.4")
     }
 
@@ -40,7 +40,7 @@ final class ProxyProtocolV1Tests: XCTestCase {
         for line in ["PROXY UNKNOWN\r\n", "PROXY UNKNOWN ffff::1 ffff::2 65535 65535\r\n", "PROXY UNKNOWN  junk  \r\n"] {
             let result = try XCTUnwrap(PP.complete(decode(line)), line)
             XCTAssertEqual(result.consumed, line.utf8.count, line)
-            XCTAssertEqual(result.header, ProxyHeader(version: 1, command: .proxy, transport: .unspecified,
+            XCTAssertEqual(result.header, ProxyProtocolHeader(version: 1, command: .proxy, transport: .unspecified,
                                                       addresses: .unspecified), line)
             XCTAssertFalse(result.header.carriesClientAddress)
         }
@@ -49,7 +49,7 @@ final class ProxyProtocolV1Tests: XCTestCase {
     func testLongestTCP6LineIsAccepted() throws {
         let bytes = ProxyProtocolCorpus.file("valid-v1-tcp6-longest.bin")
         XCTAssertEqual(bytes.count, 104)
-        let result = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(bytes, accepting: .v1)))
+        let result = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(bytes, accepting: .v1)))
         XCTAssertEqual(result.consumed, 104)
         XCTAssertEqual(result.header.addresses.sourcePort, 65535)
     }
@@ -203,18 +203,18 @@ final class ProxyProtocolV1Tests: XCTestCase {
     // MARK: Encoding
 
     func testEncodeV1Lines() throws {
-        XCTAssertEqual(try ProxyHeaderEncoder.encodeV1(.inet(source: PP.ipA, sourcePort: 56324,
+        XCTAssertEqual(try ProxyProtocolHeaderEncoder.encodeV1(.inet(source: PP.ipA, sourcePort: 56324,
                                                               destination: PP.ipB, destinationPort: 21)),
                        PP.bytes("PROXY TCP4 192.0.2.1 198.51.100.2 56324 21\r\n"))
-        XCTAssertEqual(try ProxyHeaderEncoder.encodeV1(.inet6(source: PP.ip6A, sourcePort: 56324,
+        XCTAssertEqual(try ProxyProtocolHeaderEncoder.encodeV1(.inet6(source: PP.ip6A, sourcePort: 56324,
                                                                destination: PP.ip6B, destinationPort: 21)),
                        ProxyProtocolCorpus.file("valid-v1-tcp6.bin"))
-        XCTAssertEqual(try ProxyHeaderEncoder.encodeV1(.unspecified), PP.bytes("PROXY UNKNOWN\r\n"))
-        XCTAssertEqual(try ProxyHeaderEncoder.encodeV1(.unix(source: PP.bytes("/a"), destination: PP.bytes("/b"))),
+        XCTAssertEqual(try ProxyProtocolHeaderEncoder.encodeV1(.unspecified), PP.bytes("PROXY UNKNOWN\r\n"))
+        XCTAssertEqual(try ProxyProtocolHeaderEncoder.encodeV1(.unix(source: PP.bytes("/a"), destination: PP.bytes("/b"))),
                        PP.bytes("PROXY UNKNOWN\r\n"))
-        XCTAssertThrowsError(try ProxyHeaderEncoder.encodeV1(.inet(source: [1, 2, 3], sourcePort: 1,
+        XCTAssertThrowsError(try ProxyProtocolHeaderEncoder.encodeV1(.inet(source: [1, 2, 3], sourcePort: 1,
                                                                    destination: PP.ipB, destinationPort: 2))) {
-            XCTAssertEqual($0 as? ProxyEncodingError, .addressLength(family: "IPv4", count: 3))
+            XCTAssertEqual($0 as? ProxyProtocolEncodingError, .addressLength(family: "IPv4", count: 3))
         }
     }
 }

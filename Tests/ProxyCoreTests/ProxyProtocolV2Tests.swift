@@ -2,7 +2,7 @@ import XCTest
 @testable import ProxyCore
 
 final class ProxyProtocolV2Tests: XCTestCase {
-    private let signature = ProxyHeaderDecoder.v2Signature
+    private let signature = ProxyProtocolHeaderDecoder.v2Signature
     private let tcp4Block: [UInt8] = PP.ipA + PP.ipB + [0xDC, 0x04, 0x00, 0x15]  // 56324 -> 21
 
     private func header(_ versionCommand: UInt8, _ family: UInt8, _ payload: [UInt8]) -> [UInt8] {
@@ -18,16 +18,16 @@ final class ProxyProtocolV2Tests: XCTestCase {
     func testTCP4Header() throws {
         let bytes = ProxyProtocolCorpus.file("valid-v2-tcp4.bin")
         XCTAssertEqual(bytes, header(0x21, 0x11, tcp4Block))
-        let result = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(bytes, accepting: .v2)))
+        let result = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(bytes, accepting: .v2)))
         XCTAssertEqual(result.consumed, 28)
-        XCTAssertEqual(result.header, ProxyHeader(
+        XCTAssertEqual(result.header, ProxyProtocolHeader(
             version: 2, command: .proxy, transport: .stream,
             addresses: .inet(source: PP.ipA, sourcePort: 56324, destination: PP.ipB, destinationPort: 21)))
     }
 
     func testTCP6Header() throws {
         let bytes = ProxyProtocolCorpus.file("valid-v2-tcp6.bin")
-        let result = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(bytes, accepting: .auto)))
+        let result = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(bytes, accepting: .auto)))
         XCTAssertEqual(result.consumed, 52)
         XCTAssertEqual(result.header.addresses,
                        .inet6(source: PP.ip6A, sourcePort: 56324, destination: PP.ip6B, destinationPort: 21))
@@ -35,38 +35,38 @@ final class ProxyProtocolV2Tests: XCTestCase {
     }
 
     func testDatagramTransport() throws {
-        let result = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(
+        let result = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(
             ProxyProtocolCorpus.file("valid-v2-udp4.bin"), accepting: .v2)))
         XCTAssertEqual(result.header.transport, .dgram)
     }
 
     func testUnixHeaderTrimsPathPadding() throws {
-        let result = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(
+        let result = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(
             ProxyProtocolCorpus.file("valid-v2-unix.bin"), accepting: .v2)))
         XCTAssertEqual(result.consumed, 16 + 216)
         XCTAssertEqual(result.header.addresses, .unix(source: PP.bytes("/run/haproxy/client.sock"),
                                                       destination: PP.bytes("/run/proftpd/ftp.sock")))
         XCTAssertEqual(result.header.addresses.destinationText, "/run/proftpd/ftp.sock")
         // A filesystem path ends at its NUL; an abstract one keeps its leading NUL.
-        XCTAssertEqual(ProxyV2HeaderParser.unixPath([0x2F, 0x61, 0, 0x7A, 0][...]), [0x2F, 0x61])
-        XCTAssertEqual(ProxyV2HeaderParser.unixPath([0, 0x61, 0x62, 0, 0][...]), [0, 0x61, 0x62])
-        XCTAssertEqual(ProxyV2HeaderParser.unixPath([0, 0, 0][...]), [])
+        XCTAssertEqual(ProxyProtocolV2HeaderParser.unixPath([0x2F, 0x61, 0, 0x7A, 0][...]), [0x2F, 0x61])
+        XCTAssertEqual(ProxyProtocolV2HeaderParser.unixPath([0, 0x61, 0x62, 0, 0][...]), [0, 0x61, 0x62])
+        XCTAssertEqual(ProxyProtocolV2HeaderParser.unixPath([0, 0, 0][...]), [])
     }
 
     func testUnspecifiedFamilyIgnoresItsPayload() throws {
         let bytes = header(0x21, 0x00, [1, 2, 3, 4, 5])
-        let result = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(bytes, accepting: .v2)))
+        let result = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(bytes, accepting: .v2)))
         XCTAssertEqual(result.consumed, 21)
-        XCTAssertEqual(result.header, ProxyHeader(version: 2, command: .proxy, transport: .unspecified,
+        XCTAssertEqual(result.header, ProxyProtocolHeader(version: 2, command: .proxy, transport: .unspecified,
                                                   addresses: .unspecified))
         XCTAssertFalse(result.header.carriesClientAddress)
     }
 
     func testLocalCommandDiscardsTheBlockWhateverTheFamily() throws {
-        let expected = ProxyHeader(version: 2, command: .local, transport: .unspecified, addresses: .unspecified)
+        let expected = ProxyProtocolHeader(version: 2, command: .local, transport: .unspecified, addresses: .unspecified)
         for (family, payload) in [(UInt8(0x00), [UInt8]()), (0x11, tcp4Block), (0x77, [9, 9]), (0x21, [1])] {
             let bytes = header(0x20, family, payload) + PP.bytes("USER x\r\n")
-            let result = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(bytes, accepting: .v2)))
+            let result = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(bytes, accepting: .v2)))
             XCTAssertEqual(result.header, expected)
             XCTAssertEqual(result.consumed, 16 + payload.count)
             XCTAssertFalse(result.header.carriesClientAddress)
@@ -75,18 +75,18 @@ final class ProxyProtocolV2Tests: XCTestCase {
 
     func testTrailingBytesAreNotConsumed() throws {
         let bytes = ProxyProtocolCorpus.file("valid-v2-tcp6-trailing-tls.bin")
-        let result = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(bytes, accepting: .v2)))
+        let result = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(bytes, accepting: .v2)))
         XCTAssertEqual(result.consumed, 16 + 36 + 6)
         XCTAssertEqual(Array(bytes[result.consumed...].prefix(3)), [0x16, 0x03, 0x01])
     }
 
     func testTLVsAreKeptInOrderAndCRC32CIsVerified() throws {
         let bytes = ProxyProtocolCorpus.file("valid-v2-tcp4-tlvs-crc.bin")
-        let result = try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(bytes, accepting: .v2)))
+        let result = try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(bytes, accepting: .v2)))
         XCTAssertEqual(result.consumed, bytes.count)
         XCTAssertEqual(result.header.tlvs.map(\.type), [0x01, 0x02, 0x05, 0x20, 0x30, 0x04, 0xEA, 0xEE, 0xE0, 0x03])
-        XCTAssertEqual(result.header.tlv(ProxyTLVType.alpn)?.value, PP.bytes("ftp"))
-        XCTAssertEqual(result.header.tlv(ProxyTLVType.netns)?.value, PP.bytes("blue"))
+        XCTAssertEqual(result.header.tlv(ProxyProtocolTLVType.alpn)?.value, PP.bytes("ftp"))
+        XCTAssertEqual(result.header.tlv(ProxyProtocolTLVType.netns)?.value, PP.bytes("blue"))
         let ssl = try XCTUnwrap(result.header.ssl)
         XCTAssertEqual(ssl.client, [.ssl, .certificateOnConnection, .certificateInSession])
         XCTAssertEqual(ssl.verify, 0)
@@ -100,7 +100,7 @@ final class ProxyProtocolV2Tests: XCTestCase {
         for index in [0, 13, 17, 32, bytes.count - 12, bytes.count - 1] {
             var corrupted = bytes
             corrupted[index] ^= 0x40
-            guard case let .invalid(error) = ProxyHeaderDecoder.decode(corrupted, accepting: .v2) else {
+            guard case let .invalid(error) = ProxyProtocolHeaderDecoder.decode(corrupted, accepting: .v2) else {
                 return XCTFail("corruption at \(index) went unnoticed")
             }
             if index >= 28 {
@@ -110,7 +110,7 @@ final class ProxyProtocolV2Tests: XCTestCase {
     }
 
     func testCRC32CMismatchNamesBothValues() throws {
-        var bytes = try ProxyHeaderEncoder.encodeV2(command: .proxy, addresses: .inet(
+        var bytes = try ProxyProtocolHeaderEncoder.encodeV2(command: .proxy, addresses: .inet(
             source: PP.ipA, sourcePort: 1, destination: PP.ipB, destinationPort: 2), addCRC32C: true)
         let good = bytes[31...34].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         bytes[34] ^= 0xFF
@@ -169,12 +169,12 @@ final class ProxyProtocolV2Tests: XCTestCase {
         PP.assertInvalid(huge, accepting: .v2, .v2PayloadTooLarge(length: 65535, limit: 4096))
         let padded = header(0x21, 0x11, tcp4Block + tlv(0x04, [UInt8](repeating: 0, count: 5000)))
         PP.assertInvalid(padded, accepting: .v2, .v2PayloadTooLarge(length: 5015, limit: 4096))
-        let roomy = ProxyHeaderLimits(maxV2PayloadLength: 8000)
-        XCTAssertEqual(try XCTUnwrap(PP.complete(ProxyHeaderDecoder.decode(padded, accepting: .v2, limits: roomy)))
+        let roomy = ProxyProtocolHeaderLimits(maxV2PayloadLength: 8000)
+        XCTAssertEqual(try XCTUnwrap(PP.complete(ProxyProtocolHeaderDecoder.decode(padded, accepting: .v2, limits: roomy)))
             .consumed, padded.count)
-        XCTAssertEqual(ProxyHeaderLimits(maxV2PayloadLength: 10).maxV2PayloadLength, 216)
-        XCTAssertEqual(ProxyHeaderLimits(maxV2PayloadLength: 1 << 20).maxV2PayloadLength, 65535)
-        XCTAssertEqual(ProxyHeaderLimits.default.maxHeaderLength, 16 + 4096)
+        XCTAssertEqual(ProxyProtocolHeaderLimits(maxV2PayloadLength: 10).maxV2PayloadLength, 216)
+        XCTAssertEqual(ProxyProtocolHeaderLimits(maxV2PayloadLength: 1 << 20).maxV2PayloadLength, 65535)
+        XCTAssertEqual(ProxyProtocolHeaderLimits.default.maxHeaderLength, 16 + 4096)
     }
 
     func testTLVOverrunsAndTruncation() {
@@ -199,7 +199,7 @@ final class ProxyProtocolV2Tests: XCTestCase {
         PP.assertInvalid(header(0x21, 0x11, tcp4Block + tlv(0x20, [1, 0, 0, 0, 0] + tlv(0x20, [1, 0, 0, 0, 0]))),
                          accepting: .v2, .sslSubTLVNotAllowed(type: 0x20))
         // An unregistered sub-TLV is carried, not rejected.
-        XCTAssertNotNil(PP.complete(ProxyHeaderDecoder.decode(
+        XCTAssertNotNil(PP.complete(ProxyProtocolHeaderDecoder.decode(
             header(0x21, 0x11, tcp4Block + tlv(0x20, [1, 0, 0, 0, 0] + tlv(0x26, [1]))), accepting: .v2)))
     }
 
@@ -212,9 +212,9 @@ final class ProxyProtocolV2Tests: XCTestCase {
 
     func testNeedMoreCountsFollowTheDeclaredLength() {
         let bytes = header(0x21, 0x11, tcp4Block + tlv(0x01, PP.bytes("ftp")))
-        XCTAssertEqual(ProxyHeaderDecoder.decode(Array(bytes.prefix(0)), accepting: .v2), .needMore(6))
-        XCTAssertEqual(ProxyHeaderDecoder.decode(Array(bytes.prefix(6)), accepting: .v2), .needMore(10))
-        XCTAssertEqual(ProxyHeaderDecoder.decode(Array(bytes.prefix(16)), accepting: .v2), .needMore(18))
-        XCTAssertEqual(ProxyHeaderDecoder.decode(Array(bytes.prefix(33)), accepting: .v2), .needMore(1))
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.decode(Array(bytes.prefix(0)), accepting: .v2), .needMore(6))
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.decode(Array(bytes.prefix(6)), accepting: .v2), .needMore(10))
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.decode(Array(bytes.prefix(16)), accepting: .v2), .needMore(18))
+        XCTAssertEqual(ProxyProtocolHeaderDecoder.decode(Array(bytes.prefix(33)), accepting: .v2), .needMore(1))
     }
 }

@@ -3,6 +3,11 @@
 #ifndef MOD_PROXY_SWIFT_CSHIMS_H
 #define MOD_PROXY_SWIFT_CSHIMS_H
 
+/* The modules' versions, as upstream reports them: the one place they are
+ * written (Swift imports these as String constants). */
+#define MOD_PROXY_VERSION "mod_proxy/0.9.3"
+#define MOD_PROXY_PROTOCOL_VERSION "mod_proxy_protocol/0.6"
+
 #include "../../CProFTPD/proftpd_umbrella.h"
 
 extern module proxy_module;

@@ -5,7 +5,7 @@ import CShims
 /// The module's own log (`ProxyLog`) plus ProFTPD's trace channel `proxy`.
 /// One clear line per event; never pass a password to it.
 enum ProxyLog {
-    static let ident = "mod_proxy/0.9.3"
+    static let ident = MOD_PROXY_VERSION
     static let traceChannel = "proxy"
     private(set) static var fd: Int32 = -1
 

@@ -12,7 +12,7 @@ enum SessionNotes {
 
     /// mod_proxy.backend-ip, mod_proxy.backend-port, mod_proxy.backend-url.
     static func setBackend(address: SocketAddress, url: BackendURL) {
-        set("mod_proxy.backend-ip", address.ipText)
+        set("mod_proxy.backend-ip", address.ip.description)
         set("mod_proxy.backend-port", String(address.port))
         set("mod_proxy.backend-url", url.description)
     }

@@ -5,7 +5,8 @@ import ProxyCore
 /// What one proxied session needs to know, derived once from ProxySettings
 /// and the core's own directives (TimeoutStalled, ...).
 struct SessionOptions {
-    enum ProxyProtocolHeader { case none, v1, v2(withTLVs: Bool) }
+    /// Which PROXY protocol header, if any, opens each backend connection.
+    enum BackendProxyHeader { case none, v1, v2(withTLVs: Bool) }
 
     struct ConfigurationError: Error, CustomStringConvertible {
         let description: String
@@ -24,7 +25,7 @@ struct SessionOptions {
     let showFeatures: Bool
     let ignoreConfigPerms: Bool
     let foreignAddressPolicy: BackendDataChannel.ForeignAddressPolicy
-    let proxyProtocol: ProxyProtocolHeader
+    let proxyProtocol: BackendProxyHeader
     let sourceAddress: String?
     /// How long a backend may take to answer an ordinary command.
     let backendReplyTimeout: Int

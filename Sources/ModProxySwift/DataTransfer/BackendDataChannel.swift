@@ -55,7 +55,7 @@ final class BackendDataChannel {
             } catch {
                 throw Failure(message: "backend sent an unusable \(method.rawValue) reply '\(text.prefix(120))': \(error)")
             }
-            if let endpoint = offered, endpoint.address != control.address.ipText, !isSameIPv4(endpoint.address, control.address) {
+            if let endpoint = offered, IPAddress(endpoint.address).map({ !$0.isSameHost(as: control.address.ip) }) ?? true {
                 switch foreign {
                 case .ignore:
                     break   // keep the control connection's address
@@ -65,7 +65,7 @@ final class BackendDataChannel {
                     }
                     target = resolved
                 case .refuse:
-                    throw Failure(message: "backend offered data address \(endpoint.address), not its control address \(control.address.ipText) (see ProxyOptions AllowForeignAddress/IgnoreForeignAddress)")
+                    throw Failure(message: "backend offered data address \(endpoint.address), not its control address \(control.address.ip.description) (see ProxyOptions AllowForeignAddress/IgnoreForeignAddress)")
                 }
             }
             // From the control connection's own address (ProxySourceAddress).
@@ -83,13 +83,12 @@ final class BackendDataChannel {
             guard let bound = SocketAddress.local(of: listener.fd) else { throw SystemError("getsockname") }
             let argument: String
             if method == .port {
-                guard let text = ipv4Text(of: bound) else {
+                guard let text = bound.ip.ipv4Bytes.flatMap(IPAddress.init(bytes:))?.description else {
                     throw Failure(message: "PORT needs an IPv4 address; the backend connection is IPv6 (use EPRT)")
                 }
                 argument = try PORTArgument.format(ipv4: text, port: bound.port)
             } else {
-                argument = try EPRTArgument.format(address: bound.isIPv4Mapped ? (ipv4Text(of: bound) ?? bound.ipText) : bound.ipText,
-                                               port: bound.port)
+                argument = try EPRTArgument.format(address: bound.ip.unmapped.description, port: bound.port)
             }
             let reply = try control.exchange("\(method.rawValue) \(argument)", deadline: replyDeadline)
             guard reply.code / 100 == 2 else { return reply }
@@ -109,27 +108,12 @@ final class BackendDataChannel {
         case .listening(let listener):
             defer { listener.close() }
             let sock = try listener.accept(deadline: deadline)
-            if let peer = SocketAddress.peer(of: sock.fd), peer.ipText != expectedPeer.ipText,
-               !isSameIPv4(peer.ipText, expectedPeer) {
+            if let peer = SocketAddress.peer(of: sock.fd), !peer.ip.isSameHost(as: expectedPeer.ip) {
                 sock.close()
-                throw Failure(message: "backend data connection from unexpected address \(peer.ipText)")
+                throw Failure(message: "backend data connection from unexpected address \(peer.ip.description)")
             }
             sock.setNoDelay()
             return sock
         }
-    }
-
-    private func ipv4Text(of address: SocketAddress) -> String? {
-        if address.family == AF_INET { return address.ipText }
-        if address.isIPv4Mapped {
-            let text = address.ipText
-            if text.lowercased().hasPrefix("::ffff:") { return String(text.dropFirst(7)) }
-        }
-        return nil
-    }
-
-    /// "1.2.3.4" vs "::ffff:1.2.3.4" of an IPv4-mapped socket.
-    private func isSameIPv4(_ text: String, _ address: SocketAddress) -> Bool {
-        ipv4Text(of: address) == text
     }
 }

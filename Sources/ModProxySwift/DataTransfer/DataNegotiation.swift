@@ -43,7 +43,7 @@ enum DataNegotiation {
         }
 
         let method = session.options.dataTransferPolicy.backendMethod(clientMethod: clientMethod,
-                                                                       backendIsIPv6: backend.address.family == AF_INET6 && !backend.address.isIPv4Mapped)
+                                                                       backendIsIPv6: backend.address.ip.unmapped.isIPv6)
         do {
             if let refusal = try session.backendData.prepare(method: method, control: backend,
                                                               foreign: session.options.foreignAddressPolicy,

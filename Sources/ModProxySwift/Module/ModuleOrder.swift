@@ -16,12 +16,12 @@ enum ModuleOrder {
         if let tls = loaded("tls"), isBefore(tls, proxyModule, or: false) == false, contains(proxyModule) {
             unlink(proxyModule)
             insert(proxyModule, after: tls)
-            mps_log_debug(2, "mod_proxy/0.9.3: starting sessions after mod_tls.c (implicit FTPS handshakes come first)")
+            mps_log_debug(2, "\(MOD_PROXY_VERSION): starting sessions after mod_tls.c (implicit FTPS handshakes come first)")
         }
         if contains(protocolModule), loaded_modules != protocolModule {
             unlink(protocolModule)
             insert(protocolModule, after: nil)
-            mps_log_debug(2, "mod_proxy_protocol/0.6: handling new connections before every other module")
+            mps_log_debug(2, "\(MOD_PROXY_PROTOCOL_VERSION): handling new connections before every other module")
         }
     }
 

@@ -1,5 +1,6 @@
 import CProFTPD
 import Glibc
+import ProxyCore
 
 /// A numeric IPv4/IPv6 socket address, built with getaddrinfo(AI_NUMERICHOST)
 /// or resolved from a host name (before the session is chrooted).
@@ -71,28 +72,9 @@ struct SocketAddress: CustomStringConvertible {
         }
     }
 
-    /// The numeric address text (no port, no brackets). IPv4-mapped IPv6
-    /// addresses are shown as IPv6, as inet_ntop does.
-    var ipText: String {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        withUnsafeBytes(of: storage) { raw in
-            let offset = family == AF_INET6 ? 8 : 4
-            _ = inet_ntop(family, raw.baseAddress! + offset, &buffer, socklen_t(buffer.count))
-        }
-        return String(cString: buffer)
-    }
-
-    /// True for ::ffff:a.b.c.d.
-    var isIPv4Mapped: Bool {
-        guard family == AF_INET6 else { return false }
-        return withUnsafeBytes(of: storage) { raw in
-            (8..<18).allSatisfy { raw[$0] == 0 } && raw[18] == 0xff && raw[19] == 0xff
-        }
-    }
-
     /// "1.2.3.4:21" or "[::1]:21"
     var description: String {
-        family == AF_INET6 ? "[\(ipText)]:\(port)" : "\(ipText):\(port)"
+        family == AF_INET6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
     }
 
     func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
@@ -121,16 +103,11 @@ extension SocketAddress {
         }
     }
 
-    /// The raw address: 4 bytes (IPv4) or 16 (IPv6).
-    var addressBytes: [UInt8] {
-        withUnsafeBytes(of: storage) { raw in
+    /// The IP address (without the port).
+    var ip: IPAddress {
+        let raw = withUnsafeBytes(of: storage) { raw in
             family == AF_INET6 ? Array(raw[8..<24]) : Array(raw[4..<8])
         }
-    }
-
-    /// 4 bytes for IPv4 and IPv4-mapped IPv6 addresses.
-    var ipv4Bytes: [UInt8]? {
-        if family == AF_INET { return addressBytes }
-        return isIPv4Mapped ? Array(addressBytes[12..<16]) : nil
+        return IPAddress(bytes: raw) ?? IPAddress(bytes: [0, 0, 0, 0])!
     }
 }

@@ -45,7 +45,7 @@ final class TCPSocket {
         if var src = source {
             src.port = 0
             let rc = src.withSockaddr { bind(fd, __CONST_SOCKADDR_ARG(__sockaddr__: $0), $1) }
-            guard rc == 0 else { throw SystemError("bind to \(src.ipText)") }
+            guard rc == 0 else { throw SystemError("bind to \(src.ip.description)") }
         }
         let rc = address.withSockaddr { Glibc.connect(fd, __CONST_SOCKADDR_ARG(__sockaddr__: $0), $1) }
         if rc != 0 {

@@ -34,10 +34,10 @@ struct FrontendTLSInfo {
     }
 
     /// PP2_TYPE_SSL for the frontend session.
-    func tlv() -> ProxyTLV? {
-        var flags: ProxySSLClientFlags = .ssl
+    func tlv() -> ProxyProtocolTLV? {
+        var flags: ProxyProtocolSSLClientFlags = .ssl
         if peerCommonName != nil { flags.insert(.certificateOnConnection); flags.insert(.certificateInSession) }
-        let info = ProxySSLInfo(client: flags, verified: peerCommonName == nil || peerVerified,
+        let info = ProxyProtocolSSLInfo(client: flags, verified: peerCommonName == nil || peerVerified,
                                 version: version, cipher: cipher, commonName: peerCommonName)
         return try? info.encodedTLV()
     }

@@ -6,7 +6,7 @@ import ProxyCore
 /// connection (ProxyOptions UseProxyProtocolV1/V2/V2TLVs), carrying the
 /// frontend client's address. Never sent on data connections.
 enum ProxyProtocolSender {
-    static func header(for mode: SessionOptions.ProxyProtocolHeader, backend: TCPSocket) -> [UInt8]? {
+    static func header(for mode: SessionOptions.BackendProxyHeader, backend: TCPSocket) -> [UInt8]? {
         if case .none = mode { return nil }
         guard let conn = session.c, let remote = conn.pointee.remote_addr, let local = conn.pointee.local_addr else {
             return nil
@@ -17,9 +17,9 @@ enum ProxyProtocolSender {
             case .none:
                 return nil
             case .v1:
-                return try ProxyHeaderEncoder.encodeV1(addresses)
+                return try ProxyProtocolHeaderEncoder.encodeV1(addresses)
             case .v2(let withTLVs):
-                return try ProxyHeaderEncoder.encodeV2(command: .proxy, addresses: addresses,
+                return try ProxyProtocolHeaderEncoder.encodeV2(command: .proxy, addresses: addresses,
                                                        tlvs: withTLVs ? sessionTLVs() : [], addCRC32C: withTLVs)
             }
         } catch {
@@ -30,9 +30,9 @@ enum ProxyProtocolSender {
 
     /// Both ends in one family: IPv4-mapped IPv6 addresses become IPv4; a
     /// mixed pair is expressed in IPv6.
-    static func frontendAddresses(client: SocketAddress, server: SocketAddress) -> ProxyAddresses {
-        let c = client.addressBytes, s = server.addressBytes
-        let c4 = client.ipv4Bytes, s4 = server.ipv4Bytes
+    static func frontendAddresses(client: SocketAddress, server: SocketAddress) -> ProxyProtocolAddresses {
+        let c = client.ip.bytes, s = server.ip.bytes
+        let c4 = client.ip.ipv4Bytes, s4 = server.ip.ipv4Bytes
         if let c4, let s4 {
             return .inet(source: c4, sourcePort: client.port, destination: s4, destinationPort: server.port)
         }
@@ -48,17 +48,17 @@ enum ProxyProtocolSender {
     /// sends them. What a PROXY header told this proxy (when it sits behind a
     /// load balancer itself) is passed on: the original client's ALPN,
     /// authority and TLS details win over this hop's.
-    private static func sessionTLVs() -> [ProxyTLV] {
-        var tlvs: [ProxyTLV] = []
-        let received = ProxySessionNotes.prefix
+    private static func sessionTLVs() -> [ProxyProtocolTLV] {
+        var tlvs: [ProxyProtocolTLV] = []
+        let received = ProxyProtocolSessionNotes.prefix
         let alpn = note(received + "alpn") ?? pr_session_get_protocol(0).map { String(cString: $0) }
-        if let alpn { tlvs.append(ProxyTLV(type: ProxyTLVType.alpn, text: alpn)) }
+        if let alpn { tlvs.append(ProxyProtocolTLV(type: ProxyProtocolTLVType.alpn, text: alpn)) }
         let tls = FrontendTLSInfo.current()
         if let authority = note(received + "authority") ?? note("mod_tls.sni") ?? tls?.serverName {
-            tlvs.append(ProxyTLV(type: ProxyTLVType.authority, text: authority))
+            tlvs.append(ProxyProtocolTLV(type: ProxyProtocolTLVType.authority, text: authority))
         }
         if let id = note("UNIQUE_ID") ?? note(received + "unique-id") {
-            tlvs.append(ProxyTLV(type: ProxyTLVType.uniqueID, text: id))
+            tlvs.append(ProxyProtocolTLV(type: ProxyProtocolTLVType.uniqueID, text: id))
         }
         if let received = receivedTLS() {
             tlvs.append(received)
@@ -69,11 +69,11 @@ enum ProxyProtocolSender {
     }
 
     /// The TLS details a load balancer in front of this proxy reported.
-    private static func receivedTLS() -> ProxyTLV? {
-        let prefix = ProxySessionNotes.prefix + "tls."
+    private static func receivedTLS() -> ProxyProtocolTLV? {
+        let prefix = ProxyProtocolSessionNotes.prefix + "tls."
         let version = note(prefix + "version"), cipher = note(prefix + "cipher")
         guard version != nil || cipher != nil else { return nil }
-        let info = ProxySSLInfo(verified: true, version: version, cipher: cipher,
+        let info = ProxyProtocolSSLInfo(verified: true, version: version, cipher: cipher,
                                 commonName: note(prefix + "common-name"),
                                 signatureAlgorithm: note(prefix + "signature-algo"),
                                 keyAlgorithm: note(prefix + "key-algo"))

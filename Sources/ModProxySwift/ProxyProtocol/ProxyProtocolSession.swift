@@ -8,16 +8,16 @@ import ProxyCore
 /// the TLVs as session notes, and with UseProxiedServerAddress move the
 /// session to the <VirtualHost> of the proxied destination.
 enum ProxyProtocolSession {
-    static let ident = "mod_proxy_protocol/0.6"
+    static let ident = MOD_PROXY_PROTOCOL_VERSION
 
     static func start() -> Int32 {
         let settings = SettingsLoader.proxyProtocolSettings()
         guard settings.engine, let conn = session.c else { return 0 }
         let fd = conn.pointee.rfd >= 0 ? conn.pointee.rfd : mps_netio_fd(conn.pointee.instrm)
         let peer = conn.pointee.remote_addr.map { String(cString: pr_netaddr_get_ipstr($0)) } ?? "?"
-        let reader = ProxyHeaderReader(fd: fd, accepting: settings.version.decoderVersion,
+        let reader = ProxyProtocolHeaderReader(fd: fd, accepting: settings.version.decoderVersion,
                                        timeoutSeconds: settings.timeout.seconds)
-        let header: ProxyHeader
+        let header: ProxyProtocolHeader
         do {
             header = try reader.read()
         } catch {
@@ -92,14 +92,15 @@ enum ProxyProtocolSession {
         guard let text, let port else { return nil }
         var storage = sockaddr_storage()
         var family: Int32
-        if let v4 = ProxyIPAddressText.parseIPv4(text) ?? ProxyIPAddressText.parseIPv6(text).flatMap(ProxyIPAddressText.unmappedIPv4) {
+        let ip = IPAddress(text)
+        if let v4 = ip?.ipv4Bytes {
             family = AF_INET
             withUnsafeMutableBytes(of: &storage) { raw in
                 raw.storeBytes(of: sa_family_t(AF_INET), toByteOffset: 0, as: sa_family_t.self)
                 raw.storeBytes(of: port.bigEndian, toByteOffset: 2, as: UInt16.self)
                 for i in 0..<4 { raw[4 + i] = v4[i] }
             }
-        } else if let v6 = ProxyIPAddressText.parseIPv6(text) {
+        } else if let v6 = ip?.bytes {
             family = AF_INET6
             if pr_netaddr_use_ipv6() == 0 {
                 log(0, "client address \(text) is IPv6 while UseIPv6 is off: enabling IPv6 for this session")

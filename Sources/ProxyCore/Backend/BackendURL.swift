@@ -65,7 +65,7 @@ public struct BackendURL: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var isIPv4Literal: Bool { !isIPv6Literal && IPAddressText.isIPv4(host) }
+    public var isIPv4Literal: Bool { !isIPv6Literal && IPAddress.ipv4(host) != nil }
 
     /// "host:port", with brackets around IPv6 literals.
     public var hostPort: String {

@@ -71,7 +71,7 @@ enum BackendURLParser {
             if literal.contains(UInt8(ascii: "%")) {
                 throw fail("IPv6 zone identifiers are not supported in '[\(host)]'")
             }
-            guard IPAddressText.isIPv6(host) else {
+            guard IPAddress.ipv6(host) != nil else {
                 throw fail("'[\(ConfigText.printable(host))]' is not a valid IPv6 address")
             }
             isIPv6 = true
@@ -160,7 +160,7 @@ enum HostNameSyntax {
         if bytes.last == UInt8(ascii: ".") { bytes.removeLast() } // fully qualified
         if bytes.isEmpty || bytes.count > 253 { return "invalid host name '\(shown)'" }
         if bytes.allSatisfy({ ASCII.isDigit($0) || $0 == UInt8(ascii: ".") }) {
-            return IPAddressText.isIPv4(host) ? nil : "'\(shown)' is not a valid IPv4 address"
+            return IPAddress.ipv4(host) != nil ? nil : "'\(shown)' is not a valid IPv4 address"
         }
         for label in bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false) {
             if label.isEmpty || label.count > 63 { return "invalid host name '\(shown)' (empty or over-long label)" }

@@ -121,8 +121,7 @@ enum CoreDirectiveSpecs {
         DirectiveSpec("ProxySourceAddress", feature: .sourceAddress) { args in
             try ConfigValues.requireCount(args, exactly: 1)
             let text = args[0]
-            if let v4 = IPAddressText.normalizedIPv4(text) { return ParsedArguments(args: [v4]) }
-            if let v6 = IPAddressText.normalizedIPv6(text) { return ParsedArguments(args: [v6]) }
+            if let ip = IPAddress(text) { return ParsedArguments(args: [ip.description]) }
             // A host or interface name: resolved by the bridge (pr_netaddr_get_addr2).
             let bytes = Array(text.utf8)
             let plausible = !bytes.isEmpty && bytes.count <= 253

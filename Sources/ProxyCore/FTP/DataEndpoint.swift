@@ -13,9 +13,9 @@ public struct DataEndpoint: Hashable, Sendable, CustomStringConvertible {
 
     /// Validates and normalises `address`; throws `DataAddressError`.
     public init(address: String, port: UInt16) throws {
-        if let v4 = IPAddressText.normalizedIPv4(address) {
+        if let v4 = IPAddress.ipv4(address)?.description {
             self.init(validated: v4, port: port, family: .ipv4)
-        } else if let v6 = IPAddressText.normalizedIPv6(address) {
+        } else if let v6 = IPAddress.ipv6(address)?.description {
             self.init(validated: v6, port: port, family: .ipv6)
         } else {
             throw DataAddressError(input: address, reason: "not a numeric IPv4 or IPv6 address")
@@ -35,7 +35,8 @@ public struct DataEndpoint: Hashable, Sendable, CustomStringConvertible {
     /// The IPv4 form of this endpoint: itself, or the address inside an
     /// IPv4-mapped IPv6 address; nil for other IPv6 addresses.
     public var ipv4Address: String? {
-        family == .ipv4 ? address : IPAddressText.ipv4FromMapped(address)
+        guard let ip = IPAddress(address) else { return nil }
+        return ip.ipv4Bytes.flatMap(IPAddress.init(bytes:))?.description
     }
 }
 

@@ -20,12 +20,12 @@ public enum EPRTArgument {
         }
         switch family {
         case "1":
-            guard let v4 = IPAddressText.normalizedIPv4(address) else {
+            guard let v4 = IPAddress.ipv4(address)?.description else {
                 throw fail("'\(ConfigText.printable(address))' is not an IPv4 address (family 1)")
             }
             return DataEndpoint(validated: v4, port: UInt16(port), family: .ipv4)
         case "2":
-            guard let v6 = IPAddressText.normalizedIPv6(address) else {
+            guard let v6 = IPAddress.ipv6(address)?.description else {
                 throw fail("'\(ConfigText.printable(address))' is not an IPv6 address (family 2)")
             }
             return DataEndpoint(validated: v6, port: UInt16(port), family: .ipv6)

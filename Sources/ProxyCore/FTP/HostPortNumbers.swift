@@ -34,8 +34,7 @@ enum HostPortNumbers {
     }
 
     static func format(ipv4: String, port: UInt16) throws -> String {
-        let text = IPAddressText.ipv4FromMapped(ipv4) ?? ipv4
-        guard let bytes = IPAddressText.ipv4Bytes(text) else {
+        guard let bytes = IPAddress(ipv4)?.ipv4Bytes else {
             throw DataAddressError(input: ipv4, reason: "not an IPv4 address (PORT/PASV carry IPv4 only)")
         }
         let numbers = bytes.map(Int.init) + [Int(port >> 8), Int(port & 0xFF)]

@@ -8,7 +8,7 @@ public enum ProxyProtocolError: Error, Equatable, CustomStringConvertible, Senda
     case truncated(received: Int, expected: ProxyProtocolVersion)
     /// The opening bytes are not a PROXY signature accepted here; `prefix`
     /// holds the bytes judged (6, or 12 for a broken v2 signature).
-    case notProxyProtocol(prefix: [UInt8], expected: ProxyProtocolVersion, looksLike: ProxyForeignProtocol?)
+    case notProxyProtocol(prefix: [UInt8], expected: ProxyProtocolVersion, looksLike: ProxyProtocolForeignProtocol?)
 
     // MARK: v1 text line
 
@@ -26,15 +26,15 @@ public enum ProxyProtocolError: Error, Equatable, CustomStringConvertible, Senda
     /// Protocol other than TCP4, TCP6 or UNKNOWN (case matters).
     case v1UnsupportedProtocol(String)
     /// Not an IP literal of any family (host names are not resolved).
-    case v1InvalidAddress(field: ProxyV1Field, value: String)
+    case v1InvalidAddress(field: ProxyProtocolV1Field, value: String)
     /// IPv6 literal with a "%zone" suffix.
-    case v1ZonedAddress(field: ProxyV1Field, value: String)
+    case v1ZonedAddress(field: ProxyProtocolV1Field, value: String)
     /// A TCP4 line with an IPv6 address, or a TCP6 line with an IPv4 one.
-    case v1AddressFamilyMismatch(protocolName: String, field: ProxyV1Field, value: String)
+    case v1AddressFamilyMismatch(protocolName: String, field: ProxyProtocolV1Field, value: String)
     /// Port that is not plain decimal: sign, leading zero, empty, non-digit.
-    case v1NonCanonicalPort(field: ProxyV1Field, value: String)
+    case v1NonCanonicalPort(field: ProxyProtocolV1Field, value: String)
     /// Port 0 or above 65535 (upstream rejects 0 as well).
-    case v1PortOutOfRange(field: ProxyV1Field, value: String)
+    case v1PortOutOfRange(field: ProxyProtocolV1Field, value: String)
 
     // MARK: v2 binary header
 
@@ -81,7 +81,7 @@ public enum ProxyProtocolError: Error, Equatable, CustomStringConvertible, Senda
         case let .notProxyProtocol(prefix, expected, looksLike):
             let got = looksLike.map { "what looks like \($0.summary)" } ?? "an unrecognised opening"
             return "expected \(expected.expectation), got \(got): first bytes "
-                + "\(ProxyDiagnosticText.hex(prefix)) \(ProxyDiagnosticText.quoted(prefix))"
+                + "\(ProxyProtocolDiagnosticText.hex(prefix)) \(ProxyProtocolDiagnosticText.quoted(prefix))"
         case let .v1LineTooLong(limit):
             return "PROXY v1 line has no CRLF within \(limit) bytes"
         case let .v1InvalidByte(byte, offset):
@@ -91,48 +91,48 @@ public enum ProxyProtocolError: Error, Equatable, CustomStringConvertible, Senda
             case 0x0A: what = "bare LF without CR"
             default: what = "non-printable byte"
             }
-            return "PROXY v1 line: \(what) (\(ProxyDiagnosticText.hexByte(byte))) at offset \(offset)"
+            return "PROXY v1 line: \(what) (\(ProxyProtocolDiagnosticText.hexByte(byte))) at offset \(offset)"
         case let .v1MissingFields(line, found):
-            return "PROXY v1 line \(ProxyDiagnosticText.quoted(line)) has \(found) field(s), expected 6"
+            return "PROXY v1 line \(ProxyProtocolDiagnosticText.quoted(line)) has \(found) field(s), expected 6"
                 + " (PROXY, protocol, source, destination, source port, destination port)"
         case let .v1TooManyFields(line, found):
-            return "PROXY v1 line \(ProxyDiagnosticText.quoted(line)) has \(found) fields, expected 6"
+            return "PROXY v1 line \(ProxyProtocolDiagnosticText.quoted(line)) has \(found) fields, expected 6"
         case let .v1ExtraSpace(line, offset):
-            return "PROXY v1 line \(ProxyDiagnosticText.quoted(line)) has an extra space at offset \(offset)"
+            return "PROXY v1 line \(ProxyProtocolDiagnosticText.quoted(line)) has an extra space at offset \(offset)"
                 + " (fields must be separated by exactly one space)"
         case let .v1UnsupportedProtocol(name):
-            return "PROXY v1 protocol \(ProxyDiagnosticText.quoted(name)) is not TCP4, TCP6 or UNKNOWN"
+            return "PROXY v1 protocol \(ProxyProtocolDiagnosticText.quoted(name)) is not TCP4, TCP6 or UNKNOWN"
         case let .v1InvalidAddress(field, value):
-            return "PROXY v1 \(field.rawValue) \(ProxyDiagnosticText.quoted(value)) is not an IP address literal"
+            return "PROXY v1 \(field.rawValue) \(ProxyProtocolDiagnosticText.quoted(value)) is not an IP address literal"
         case let .v1ZonedAddress(field, value):
-            return "PROXY v1 \(field.rawValue) \(ProxyDiagnosticText.quoted(value)) carries an IPv6 zone, which is not allowed"
+            return "PROXY v1 \(field.rawValue) \(ProxyProtocolDiagnosticText.quoted(value)) carries an IPv6 zone, which is not allowed"
         case let .v1AddressFamilyMismatch(protocolName, field, value):
             let family = protocolName == "TCP4" ? "IPv4" : "IPv6"
-            return "PROXY v1 \(protocolName) line has \(field.rawValue) \(ProxyDiagnosticText.quoted(value)),"
+            return "PROXY v1 \(protocolName) line has \(field.rawValue) \(ProxyProtocolDiagnosticText.quoted(value)),"
                 + " expected an \(family) address"
         case let .v1NonCanonicalPort(field, value):
-            return "PROXY v1 \(field.rawValue) \(ProxyDiagnosticText.quoted(value)) is not a plain decimal number"
+            return "PROXY v1 \(field.rawValue) \(ProxyProtocolDiagnosticText.quoted(value)) is not a plain decimal number"
                 + " (no sign, no leading zero)"
         case let .v1PortOutOfRange(field, value):
-            return "PROXY v1 \(field.rawValue) \(ProxyDiagnosticText.quoted(value)) is out of range 1-65535"
+            return "PROXY v1 \(field.rawValue) \(ProxyProtocolDiagnosticText.quoted(value)) is out of range 1-65535"
         case let .v2UnsupportedVersion(byte):
-            return "PROXY v2 version/command byte \(ProxyDiagnosticText.hexByte(byte)) has version"
+            return "PROXY v2 version/command byte \(ProxyProtocolDiagnosticText.hexByte(byte)) has version"
                 + " \(byte >> 4), expected 2"
         case let .v2UnsupportedCommand(byte):
-            return "PROXY v2 version/command byte \(ProxyDiagnosticText.hexByte(byte)) has command"
+            return "PROXY v2 version/command byte \(ProxyProtocolDiagnosticText.hexByte(byte)) has command"
                 + " \(byte & 0x0F), expected 0 (LOCAL) or 1 (PROXY)"
         case let .v2UnsupportedFamily(byte):
-            return "PROXY v2 family/transport byte \(ProxyDiagnosticText.hexByte(byte)) is not one of"
+            return "PROXY v2 family/transport byte \(ProxyProtocolDiagnosticText.hexByte(byte)) is not one of"
                 + " 0x00, 0x11, 0x12, 0x21, 0x22, 0x31, 0x32"
         case let .v2PayloadTooLarge(length, limit):
             return "PROXY v2 header declares \(length) bytes of addresses and TLVs, limit is \(limit)"
         case let .v2AddressBlockTooShort(family, length, required):
-            return "PROXY v2 header declares \(length) bytes for family \(ProxyDiagnosticText.hexByte(family)),"
+            return "PROXY v2 header declares \(length) bytes for family \(ProxyProtocolDiagnosticText.hexByte(family)),"
                 + " which needs at least \(required)"
         case let .tlvHeaderTruncated(offset, remaining):
             return "PROXY v2 TLV at offset \(offset) is truncated: \(remaining) byte(s) left, a TLV header needs 3"
         case let .tlvOverrun(type, offset, declared, available):
-            return "PROXY v2 TLV \(ProxyDiagnosticText.hexByte(type)) at offset \(offset) declares \(declared)"
+            return "PROXY v2 TLV \(ProxyProtocolDiagnosticText.hexByte(type)) at offset \(offset) declares \(declared)"
                 + " bytes, only \(available) remain in the header"
         case let .crc32cBadLength(length):
             return "PROXY v2 CRC32C TLV has \(length) byte(s), expected 4"
@@ -146,10 +146,10 @@ public enum ProxyProtocolError: Error, Equatable, CustomStringConvertible, Senda
             return "PROXY v2 SSL sub-TLV at offset \(offset) of the SSL value is truncated: \(remaining) byte(s)"
                 + " left, a sub-TLV header needs 3"
         case let .sslSubTLVOverrun(type, offset, declared, available):
-            return "PROXY v2 SSL sub-TLV \(ProxyDiagnosticText.hexByte(type)) at offset \(offset) of the SSL value"
+            return "PROXY v2 SSL sub-TLV \(ProxyProtocolDiagnosticText.hexByte(type)) at offset \(offset) of the SSL value"
                 + " declares \(declared) bytes, only \(available) remain in the SSL TLV"
         case let .sslSubTLVNotAllowed(type):
-            return "PROXY v2 SSL TLV contains TLV \(ProxyDiagnosticText.hexByte(type)), which is only valid at top level"
+            return "PROXY v2 SSL TLV contains TLV \(ProxyProtocolDiagnosticText.hexByte(type)), which is only valid at top level"
         case let .identicalEndpoints(address, port):
             return "PROXY header source and destination are identical (\(address) port \(port))"
         }

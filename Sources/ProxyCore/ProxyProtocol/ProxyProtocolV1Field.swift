@@ -1,5 +1,5 @@
 /// The positional fields of a v1 line after the protocol name, for errors.
-public enum ProxyV1Field: String, Equatable, Sendable {
+public enum ProxyProtocolV1Field: String, Equatable, Sendable {
     case sourceAddress = "source address"
     case destinationAddress = "destination address"
     case sourcePort = "source port"

@@ -1,15 +1,15 @@
 /// A decoded (or to-be-encoded) PROXY protocol header.
-public struct ProxyHeader: Equatable, Sendable {
+public struct ProxyProtocolHeader: Equatable, Sendable {
     /// 1 for the text line, 2 for the binary form.
     public var version: Int
-    public var command: ProxyCommand
-    public var transport: ProxyTransport
-    public var addresses: ProxyAddresses
+    public var command: ProxyProtocolCommand
+    public var transport: ProxyProtocolTransport
+    public var addresses: ProxyProtocolAddresses
     /// v2 TLVs in wire order, including CRC32C and NOOP records; empty for v1.
-    public var tlvs: [ProxyTLV]
+    public var tlvs: [ProxyProtocolTLV]
 
-    public init(version: Int, command: ProxyCommand, transport: ProxyTransport,
-                addresses: ProxyAddresses, tlvs: [ProxyTLV] = []) {
+    public init(version: Int, command: ProxyProtocolCommand, transport: ProxyProtocolTransport,
+                addresses: ProxyProtocolAddresses, tlvs: [ProxyProtocolTLV] = []) {
         self.version = version
         self.command = command
         self.transport = transport
@@ -24,17 +24,17 @@ public struct ProxyHeader: Equatable, Sendable {
     }
 
     /// The first TLV of a type.
-    public func tlv(_ type: UInt8) -> ProxyTLV? {
+    public func tlv(_ type: UInt8) -> ProxyProtocolTLV? {
         tlvs.first { $0.type == type }
     }
 
     /// The parsed SSL TLV, if present and well-formed.
-    public var ssl: ProxySSLInfo? {
-        tlv(ProxyTLVType.ssl).flatMap { try? ProxySSLInfo.parse($0.value).get() }
+    public var ssl: ProxyProtocolSSLInfo? {
+        tlv(ProxyProtocolTLVType.ssl).flatMap { try? ProxyProtocolSSLInfo.parse($0.value).get() }
     }
 
     /// Session notes for the TLVs, named as upstream mod_proxy_protocol names them.
-    public var sessionNotes: [ProxySessionNote] {
-        ProxySessionNotes.notes(for: tlvs)
+    public var sessionNotes: [ProxyProtocolSessionNote] {
+        ProxyProtocolSessionNotes.notes(for: tlvs)
     }
 }

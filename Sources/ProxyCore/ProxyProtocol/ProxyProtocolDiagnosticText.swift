@@ -1,6 +1,6 @@
 /// Renders untrusted bytes for error messages: hex, plus a quoted form with
 /// non-printables escaped, so a log line can never be forged by the peer.
-enum ProxyDiagnosticText {
+enum ProxyProtocolDiagnosticText {
     static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         bytes.map { byte in
             let digits = String(byte, radix: 16)

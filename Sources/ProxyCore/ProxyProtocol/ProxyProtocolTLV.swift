@@ -1,5 +1,5 @@
 /// One v2 Type-Length-Value record, as carried after the address block.
-public struct ProxyTLV: Equatable, Sendable {
+public struct ProxyProtocolTLV: Equatable, Sendable {
     public var type: UInt8
     public var value: [UInt8]
 
@@ -26,7 +26,7 @@ public struct ProxyTLV: Equatable, Sendable {
 
 /// Registered v2 TLV type codes (HAProxy's proxy-protocol.txt, plus the cloud
 /// vendors' custom range 0xE0-0xEF).
-public enum ProxyTLVType {
+public enum ProxyProtocolTLVType {
     public static let alpn: UInt8 = 0x01
     public static let authority: UInt8 = 0x02
     public static let crc32c: UInt8 = 0x03
@@ -44,7 +44,7 @@ public enum ProxyTLVType {
 }
 
 /// Sub-TLV type codes inside a PP2_TYPE_SSL (0x20) value.
-public enum ProxySSLSubTLVType {
+public enum ProxyProtocolSSLSubTLVType {
     public static let version: UInt8 = 0x21
     public static let commonName: UInt8 = 0x22
     public static let cipher: UInt8 = 0x23
@@ -53,7 +53,7 @@ public enum ProxySSLSubTLVType {
 }
 
 /// Subtypes of the cloud vendors' custom TLVs.
-public enum ProxyCloudSubtype {
+public enum ProxyProtocolCloudSubtype {
     public static let awsVPCEndpointID: UInt8 = 0x01
     public static let azurePrivateEndpointLinkID: UInt8 = 0x01
 }

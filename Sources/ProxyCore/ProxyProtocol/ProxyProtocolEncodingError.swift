@@ -1,5 +1,5 @@
 /// Why a header could not be encoded (bad caller data, never peer data).
-public enum ProxyEncodingError: Error, Equatable, CustomStringConvertible, Sendable {
+public enum ProxyProtocolEncodingError: Error, Equatable, CustomStringConvertible, Sendable {
     /// An IP address with the wrong number of bytes for its family.
     case addressLength(family: String, count: Int)
     /// A unix socket path longer than the 108 bytes v2 reserves for it.
@@ -18,7 +18,7 @@ public enum ProxyEncodingError: Error, Equatable, CustomStringConvertible, Senda
         case let .unixPathTooLong(count):
             return "unix socket path has \(count) bytes, PROXY v2 allows at most 108"
         case let .tlvValueTooLong(type, count):
-            return "TLV \(ProxyDiagnosticText.hexByte(type)) value has \(count) bytes, at most 65535 fit"
+            return "TLV \(ProxyProtocolDiagnosticText.hexByte(type)) value has \(count) bytes, at most 65535 fit"
         case let .headerTooLong(payloadLength):
             return "PROXY v2 addresses and TLVs take \(payloadLength) bytes, at most 65535 fit"
         case .crc32cAlreadyPresent:

@@ -1,7 +1,7 @@
 /// What a non-PROXY opening looks like, so the log says "got a TLS
 /// ClientHello" instead of only "bad signature". Judged on the first few
 /// bytes only (the decoder's decision point), never more.
-public enum ProxyForeignProtocol: Equatable, Sendable {
+public enum ProxyProtocolForeignProtocol: Equatable, Sendable {
     /// TLS (or SSLv2-compatible) handshake record: implicit FTPS client, or a
     /// proxy in front that does not send PROXY headers.
     case tlsHandshake
@@ -21,10 +21,10 @@ public enum ProxyForeignProtocol: Equatable, Sendable {
     static let httpMethods = ["GET ", "POST ", "HEAD ", "PUT ", "PATCH ", "DELETE", "OPTION", "CONNEC"]
 
     /// Classifies up to the first 6 bytes; nil when nothing is recognised.
-    static func sniff(_ input: ArraySlice<UInt8>) -> ProxyForeignProtocol? {
+    static func sniff(_ input: ArraySlice<UInt8>) -> ProxyProtocolForeignProtocol? {
         let bytes = Array(input.prefix(6))
-        if bytes.count >= 6, bytes == ProxyHeaderDecoder.v1Prefix { return .proxyV1 }
-        if bytes.count >= 6, bytes[...] == ProxyHeaderDecoder.v2Signature.prefix(6) { return .proxyV2 }
+        if bytes.count >= 6, bytes == ProxyProtocolHeaderDecoder.v1Prefix { return .proxyV1 }
+        if bytes.count >= 6, bytes[...] == ProxyProtocolHeaderDecoder.v2Signature.prefix(6) { return .proxyV2 }
         if bytes.count >= 3, bytes[0] == 0x16, bytes[1] == 0x03, bytes[2] <= 0x04 { return .tlsHandshake }
         if bytes.count >= 4, bytes[0] & 0x80 != 0, bytes[2] == 0x01, bytes[3] == 0x00 || bytes[3] == 0x03 {
             return .tlsHandshake

@@ -20,10 +20,10 @@
 /// What a complete header means for the session:
 /// - v1 `PROXY UNKNOWN ...`, v2 LOCAL (any family), v2 PROXY with AF_UNSPEC:
 ///   `addresses == .unspecified`, keep the real endpoints
-///   (`ProxyHeader.carriesClientAddress` is false). The rest of a LOCAL or
+///   (`ProxyProtocolHeader.carriesClientAddress` is false). The rest of a LOCAL or
 ///   AF_UNSPEC block is skipped unparsed, TLVs included.
 /// - Otherwise use `addresses`; upstream treats IPv4-mapped IPv6 as IPv4
-///   (see `ProxyIPAddressText.unmappedIPv4`).
+///   (see `IPAddress.unmapped`).
 ///
 /// Deliberate differences from upstream mod_proxy_protocol 0.6.x:
 /// - `.auto` accepts either version; upstream needs ProxyProtocolVersion.
@@ -35,8 +35,8 @@
 /// - v1 lines may only hold printable ASCII, fields exactly one space apart,
 ///   ports in plain decimal (upstream's parser skips such checks).
 /// - AWS (0xEA) and Azure (0xEE) values are read as the vendors document
-///   them: a subtype byte followed by the data (see ProxySessionNotes).
-public enum ProxyHeaderDecoder {
+///   them: a subtype byte followed by the data (see ProxyProtocolSessionNotes).
+public enum ProxyProtocolHeaderDecoder {
     /// v1 lines are at most 107 bytes including CRLF.
     public static let v1MaxLineLength = 107
     /// v2: 12-byte signature, version/command, family, 16-bit length.
@@ -48,25 +48,25 @@ public enum ProxyHeaderDecoder {
     static let decisionLength = 6
 
     public static func decode(_ bytes: [UInt8], accepting: ProxyProtocolVersion,
-                              limits: ProxyHeaderLimits = .default) -> ProxyDecodeStep {
+                              limits: ProxyProtocolHeaderLimits = .default) -> ProxyProtocolDecodeStep {
         decode(bytes[...], accepting: accepting, limits: limits)
     }
 
     public static func decode(_ input: ArraySlice<UInt8>, accepting: ProxyProtocolVersion,
-                              limits: ProxyHeaderLimits = .default) -> ProxyDecodeStep {
+                              limits: ProxyProtocolHeaderLimits = .default) -> ProxyProtocolDecodeStep {
         // Only this many leading bytes can belong to a header; rebasing to
         // index 0 keeps the parsers' offsets equal to header offsets.
         let bytes = Array(input.prefix(limits.maxHeaderLength))
         guard bytes.count >= decisionLength else { return .needMore(decisionLength - bytes.count) }
         let opening = bytes[0..<decisionLength]
         if accepting != .v2, opening.elementsEqual(v1Prefix) {
-            return ProxyV1LineParser.decode(bytes)
+            return ProxyProtocolV1LineParser.decode(bytes)
         }
         if accepting != .v1, opening.elementsEqual(v2Signature.prefix(decisionLength)) {
-            return ProxyV2HeaderParser.decode(bytes, accepting: accepting, limits: limits)
+            return ProxyProtocolV2HeaderParser.decode(bytes, accepting: accepting, limits: limits)
         }
         return .invalid(.notProxyProtocol(prefix: Array(opening), expected: accepting,
-                                          looksLike: ProxyForeignProtocol.sniff(opening)))
+                                          looksLike: ProxyProtocolForeignProtocol.sniff(opening)))
     }
 
     /// The error to report when the peer closed the connection (EOF) after
@@ -75,14 +75,14 @@ public enum ProxyHeaderDecoder {
     /// otherwise (e.g. "QUIT\r"), else `.truncated`. Nil if `bytes`
     /// already hold a complete header.
     public static func errorAtEndOfStream(_ bytes: [UInt8], accepting: ProxyProtocolVersion,
-                                          limits: ProxyHeaderLimits = .default) -> ProxyProtocolError? {
+                                          limits: ProxyProtocolHeaderLimits = .default) -> ProxyProtocolError? {
         switch decode(bytes, accepting: accepting, limits: limits) {
         case .complete:
             return nil
         case let .invalid(error):
             return error
         case .needMore:
-            if bytes.count < decisionLength, let foreign = ProxyForeignProtocol.sniff(bytes[...]) {
+            if bytes.count < decisionLength, let foreign = ProxyProtocolForeignProtocol.sniff(bytes[...]) {
                 return .notProxyProtocol(prefix: bytes, expected: accepting, looksLike: foreign)
             }
             return .truncated(received: bytes.count, expected: accepting)

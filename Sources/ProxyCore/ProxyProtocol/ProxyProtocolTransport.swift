@@ -1,6 +1,6 @@
 /// The v2 transport protocol nibble (v1 TCP4/TCP6 lines are `.stream`,
 /// `PROXY UNKNOWN` is `.unspecified`).
-public enum ProxyTransport: Equatable, Sendable {
+public enum ProxyProtocolTransport: Equatable, Sendable {
     case stream
     case dgram
     case unspecified

@@ -1,7 +1,7 @@
 /// Splits a byte range into TLV records (1-byte type, 2-byte big-endian
 /// length, value). Used for the top-level TLVs and the SSL sub-TLVs; the
 /// caller maps the two failure shapes to its own error cases.
-struct ProxyTLVScanner {
+struct ProxyProtocolTLVScanner {
     enum Failure: Error, Equatable {
         /// Fewer than 3 bytes left at `offset` for a type and length.
         case headerTruncated(offset: Int, remaining: Int)
@@ -11,8 +11,8 @@ struct ProxyTLVScanner {
 
     /// `offsetBase` is added to reported offsets so errors point into the
     /// whole header, not into the slice.
-    static func scan(_ bytes: ArraySlice<UInt8>, offsetBase: Int) -> Result<[ProxyTLV], Failure> {
-        var records: [ProxyTLV] = []
+    static func scan(_ bytes: ArraySlice<UInt8>, offsetBase: Int) -> Result<[ProxyProtocolTLV], Failure> {
+        var records: [ProxyProtocolTLV] = []
         var index = bytes.startIndex
         while index < bytes.endIndex {
             let offset = offsetBase + (index - bytes.startIndex)
@@ -27,7 +27,7 @@ struct ProxyTLVScanner {
             guard declared <= available else {
                 return .failure(.overrun(type: type, offset: offset, declared: declared, available: available))
             }
-            records.append(ProxyTLV(type: type, value: Array(bytes[valueStart..<(valueStart + declared)])))
+            records.append(ProxyProtocolTLV(type: type, value: Array(bytes[valueStart..<(valueStart + declared)])))
             index = valueStart + declared
         }
         return .success(records)

@@ -5,19 +5,19 @@
 /// (HAProxy, AWS NLB, Azure) stay far below 1 KiB even with SSL and unique-ID
 /// TLVs, so by default the declared length may not exceed 4096 bytes. That
 /// bounds what a reader buffers for one header to 16 + 4096 bytes.
-public struct ProxyHeaderLimits: Equatable, Sendable {
+public struct ProxyProtocolHeaderLimits: Equatable, Sendable {
     /// Maximum v2 length field (addresses + TLVs), clamped to 216...65535 so a
     /// unix address block always fits.
     public var maxV2PayloadLength: Int
 
     public init(maxV2PayloadLength: Int = 4096) {
-        self.maxV2PayloadLength = min(max(maxV2PayloadLength, ProxyAddresses.unixBlockLength), Int(UInt16.max))
+        self.maxV2PayloadLength = min(max(maxV2PayloadLength, ProxyProtocolAddresses.unixBlockLength), Int(UInt16.max))
     }
 
-    public static let `default` = ProxyHeaderLimits()
+    public static let `default` = ProxyProtocolHeaderLimits()
 
     /// The largest header this configuration can accept, in bytes.
     public var maxHeaderLength: Int {
-        max(ProxyHeaderDecoder.v1MaxLineLength, ProxyHeaderDecoder.v2FixedLength + maxV2PayloadLength)
+        max(ProxyProtocolHeaderDecoder.v1MaxLineLength, ProxyProtocolHeaderDecoder.v2FixedLength + maxV2PayloadLength)
     }
 }

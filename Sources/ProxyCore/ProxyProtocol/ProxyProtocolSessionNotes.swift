@@ -1,6 +1,6 @@
 /// One session note derived from a TLV (ProFTPD stores it in session.notes,
 /// NUL-terminated, for %{note:...} in ExtendedLog/SQLLog).
-public struct ProxySessionNote: Equatable, Sendable {
+public struct ProxyProtocolSessionNote: Equatable, Sendable {
     public var name: String
     public var value: [UInt8]
 
@@ -38,49 +38,49 @@ public struct ProxySessionNote: Equatable, Sendable {
 ///   Upstream ignores such TLVs; this note is an addition.
 ///
 /// A name is recorded once: the first TLV wins, as with pr_table_add().
-public enum ProxySessionNotes {
+public enum ProxyProtocolSessionNotes {
     public static let prefix = "mod_proxy_protocol."
 
-    public static func notes(for tlvs: [ProxyTLV]) -> [ProxySessionNote] {
-        var notes: [ProxySessionNote] = []
+    public static func notes(for tlvs: [ProxyProtocolTLV]) -> [ProxyProtocolSessionNote] {
+        var notes: [ProxyProtocolSessionNote] = []
         var seen: Set<String> = []
         func add(_ name: String, _ value: [UInt8]) {
-            if seen.insert(name).inserted { notes.append(ProxySessionNote(name: prefix + name, value: value)) }
+            if seen.insert(name).inserted { notes.append(ProxyProtocolSessionNote(name: prefix + name, value: value)) }
         }
 
         for tlv in tlvs {
             switch tlv.type {
-            case ProxyTLVType.alpn: add("alpn", tlv.value)
-            case ProxyTLVType.authority: add("authority", tlv.value)
-            case ProxyTLVType.uniqueID: add("unique-id", tlv.value)
-            case ProxyTLVType.crc32c, ProxyTLVType.noop, ProxyTLVType.netns: break
-            case ProxyTLVType.ssl:
-                guard case let .success(ssl) = ProxySSLInfo.parse(tlv.value) else { break }
+            case ProxyProtocolTLVType.alpn: add("alpn", tlv.value)
+            case ProxyProtocolTLVType.authority: add("authority", tlv.value)
+            case ProxyProtocolTLVType.uniqueID: add("unique-id", tlv.value)
+            case ProxyProtocolTLVType.crc32c, ProxyProtocolTLVType.noop, ProxyProtocolTLVType.netns: break
+            case ProxyProtocolTLVType.ssl:
+                guard case let .success(ssl) = ProxyProtocolSSLInfo.parse(tlv.value) else { break }
                 for sub in ssl.subTLVs {
                     if let name = sslNoteNames[sub.type] { add(name, sub.value) }
                 }
-            case ProxyTLVType.aws:
-                if tlv.value.first == ProxyCloudSubtype.awsVPCEndpointID {
+            case ProxyProtocolTLVType.aws:
+                if tlv.value.first == ProxyProtocolCloudSubtype.awsVPCEndpointID {
                     add("aws.vpc-endpoint-id", Array(tlv.value.dropFirst()))
                 }
-            case ProxyTLVType.azure:
-                if tlv.value.count == 5, tlv.value[0] == ProxyCloudSubtype.azurePrivateEndpointLinkID {
+            case ProxyProtocolTLVType.azure:
+                if tlv.value.count == 5, tlv.value[0] == ProxyProtocolCloudSubtype.azurePrivateEndpointLinkID {
                     let linkID = tlv.value[1...4].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
                     add("azure.private-endpoint-linkid", Array(String(linkID).utf8))
                 }
             default:
-                add("tlv." + ProxyDiagnosticText.hexByte(tlv.type),
-                    Array(ProxyDiagnosticText.hex(tlv.value).filter { $0 != " " }.utf8))
+                add("tlv." + ProxyProtocolDiagnosticText.hexByte(tlv.type),
+                    Array(ProxyProtocolDiagnosticText.hex(tlv.value).filter { $0 != " " }.utf8))
             }
         }
         return notes
     }
 
     static let sslNoteNames: [UInt8: String] = [
-        ProxySSLSubTLVType.version: "tls.version",
-        ProxySSLSubTLVType.commonName: "tls.common-name",
-        ProxySSLSubTLVType.cipher: "tls.cipher",
-        ProxySSLSubTLVType.signatureAlgorithm: "tls.signature-algo",
-        ProxySSLSubTLVType.keyAlgorithm: "tls.key-algo",
+        ProxyProtocolSSLSubTLVType.version: "tls.version",
+        ProxyProtocolSSLSubTLVType.commonName: "tls.common-name",
+        ProxyProtocolSSLSubTLVType.cipher: "tls.cipher",
+        ProxyProtocolSSLSubTLVType.signatureAlgorithm: "tls.signature-algo",
+        ProxyProtocolSSLSubTLVType.keyAlgorithm: "tls.key-algo",
     ]
 }

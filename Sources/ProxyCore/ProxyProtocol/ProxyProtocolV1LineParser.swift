@@ -2,7 +2,7 @@
 /// at most 107 bytes, or "PROXY UNKNOWN" followed by anything up to CRLF.
 /// Strict: exactly one space between fields, IP literals only (no host
 /// names, no IPv6 zones), plain decimal ports 1-65535 (upstream rejects 0).
-enum ProxyV1LineParser {
+enum ProxyProtocolV1LineParser {
     static let cr: UInt8 = 0x0D
     static let lf: UInt8 = 0x0A
     static let space: UInt8 = 0x20
@@ -15,10 +15,10 @@ enum ProxyV1LineParser {
     static let minimumTCP4Length = 32
 
     /// `bytes` starts with "PROXY " and holds at most the header-size cap.
-    static func decode(_ bytes: [UInt8]) -> ProxyDecodeStep {
+    static func decode(_ bytes: [UInt8]) -> ProxyProtocolDecodeStep {
         let count = bytes.count
-        let prefixLength = ProxyHeaderDecoder.v1Prefix.count
-        let maxLine = ProxyHeaderDecoder.v1MaxLineLength
+        let prefixLength = ProxyProtocolHeaderDecoder.v1Prefix.count
+        let maxLine = ProxyProtocolHeaderDecoder.v1MaxLineLength
         // A CR can end the line only if its LF still fits in 107 bytes.
         let scanEnd = min(count, maxLine - 1)
         var index = prefixLength
@@ -39,22 +39,22 @@ enum ProxyV1LineParser {
     }
 
     private static func minimumLength(_ bytes: [UInt8]) -> Int {
-        let proto = bytes.dropFirst(ProxyHeaderDecoder.v1Prefix.count).prefix(5)
+        let proto = bytes.dropFirst(ProxyProtocolHeaderDecoder.v1Prefix.count).prefix(5)
         if proto.elementsEqual("TCP4 ".utf8) { return minimumTCP4Length }
         if proto.elementsEqual("TCP6 ".utf8) { return minimumTCP6Length }
         return minimumUnknownLength
     }
 
     /// `line` is the whole line without CRLF; every byte is printable ASCII.
-    private static func parse(_ line: ArraySlice<UInt8>, consumed: Int) -> ProxyDecodeStep {
-        let prefixLength = ProxyHeaderDecoder.v1Prefix.count
+    private static func parse(_ line: ArraySlice<UInt8>, consumed: Int) -> ProxyProtocolDecodeStep {
+        let prefixLength = ProxyProtocolHeaderDecoder.v1Prefix.count
         let lineText = String(decoding: line, as: UTF8.self)
         let body = line.dropFirst(prefixLength)
         let fields = body.split(separator: space, omittingEmptySubsequences: false)
 
         if let first = fields.first, first.elementsEqual("UNKNOWN".utf8) {
             // The receiver must ignore whatever follows UNKNOWN.
-            let header = ProxyHeader(version: 1, command: .proxy, transport: .unspecified, addresses: .unspecified)
+            let header = ProxyProtocolHeader(version: 1, command: .proxy, transport: .unspecified, addresses: .unspecified)
             return .complete(header, consumed: consumed)
         }
         if body.isEmpty { return .invalid(.v1MissingFields(line: lineText, found: 1)) }
@@ -94,10 +94,10 @@ enum ProxyV1LineParser {
         if source == destination, sourcePort == destinationPort {
             return .invalid(.identicalEndpoints(address: text[1], port: sourcePort))
         }
-        let addresses: ProxyAddresses = isIPv4
+        let addresses: ProxyProtocolAddresses = isIPv4
             ? .inet(source: source, sourcePort: sourcePort, destination: destination, destinationPort: destinationPort)
             : .inet6(source: source, sourcePort: sourcePort, destination: destination, destinationPort: destinationPort)
-        return .complete(ProxyHeader(version: 1, command: .proxy, transport: .stream, addresses: addresses),
+        return .complete(ProxyProtocolHeader(version: 1, command: .proxy, transport: .stream, addresses: addresses),
                          consumed: consumed)
     }
 
@@ -109,20 +109,20 @@ enum ProxyV1LineParser {
         return empty.startIndex < lineEnd ? empty.startIndex : lineEnd - 1
     }
 
-    private static func address(_ text: String, field: ProxyV1Field, isIPv4: Bool,
+    private static func address(_ text: String, field: ProxyProtocolV1Field, isIPv4: Bool,
                                 protocolName: String) -> Result<[UInt8], ProxyProtocolError> {
         if text.contains("%") { return .failure(.v1ZonedAddress(field: field, value: text)) }
-        if let bytes = isIPv4 ? ProxyIPAddressText.parseIPv4(text) : ProxyIPAddressText.parseIPv6(text) {
+        if let bytes = (isIPv4 ? IPAddress.ipv4(text) : IPAddress.ipv6(text))?.bytes {
             return .success(bytes)
         }
-        let otherFamily = isIPv4 ? ProxyIPAddressText.parseIPv6(text) : ProxyIPAddressText.parseIPv4(text)
+        let otherFamily = isIPv4 ? IPAddress.ipv6(text) : IPAddress.ipv4(text)
         if otherFamily != nil {
             return .failure(.v1AddressFamilyMismatch(protocolName: protocolName, field: field, value: text))
         }
         return .failure(.v1InvalidAddress(field: field, value: text))
     }
 
-    private static func port(_ text: String, field: ProxyV1Field) -> Result<UInt16, ProxyProtocolError> {
+    private static func port(_ text: String, field: ProxyProtocolV1Field) -> Result<UInt16, ProxyProtocolError> {
         let digits = Array(text.utf8)
         guard !digits.isEmpty, digits.allSatisfy({ (0x30...0x39).contains($0) }),
               digits.count == 1 || digits[0] != 0x30 else {

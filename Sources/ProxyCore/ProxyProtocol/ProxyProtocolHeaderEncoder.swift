@@ -1,9 +1,9 @@
 /// Builds PROXY headers for mod_proxy to send to backend servers.
-public enum ProxyHeaderEncoder {
+public enum ProxyProtocolHeaderEncoder {
     /// "PROXY TCP4 ...\r\n" for `.inet`, "PROXY TCP6 ...\r\n" (compressed
     /// IPv6 text) for `.inet6`, "PROXY UNKNOWN\r\n" for unix or unspecified
     /// endpoints, which v1 cannot express.
-    public static func encodeV1(_ addresses: ProxyAddresses) throws -> [UInt8] {
+    public static func encodeV1(_ addresses: ProxyProtocolAddresses) throws -> [UInt8] {
         let line: String
         switch addresses {
         case let .inet(source, sourcePort, destination, destinationPort):
@@ -23,8 +23,8 @@ public enum ProxyHeaderEncoder {
     /// The binary header. `transport` is ignored for `.unspecified`
     /// addresses (family byte 0x00). With `addCRC32C`, a CRC32C TLV is put
     /// first and filled in over the finished header.
-    public static func encodeV2(command: ProxyCommand, transport: ProxyTransport = .stream,
-                                addresses: ProxyAddresses, tlvs: [ProxyTLV] = [],
+    public static func encodeV2(command: ProxyProtocolCommand, transport: ProxyProtocolTransport = .stream,
+                                addresses: ProxyProtocolAddresses, tlvs: [ProxyProtocolTLV] = [],
                                 addCRC32C: Bool = false) throws -> [UInt8] {
         var payload: [UInt8] = []
         let familyNibble: UInt8
@@ -49,22 +49,22 @@ public enum ProxyHeaderEncoder {
 
         var allTLVs = tlvs
         if addCRC32C {
-            guard !tlvs.contains(where: { $0.type == ProxyTLVType.crc32c }) else {
-                throw ProxyEncodingError.crc32cAlreadyPresent
+            guard !tlvs.contains(where: { $0.type == ProxyProtocolTLVType.crc32c }) else {
+                throw ProxyProtocolEncodingError.crc32cAlreadyPresent
             }
-            allTLVs.insert(ProxyTLV(type: ProxyTLVType.crc32c, value: [0, 0, 0, 0]), at: 0)
+            allTLVs.insert(ProxyProtocolTLV(type: ProxyProtocolTLVType.crc32c, value: [0, 0, 0, 0]), at: 0)
         }
-        let crcOffset = ProxyHeaderDecoder.v2FixedLength + payload.count + 3
+        let crcOffset = ProxyProtocolHeaderDecoder.v2FixedLength + payload.count + 3
         for tlv in allTLVs {
-            guard tlv.value.count <= ProxyTLV.maxValueLength else {
-                throw ProxyEncodingError.tlvValueTooLong(type: tlv.type, count: tlv.value.count)
+            guard tlv.value.count <= ProxyProtocolTLV.maxValueLength else {
+                throw ProxyProtocolEncodingError.tlvValueTooLong(type: tlv.type, count: tlv.value.count)
             }
             tlv.append(to: &payload)
         }
-        guard payload.count <= Int(UInt16.max) else { throw ProxyEncodingError.headerTooLong(payloadLength: payload.count) }
+        guard payload.count <= Int(UInt16.max) else { throw ProxyProtocolEncodingError.headerTooLong(payloadLength: payload.count) }
 
         let versionCommand: UInt8 = command == .proxy ? 0x21 : 0x20
-        var header = ProxyHeaderDecoder.v2Signature
+        var header = ProxyProtocolHeaderDecoder.v2Signature
         header += [versionCommand, familyByte] + bigEndian(UInt16(payload.count)) + payload
         if addCRC32C {
             let crc = CRC32C.checksum(header)
@@ -75,23 +75,23 @@ public enum ProxyHeaderEncoder {
 
     /// Encodes `header` in its own version (v1 ignores command, transport
     /// and TLVs: a v1 line is always PROXY over TCP).
-    public static func encode(_ header: ProxyHeader, addCRC32C: Bool = false) throws -> [UInt8] {
+    public static func encode(_ header: ProxyProtocolHeader, addCRC32C: Bool = false) throws -> [UInt8] {
         if header.version == 1 { return try encodeV1(header.addresses) }
         return try encodeV2(command: header.command, transport: header.transport, addresses: header.addresses,
                             tlvs: header.tlvs, addCRC32C: addCRC32C)
     }
 
     private static func checkLength(_ bytes: [UInt8], _ expected: Int, family: String) throws {
-        guard bytes.count == expected else { throw ProxyEncodingError.addressLength(family: family, count: bytes.count) }
+        guard bytes.count == expected else { throw ProxyProtocolEncodingError.addressLength(family: family, count: bytes.count) }
     }
 
     private static func text(_ address: [UInt8]) -> String {
-        ProxyIPAddressText.format(address) ?? ""
+        IPAddress(bytes: address)?.description ?? ""
     }
 
     private static func paddedPath(_ path: [UInt8]) throws -> [UInt8] {
-        let size = ProxyAddresses.unixPathLength
-        guard path.count <= size else { throw ProxyEncodingError.unixPathTooLong(count: path.count) }
+        let size = ProxyProtocolAddresses.unixPathLength
+        guard path.count <= size else { throw ProxyProtocolEncodingError.unixPathTooLong(count: path.count) }
         return path + [UInt8](repeating: 0, count: size - path.count)
     }
 

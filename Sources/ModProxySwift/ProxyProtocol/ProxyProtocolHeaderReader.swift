@@ -6,7 +6,7 @@ import ProxyCore
 /// or mod_sftp see a byte: it reads exactly as many bytes as the decoder
 /// asks for, so nothing after the header is consumed. Bounded by
 /// ProxyProtocolTimeout; EOF, slowness and garbage become typed errors.
-struct ProxyHeaderReader {
+struct ProxyProtocolHeaderReader {
     enum Failure: Error, CustomStringConvertible {
         case timedOut(received: Int, seconds: Int)
         case invalid(ProxyProtocolError)
@@ -28,12 +28,12 @@ struct ProxyHeaderReader {
     let accepting: ProxyProtocolVersion
     let timeoutSeconds: Int
 
-    func read() throws -> ProxyHeader {
+    func read() throws -> ProxyProtocolHeader {
         let deadline = Deadline.after(seconds: timeoutSeconds)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
         while true {
-            switch ProxyHeaderDecoder.decode(bytes, accepting: accepting) {
+            switch ProxyProtocolHeaderDecoder.decode(bytes, accepting: accepting) {
             case .complete(let header, _):
                 return header
             case .invalid(let error):
@@ -42,7 +42,7 @@ struct ProxyHeaderReader {
                 var chunk = [UInt8](repeating: 0, count: max(count, 1))
                 let n = try receive(into: &chunk, deadline: deadline, received: bytes.count)
                 if n == 0 {
-                    let error = ProxyHeaderDecoder.errorAtEndOfStream(bytes, accepting: accepting)
+                    let error = ProxyProtocolHeaderDecoder.errorAtEndOfStream(bytes, accepting: accepting)
                         ?? .truncated(received: bytes.count, expected: accepting)
                     throw Failure.invalid(error)
                 }

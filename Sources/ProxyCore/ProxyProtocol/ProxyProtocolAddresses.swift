@@ -1,7 +1,7 @@
 /// The endpoints a PROXY header carries. IP addresses are raw network-order
 /// bytes (4 for `.inet`, 16 for `.inet6`); unix paths are the raw path bytes
 /// without the NUL padding.
-public enum ProxyAddresses: Equatable, Sendable {
+public enum ProxyProtocolAddresses: Equatable, Sendable {
     case inet(source: [UInt8], sourcePort: UInt16, destination: [UInt8], destinationPort: UInt16)
     case inet6(source: [UInt8], sourcePort: UInt16, destination: [UInt8], destinationPort: UInt16)
     case unix(source: [UInt8], destination: [UInt8])
@@ -18,7 +18,7 @@ public enum ProxyAddresses: Equatable, Sendable {
     public var sourceText: String? {
         switch self {
         case let .inet(source, _, _, _), let .inet6(source, _, _, _):
-            return ProxyIPAddressText.format(source)
+            return IPAddress(bytes: source)?.description
         case let .unix(source, _):
             return String(decoding: source, as: UTF8.self)
         case .unspecified:
@@ -30,7 +30,7 @@ public enum ProxyAddresses: Equatable, Sendable {
     public var destinationText: String? {
         switch self {
         case let .inet(_, _, destination, _), let .inet6(_, _, destination, _):
-            return ProxyIPAddressText.format(destination)
+            return IPAddress(bytes: destination)?.description
         case let .unix(_, destination):
             return String(decoding: destination, as: UTF8.self)
         case .unspecified:

@@ -2,21 +2,21 @@
 /// family/transport byte, 16-bit big-endian length, then the address block
 /// and TLVs. Everything the fixed 16 bytes can reveal (version, command,
 /// family, length limits) is checked before waiting for the rest.
-enum ProxyV2HeaderParser {
+enum ProxyProtocolV2HeaderParser {
     /// `bytes` starts with the first 6 signature bytes.
     static func decode(_ bytes: [UInt8], accepting: ProxyProtocolVersion,
-                       limits: ProxyHeaderLimits) -> ProxyDecodeStep {
-        let signature = ProxyHeaderDecoder.v2Signature
+                       limits: ProxyProtocolHeaderLimits) -> ProxyProtocolDecodeStep {
+        let signature = ProxyProtocolHeaderDecoder.v2Signature
         if bytes.count >= signature.count, !bytes[0..<signature.count].elementsEqual(signature) {
             return .invalid(.notProxyProtocol(prefix: Array(bytes[0..<signature.count]), expected: accepting,
                                               looksLike: nil))
         }
-        let fixedLength = ProxyHeaderDecoder.v2FixedLength
+        let fixedLength = ProxyProtocolHeaderDecoder.v2FixedLength
         guard bytes.count >= fixedLength else { return .needMore(fixedLength - bytes.count) }
 
         let versionCommand = bytes[12]
         guard versionCommand >> 4 == 2 else { return .invalid(.v2UnsupportedVersion(versionCommand)) }
-        let command: ProxyCommand
+        let command: ProxyProtocolCommand
         switch versionCommand & 0x0F {
         case 0x0: command = .local
         case 0x1: command = .proxy
@@ -43,14 +43,14 @@ enum ProxyV2HeaderParser {
         guard command == .proxy, let required = addressLength, family != 0x00 else {
             // LOCAL, or PROXY with AF_UNSPEC: addresses (and whatever
             // follows them) are to be ignored; use the real endpoints.
-            let result = ProxyHeader(version: 2, command: command, transport: .unspecified, addresses: .unspecified)
+            let result = ProxyProtocolHeader(version: 2, command: command, transport: .unspecified, addresses: .unspecified)
             return .complete(result, consumed: total)
         }
 
         let addresses = parseAddresses(header, family: family)
         let tlvStart = fixedLength + required
-        let tlvs: [ProxyTLV]
-        switch ProxyTLVScanner.scan(header[tlvStart...], offsetBase: tlvStart) {
+        let tlvs: [ProxyProtocolTLV]
+        switch ProxyProtocolTLVScanner.scan(header[tlvStart...], offsetBase: tlvStart) {
         case let .failure(.headerTruncated(offset, remaining)):
             return .invalid(.tlvHeaderTruncated(offset: offset, remaining: remaining))
         case let .failure(.overrun(type, offset, declared, available)):
@@ -60,13 +60,13 @@ enum ProxyV2HeaderParser {
         }
 
         if let error = checkCRC32C(header, tlvs: tlvs, tlvStart: tlvStart) { return .invalid(error) }
-        for tlv in tlvs where tlv.type == ProxyTLVType.ssl {
-            if case let .failure(error) = ProxySSLInfo.parse(tlv.value) { return .invalid(error) }
+        for tlv in tlvs where tlv.type == ProxyProtocolTLVType.ssl {
+            if case let .failure(error) = ProxyProtocolSSLInfo.parse(tlv.value) { return .invalid(error) }
         }
         if let error = identicalEndpoints(addresses) { return .invalid(error) }
 
-        let transport: ProxyTransport = family & 0x0F == 0x2 ? .dgram : .stream
-        return .complete(ProxyHeader(version: 2, command: .proxy, transport: transport,
+        let transport: ProxyProtocolTransport = family & 0x0F == 0x2 ? .dgram : .stream
+        return .complete(ProxyProtocolHeader(version: 2, command: .proxy, transport: transport,
                                      addresses: addresses, tlvs: tlvs),
                          consumed: total)
     }
@@ -76,15 +76,15 @@ enum ProxyV2HeaderParser {
     static func addressBlockLength(family: UInt8) -> Int? {
         switch family {
         case 0x00: return 0
-        case 0x11, 0x12: return ProxyAddresses.inetBlockLength
-        case 0x21, 0x22: return ProxyAddresses.inet6BlockLength
-        case 0x31, 0x32: return ProxyAddresses.unixBlockLength
+        case 0x11, 0x12: return ProxyProtocolAddresses.inetBlockLength
+        case 0x21, 0x22: return ProxyProtocolAddresses.inet6BlockLength
+        case 0x31, 0x32: return ProxyProtocolAddresses.unixBlockLength
         default: return nil
         }
     }
 
     /// `header` holds at least the family's address block after 16 bytes.
-    private static func parseAddresses(_ header: ArraySlice<UInt8>, family: UInt8) -> ProxyAddresses {
+    private static func parseAddresses(_ header: ArraySlice<UInt8>, family: UInt8) -> ProxyProtocolAddresses {
         func port(at offset: Int) -> UInt16 { UInt16(header[offset]) << 8 | UInt16(header[offset + 1]) }
         switch family >> 4 {
         case 0x1:
@@ -94,7 +94,7 @@ enum ProxyV2HeaderParser {
             return .inet6(source: Array(header[16..<32]), sourcePort: port(at: 48),
                           destination: Array(header[32..<48]), destinationPort: port(at: 50))
         default:
-            let pathLength = ProxyAddresses.unixPathLength
+            let pathLength = ProxyProtocolAddresses.unixPathLength
             return .unix(source: unixPath(header[16..<(16 + pathLength)]),
                          destination: unixPath(header[(16 + pathLength)..<(16 + 2 * pathLength)]))
         }
@@ -112,11 +112,11 @@ enum ProxyV2HeaderParser {
 
     /// Verifies a CRC32C TLV: the checksum of the whole header with the
     /// TLV's 4 value bytes zeroed.
-    private static func checkCRC32C(_ header: ArraySlice<UInt8>, tlvs: [ProxyTLV], tlvStart: Int) -> ProxyProtocolError? {
+    private static func checkCRC32C(_ header: ArraySlice<UInt8>, tlvs: [ProxyProtocolTLV], tlvStart: Int) -> ProxyProtocolError? {
         var valueOffset: Int?
         var offset = tlvStart
         for tlv in tlvs {
-            if tlv.type == ProxyTLVType.crc32c {
+            if tlv.type == ProxyProtocolTLVType.crc32c {
                 guard valueOffset == nil else { return .crc32cDuplicate }
                 guard tlv.value.count == 4 else { return .crc32cBadLength(tlv.value.count) }
                 valueOffset = offset + 3
@@ -132,12 +132,12 @@ enum ProxyV2HeaderParser {
     }
 
     /// Upstream refuses a source address/port equal to the destination.
-    private static func identicalEndpoints(_ addresses: ProxyAddresses) -> ProxyProtocolError? {
+    private static func identicalEndpoints(_ addresses: ProxyProtocolAddresses) -> ProxyProtocolError? {
         switch addresses {
         case let .inet(source, sourcePort, destination, destinationPort),
              let .inet6(source, sourcePort, destination, destinationPort):
             guard source == destination, sourcePort == destinationPort else { return nil }
-            return .identicalEndpoints(address: ProxyIPAddressText.format(source) ?? "?", port: sourcePort)
+            return .identicalEndpoints(address: IPAddress(bytes: source)?.description ?? "?", port: sourcePort)
         case .unix, .unspecified:
             return nil
         }

@@ -1,5 +1,5 @@
 /// The v2 command nibble. A v1 line is always `.proxy`.
-public enum ProxyCommand: Equatable, Sendable {
+public enum ProxyProtocolCommand: Equatable, Sendable {
     /// The connection was relayed on behalf of a client: use the addresses.
     case proxy
     /// The proxy opened the connection itself (e.g. a health check): keep the
