@@ -75,22 +75,7 @@ enum ReverseSchema {
         return statements
     }
 
-    /// Creates every table and index, then records the version.
-    /// Call inside an immediate transaction.
-    static func create(in connection: SQLiteConnection) throws {
-        for statement in creationSQL {
-            try connection.exec(statement)
-        }
-        try version.record(in: connection)
-    }
-
-    /// Replaces an older layout: drops our tables (their indexes go with
-    /// them) and creates the current ones. The state is only counters and
-    /// sticky maps, which the master rebuilds, so nothing of value is lost.
-    static func replaceOlder(in connection: SQLiteConnection) throws {
-        for table in tables {
-            try connection.exec("DROP TABLE IF EXISTS \(table)")
-        }
-        try create(in: connection)
+    static var schema: TablesSchema {
+        TablesSchema(version: version, tables: tables, creationSQL: creationSQL)
     }
 }

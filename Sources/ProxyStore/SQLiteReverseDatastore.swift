@@ -28,81 +28,16 @@ public final class SQLiteReverseDatastore: ReverseDatastore {
     ///   - stickyEntryLimit: entries per sticky table before the oldest are
     ///     evicted (upstream caps these tables at 8192 too).
     public init(tablesDirectory: String, busyTimeout: Double = 5, stickyEntryLimit: Int = 8192) throws {
-        guard !tablesDirectory.isEmpty else {
-            throw DatastoreError(.invalidArgument, "ProxyTables directory is empty")
-        }
-        guard busyTimeout.isFinite, busyTimeout >= 0 else {
-            throw DatastoreError(.invalidArgument, "busy timeout \(busyTimeout) s is not a non-negative number")
-        }
         guard stickyEntryLimit > 0 else {
             throw DatastoreError(.invalidArgument, "sticky entry limit \(stickyEntryLimit) must be positive")
         }
-        let separator = tablesDirectory.hasSuffix("/") ? "" : "/"
-        path = tablesDirectory + separator + SQLiteReverseDatastore.fileName
         self.stickyEntryLimit = stickyEntryLimit
-        connection = try SQLiteConnection(path: path, busyDeadline: busyTimeout)
-        do {
-            try configure()
-            try ensureSchema()
-        } catch let error as DatastoreError where error.kind == .notADatabase || error.kind == .corrupt {
-            throw DatastoreError(error.kind,
-                "'\(path)' is not a usable SQLite database; move it aside to start afresh (\(error.detail))",
-                sqliteCode: error.sqliteCode)
-        }
+        (path, connection) = try TablesFile.open(tablesDirectory: tablesDirectory, fileName: Self.fileName,
+                                                 schema: ReverseSchema.schema, busyTimeout: busyTimeout)
     }
 
     public func close() {
         connection.close()
-    }
-
-    // MARK: Opening
-
-    private func configure() throws {
-        try connection.retryingWhileBusy("configuring") {
-            // WAL: readers never wait for the writer. If the file system
-            // cannot do WAL, SQLite keeps the old journal mode, which is
-            // slower but still correct.
-            try connection.exec("PRAGMA journal_mode = WAL")
-            // In WAL mode NORMAL loses at most the last commits on power
-            // failure, never consistency; counters are cheap to lose.
-            try connection.exec("PRAGMA synchronous = NORMAL")
-            try connection.exec("PRAGMA temp_store = MEMORY")
-        }
-    }
-
-    private func ensureSchema() throws {
-        let schema = ReverseSchema.version
-        // Sessions usually find the current schema: a read, no write lock.
-        let seen = try connection.transaction(.deferred) { try schema.status(in: connection) }
-        guard try needsSchemaWrite(seen) else { return }
-        try connection.transaction(.immediate) {
-            // Re-read: another process may have created it meanwhile.
-            let status = try schema.status(in: connection)
-            guard try needsSchemaWrite(status) else { return }
-            if case .older = status {
-                try ReverseSchema.replaceOlder(in: connection)
-            } else {
-                try ReverseSchema.create(in: connection)
-            }
-        }
-    }
-
-    /// Whether the file needs the schema written; throws for files that
-    /// must not be touched.
-    private func needsSchemaWrite(_ status: SchemaVersion.Status) throws -> Bool {
-        let schema = ReverseSchema.version
-        switch status {
-        case .current:
-            return false
-        case .empty, .older:
-            return true
-        case .newer(let found):
-            throw DatastoreError(.schemaTooNew,
-                "'\(path)' has schema '\(schema.name)' version \(found); this module supports up to version \(schema.version)")
-        case .foreign:
-            throw DatastoreError(.foreignDatabase,
-                "'\(path)' is an SQLite database without a '\(schema.name)' schema_version row; not touching it")
-        }
     }
 
     // MARK: Master side

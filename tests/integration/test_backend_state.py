@@ -117,7 +117,12 @@ def test_least_conns_counts_the_backend_in_use(lab, source):
     held = H.connect(p)
     try:
         busy = _which(held)
-        others = [_session(p) for _ in range(3)]
+        others = []
+        for _ in range(3):
+            # a session's end is recorded as its process exits, just after
+            # the client's QUIT: let it settle before the next one chooses
+            _wait_counts_settle(p, {_url_of(backends, busy): 1})
+            others.append(_session(p))
         assert busy not in others, (busy, others)
         # the live session counts on its own backend's row, nowhere else
         _wait_counts_settle(p, {_url_of(backends, busy): 1})

@@ -53,7 +53,7 @@ struct ReverseConnector {
                     try SocketAddress.resolve(host: $0, port: 0, numericOnly: false).first { $0.family == address.family }
                 }
                 let sock = try TCPSocket.connect(to: address, from: source, deadline: deadline)
-                let channel = BackendControlChannel(socket: sock, address: address)
+                let channel = BackendControlChannel(transport: sock, address: address)
                 if let header = ProxyProtocolSender.header(for: options.proxyProtocol, backend: sock) {
                     try channel.sendRaw(header, deadline: deadline)
                 }

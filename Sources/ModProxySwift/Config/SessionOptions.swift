@@ -23,6 +23,7 @@ struct SessionOptions {
     let lingerTimeout: Int
     let dataTransferPolicy: DataTransferPolicy
     let showFeatures: Bool
+    let useReverseProxyAuth: Bool
     let ignoreConfigPerms: Bool
     let foreignAddressPolicy: BackendDataChannel.ForeignAddressPolicy
     let proxyProtocol: BackendProxyHeader
@@ -49,6 +50,7 @@ struct SessionOptions {
         lingerTimeout = settings.lingerTimeout.seconds
         dataTransferPolicy = settings.dataTransferPolicy
         showFeatures = settings.options.contains(.showFeatures)
+        useReverseProxyAuth = settings.options.contains(.useReverseProxyAuth)
         ignoreConfigPerms = settings.options.contains(.ignoreConfigPerms)
         if settings.options.contains(.ignoreForeignAddress) {
             foreignAddressPolicy = .ignore

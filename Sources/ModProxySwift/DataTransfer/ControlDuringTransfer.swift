@@ -48,14 +48,13 @@ enum AbortHandler {
             return
         }
         var replies: [FTPReply] = []
-        while replies.count < 2 {
+        var expected = AbortReplies()
+        while !expected.isComplete {
             guard let reply = try? backend.readReply(deadline: deadline) else { break }
             replies.append(reply)
-            // A lone 225/226 for ABOR means the transfer's reply came earlier.
-            if replies.count == 1 && (reply.code == 225) { break }
+            _ = expected.receive(reply.code)
         }
-        if replies.isEmpty { backend.owedReplies += 2 }
-        else if replies.count == 1 && replies[0].code != 225 { backend.owedReplies += 1 }
+        backend.ledger.owe(expected.stillOwed)
         if replies.count < 2 {
             ClientReplies.sendNow(code: "426", "Transfer aborted. Data connection closed")
             ClientReplies.reply(code: "226", "Abort successful")

@@ -112,68 +112,68 @@ struct DataRelay {
         defer { buffer.deallocate() }
         var lastProgress = Deadline.now()
         while true {
-            let n = readSource(into: buffer)
-            if n == 0 { return .completed(bytes: bytes) }
-            if n == -2 {
-                switch waitForIO(readFD: source.fd, writeFD: -1) {
+            let n: Int
+            switch readSource(into: buffer) {
+            case .transferred(let count): n = count
+            case .endOfStream: return .completed(bytes: bytes)
+            case .failed(let e): return .sourceFailed(bytes: bytes, errno: e)
+            case .wouldBlock(let wanted):
+                switch waitForIO(readFD: wanted == .readable ? source.fd : -1,
+                                 writeFD: wanted == .writable ? source.fd : -1) {
                 case .ready: continue
                 case .control: return .controlInput(bytes: bytes)
                 case .stalled: return .stalled(bytes: bytes)
                 case .failed(let e): return .sourceFailed(bytes: bytes, errno: e)
                 }
             }
-            if n < 0 { return .sourceFailed(bytes: bytes, errno: errno) }
             var offset = 0
             while offset < n {
-                let w = writeDestination(UnsafeRawBufferPointer(rebasing: buffer[offset..<n]))
-                if w > 0 { offset += w; continue }
-                if w == -2 {
-                    switch waitForIO(readFD: -1, writeFD: destination.fd) {
+                switch writeDestination(UnsafeRawBufferPointer(rebasing: buffer[offset..<n])) {
+                case .transferred(let w): offset += w
+                case .endOfStream: return .destinationFailed(bytes: bytes + Int64(offset), errno: EPIPE)
+                case .failed(let e): return .destinationFailed(bytes: bytes + Int64(offset), errno: e)
+                case .wouldBlock(let wanted):
+                    switch waitForIO(readFD: wanted == .readable ? destination.fd : -1,
+                                     writeFD: wanted == .writable ? destination.fd : -1) {
                     case .ready: continue
                     case .control: bytes += Int64(offset); return .controlInput(bytes: bytes)
                     case .stalled: return .stalled(bytes: bytes + Int64(offset))
                     case .failed(let e): return .destinationFailed(bytes: bytes + Int64(offset), errno: e)
                     }
                 }
-                return .destinationFailed(bytes: bytes + Int64(offset), errno: errno)
             }
             bytes += Int64(n)
             tick(&lastProgress)
         }
     }
 
-    /// >0 bytes, 0 EOF, -1 error (errno), -2 would block.
-    private func readSource(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    private func readSource(into buffer: UnsafeMutableRawBufferPointer) -> TransportStep {
         switch source {
         case .socket(let fd):
-            while true {
-                let n = recv(fd, buffer.baseAddress, buffer.count, 0)
-                if n >= 0 { return n }
-                if errno == EINTR { pr_signals_handle(); continue }
-                return (errno == EAGAIN || errno == EWOULDBLOCK) ? -2 : -1
-            }
+            return SocketIO.receive(fd, into: buffer)
+        case .transport(let transport):
+            return transport.receive(into: buffer)
         case .netio(let conn):
             let n = pr_netio_read(conn.pointee.instrm, buffer.baseAddress!.assumingMemoryBound(to: CChar.self),
                                   buffer.count, 1)
-            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? -2 : Int(n)
+            if n > 0 { return .transferred(Int(n)) }
+            if n == 0 { return .endOfStream }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock(.readable) : .failed(errno)
         }
     }
 
-    /// >0 bytes written, -1 error (errno), -2 would block.
-    private func writeDestination(_ chunk: UnsafeRawBufferPointer) -> Int {
+    private func writeDestination(_ chunk: UnsafeRawBufferPointer) -> TransportStep {
         switch destination {
         case .socket(let fd):
-            while true {
-                let n = send(fd, chunk.baseAddress, chunk.count, Int32(MSG_NOSIGNAL))
-                if n >= 0 { return n }
-                if errno == EINTR { pr_signals_handle(); continue }
-                return (errno == EAGAIN || errno == EWOULDBLOCK) ? -2 : -1
-            }
+            return SocketIO.transmit(fd, chunk)
+        case .transport(let transport):
+            return transport.transmit(chunk)
         case .netio(let conn):
             let n = pr_netio_write(conn.pointee.outstrm,
                                    UnsafeMutablePointer(mutating: chunk.baseAddress!.assumingMemoryBound(to: CChar.self)),
                                    chunk.count)
-            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? -2 : Int(n)
+            if n >= 0 { return .transferred(Int(n)) }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock(.writable) : .failed(errno)
         }
     }
 

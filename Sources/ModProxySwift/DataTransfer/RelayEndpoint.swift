@@ -5,17 +5,26 @@ import Glibc
 /// One side of a data relay.
 /// - `socket`: a plain TCP socket (backend data connections, and frontend data
 ///   connections that carry no TLS): eligible for splice(2).
+/// - `transport`: a backend connection through a transport of the module's
+///   own that is not a kernel socket (TLS).
 /// - `netio`: a frontend data connection whose bytes must pass through
 ///   ProFTPD's NetIO (mod_tls with PROT P).
 enum RelayEndpoint {
     case socket(Int32)
+    case transport(ByteTransport)
     case netio(UnsafeMutablePointer<conn_t>)
 
     var fd: Int32 {
         switch self {
         case .socket(let fd): return fd
+        case .transport(let transport): return transport.fd
         case .netio(let conn): return mps_netio_fd(conn.pointee.instrm)
         }
+    }
+
+    /// A backend data connection: spliced when it is a plain socket.
+    static func backend(_ transport: ByteTransport) -> RelayEndpoint {
+        transport.isKernelSocket ? .socket(transport.fd) : .transport(transport)
     }
 
     var isPlainSocket: Bool {

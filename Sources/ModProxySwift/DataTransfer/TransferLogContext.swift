@@ -7,7 +7,7 @@ import Glibc
 struct TransferLogContext {
     let command: String
     let path: String
-    let direction: TransferHandler.Direction
+    let direction: Transfer.Direction
 
     func begin() {
         if session.xfer.p != nil { destroy_pool(session.xfer.p) }

@@ -2,11 +2,12 @@ import CProFTPD
 import Glibc
 import ProxyCore
 
-/// The FTP control connection to the backend server: our own socket, a read
-/// buffer, and the reply parser. Replies are read with deadlines so a silent
-/// backend never hangs the session.
+/// The FTP control connection to the backend server: a transport (plain TCP,
+/// or TLS once negotiated), a read buffer, and the reply parser. Replies are
+/// read with deadlines so a silent backend never hangs the session.
 final class BackendControlChannel {
-    let socket: TCPSocket
+    /// Replaced when the connection is upgraded (AUTH TLS).
+    var transport: ByteTransport
     let address: SocketAddress
     private var parser = FTPReplyParser()
     private var pending: [FTPReply] = []
@@ -14,32 +15,32 @@ final class BackendControlChannel {
     /// Replies the backend still owes for exchanges we gave up waiting on
     /// (e.g. a final transfer reply after ProxyTimeoutLinger): skipped before
     /// the next command so replies never get out of step.
-    var owedReplies = 0
+    var ledger = ReplyLedger()
 
-    init(socket: TCPSocket, address: SocketAddress) {
-        self.socket = socket
+    init(transport: ByteTransport, address: SocketAddress) {
+        self.transport = transport
         self.address = address
     }
 
-    var fd: Int32 { socket.fd }
+    var fd: Int32 { transport.fd }
 
     /// Sends one command line (CRLF added). Never log `line` for PASS.
     func send(_ line: String, deadline: Deadline = .after(seconds: 30)) throws {
         try skipOwedReplies()
         var bytes = Array(line.utf8)
         bytes.append(13); bytes.append(10)
-        try socket.writeAll(bytes, deadline: deadline)
+        try transport.writeAll(bytes, deadline: deadline)
     }
 
     /// Sends raw bytes (e.g. a PROXY protocol header) before any FTP exchange.
     func sendRaw(_ bytes: [UInt8], deadline: Deadline) throws {
-        try socket.writeAll(bytes, deadline: deadline)
+        try transport.writeAll(bytes, deadline: deadline)
     }
 
     /// The next complete reply. Throws on EOF, timeout, or a malformed reply.
     func readReply(deadline: Deadline) throws -> FTPReply {
         while pending.isEmpty {
-            let n = try readBuffer.withUnsafeMutableBytes { try socket.read(into: $0, deadline: deadline) }
+            let n = try readBuffer.withUnsafeMutableBytes { try transport.read(into: $0, deadline: deadline) }
             if n == 0 { throw BackendClosed() }
             pending.append(contentsOf: try parser.feed(readBuffer[0..<n]))
         }
@@ -56,19 +57,16 @@ final class BackendControlChannel {
     /// True when the backend has sent something we have not asked for
     /// (e.g. "421 Idle timeout") or closed the connection.
     func hasUnsolicitedInput() -> Bool {
-        if !pending.isEmpty { return true }
-        var pfd = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
-        return poll(&pfd, 1, 0) > 0
+        !pending.isEmpty || transport.hasPendingInput
     }
 
     private func skipOwedReplies() throws {
-        while owedReplies > 0 {
-            owedReplies -= 1
+        while ledger.settleNext() {
             _ = try readReply(deadline: .after(seconds: 5))
         }
     }
 
-    func close() { socket.close() }
+    func close() { transport.close() }
 }
 
 struct BackendClosed: Error, CustomStringConvertible {

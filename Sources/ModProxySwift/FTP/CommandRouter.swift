@@ -12,9 +12,9 @@ enum CommandRouter {
         let name = cmd.name.uppercased()
         switch name {
         case "USER":
-            return LoginHandler.user(cmd, session: session)
+            return session.login.user(cmd, session: session)
         case "PASS":
-            return LoginHandler.pass(cmd, session: session)
+            return session.login.pass(cmd, session: session)
         case "PASV", "EPSV", "PORT", "EPRT":
             return requireLogin(cmd, session) ?? DataNegotiation.handle(cmd, name: name, session: session)
         case "RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD":

@@ -2,9 +2,10 @@ import CProFTPD
 import Glibc
 
 /// A non-blocking TCP socket owned by the module (backend control and data
-/// connections). Every wait is a poll(2) bounded by a `Deadline`; EINTR lets
-/// ProFTPD handle its signals (timers, SIGTERM) and the wait goes on.
-final class TCPSocket {
+/// connections): the plain ByteTransport. Every wait is a poll(2) bounded
+/// by a `Deadline`; EINTR lets ProFTPD handle its signals (timers, SIGTERM)
+/// and the wait goes on.
+final class TCPSocket: ByteTransport {
     private(set) var fd: Int32
 
     init(adopting fd: Int32) {
@@ -50,7 +51,7 @@ final class TCPSocket {
         let rc = address.withSockaddr { Glibc.connect(fd, __CONST_SOCKADDR_ARG(__sockaddr__: $0), $1) }
         if rc != 0 {
             guard errno == EINPROGRESS else { throw SystemError("connect to \(address)") }
-            try sock.wait(for: Int16(POLLOUT), until: deadline, what: "connect to \(address)")
+            try pollDescriptor(fd, events: Int16(POLLOUT), until: deadline, what: "connect to \(address)")
             var soError: Int32 = 0
             var len = socklen_t(MemoryLayout<Int32>.size)
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &len)
@@ -80,50 +81,21 @@ final class TCPSocket {
             if client >= 0 { return TCPSocket(adopting: client) }
             if errno == EINTR { pr_signals_handle(); continue }
             guard errno == EAGAIN || errno == EWOULDBLOCK else { throw SystemError("accept") }
-            try wait(for: Int16(POLLIN), until: deadline, what: "accept")
+            try pollDescriptor(fd, events: Int16(POLLIN), until: deadline, what: "accept")
         }
     }
 
-    /// Waits until the socket is ready for `events` or the deadline passes.
-    func wait(for events: Int16, until deadline: Deadline, what: String) throws {
-        var pfd = pollfd(fd: fd, events: events, revents: 0)
-        while true {
-            let rc = poll(&pfd, 1, deadline.pollTimeout)
-            if rc > 0 { return }
-            if rc == 0 { throw SystemError("\(what) timed out", ETIMEDOUT) }
-            if errno == EINTR { pr_signals_handle(); continue }
-            throw SystemError(what)
-        }
+    // MARK: ByteTransport
+
+    var hasBufferedInput: Bool { false }
+    var isKernelSocket: Bool { true }
+
+    func receive(into buffer: UnsafeMutableRawBufferPointer) -> TransportStep {
+        SocketIO.receive(fd, into: buffer)
     }
 
-    /// Writes all bytes within `deadline`.
-    func writeAll(_ bytes: UnsafeRawBufferPointer, deadline: Deadline) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
-            if n > 0 { offset += n; continue }
-            if n < 0 && errno == EINTR { pr_signals_handle(); continue }
-            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                try wait(for: Int16(POLLOUT), until: deadline, what: "write")
-                continue
-            }
-            throw SystemError("write")
-        }
-    }
-
-    func writeAll(_ bytes: [UInt8], deadline: Deadline) throws {
-        try bytes.withUnsafeBytes { try writeAll($0, deadline: deadline) }
-    }
-
-    /// Reads what is available (waiting up to `deadline`); 0 means EOF.
-    func read(into buffer: UnsafeMutableRawBufferPointer, deadline: Deadline) throws -> Int {
-        while true {
-            let n = recv(fd, buffer.baseAddress, buffer.count, 0)
-            if n >= 0 { return n }
-            if errno == EINTR { pr_signals_handle(); continue }
-            guard errno == EAGAIN || errno == EWOULDBLOCK else { throw SystemError("read") }
-            try wait(for: Int16(POLLIN), until: deadline, what: "read")
-        }
+    func transmit(_ bytes: UnsafeRawBufferPointer) -> TransportStep {
+        SocketIO.transmit(fd, bytes)
     }
 
     /// Half-close: tells the peer no more data follows.

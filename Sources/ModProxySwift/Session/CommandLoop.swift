@@ -1,17 +1,19 @@
 import Glibc
 import CProFTPD
 import CShims
+import ProxyCore
 
 /// The session's command loop (installed with pr_cmd_set_handler). It is
 /// ProFTPD's own loop plus two things a proxy needs: responses are unblocked
-/// (the core's banner was suppressed), and the backend is checked for
-/// unsolicited replies (e.g. its idle timeout) before each command.
+/// (the core's banner was suppressed), and while it waits for the client's
+/// next command it also watches the backend, whose unsolicited replies
+/// (e.g. its idle timeout, or a close) end the session at once.
 enum CommandLoop {
     static func run() {
         _ = pr_response_block(FALSE)
         while true {
             pr_signals_handle()
-            checkBackend()
+            awaitClientOrBackend()
 
             var cmd: UnsafeMutablePointer<cmd_rec>?
             if pr_cmd_read(&cmd) < 0 {
@@ -49,12 +51,39 @@ enum CommandLoop {
         }
     }
 
+    /// Waits until the client has input, handling what the backend says
+    /// meanwhile. ProFTPD's timers (TimeoutIdle, ...) interrupt the wait
+    /// with SIGALRM and run in pr_signals_handle, as in pr_cmd_read.
+    private static func awaitClientOrBackend() {
+        while true {
+            checkBackend()
+            guard let backend = currentSession?.backend, backend.ledger.isSettled,
+                  !ClientControlInput.hasBufferedInput else { return }
+            var fds = [pollfd(fd: ClientControlInput.fd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: backend.fd, events: Int16(POLLIN), revents: 0)]
+            let rc = poll(&fds, 2, -1)
+            if rc < 0 {
+                guard errno == EINTR else { return }
+                pr_signals_handle()
+                continue
+            }
+            if fds[0].revents != 0 { return }
+        }
+    }
+
     /// The backend spoke out of turn: usually "421 timeout" followed by EOF.
     /// Tell the client and end the session rather than desynchronise.
     private static func checkBackend() {
         guard let proxySession = currentSession, let backend = proxySession.backend,
-              backend.owedReplies == 0, backend.hasUnsolicitedInput() else { return }
-        let reply = try? backend.readReply(deadline: .after(milliseconds: 200))
+              backend.ledger.isSettled, backend.hasUnsolicitedInput() else { return }
+        let reply: FTPReply?
+        do {
+            reply = try backend.readReply(deadline: .after(milliseconds: 200))
+        } catch let error as SystemError where error.code == ETIMEDOUT {
+            return   // part of a reply: the rest wakes the wait again
+        } catch {
+            reply = nil
+        }
         if let reply, reply.code / 100 != 4 && reply.code / 100 != 5 {
             ProxyLog.write("ignoring unsolicited backend reply \(reply.code)")
             return

@@ -18,6 +18,8 @@ final class ProxySession {
     }
 
     let options: SessionOptions
+    /// How USER/PASS are answered (chosen at session start).
+    let login: LoginStrategy
     var state: State = .awaitingBackend
     var backend: BackendControlChannel?
     var backendTarget: SelectedBackend?
@@ -32,8 +34,9 @@ final class ProxySession {
     var rootDropped = false
     var quitRequested = false
 
-    init(options: SessionOptions) {
+    init(options: SessionOptions, login: LoginStrategy) {
         self.options = options
+        self.login = login
     }
 
     var isLoggedIn: Bool {

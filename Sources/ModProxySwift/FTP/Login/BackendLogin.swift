@@ -3,12 +3,12 @@ import CProFTPD
 import CShims
 import ProxyCore
 
-/// USER and PASS: relayed to the backend (with the backend URL's own
-/// credentials when it has some), so the backend authenticates the user.
-enum LoginHandler {
+/// USER and PASS relayed to the backend (with the backend URL's own
+/// credentials when it has some): the backend authenticates the user.
+struct BackendLogin: LoginStrategy {
     typealias Result = UnsafeMutablePointer<modret_t>?
 
-    static func user(_ cmd: CommandRecord, session: ProxySession) -> Result {
+    func user(_ cmd: CommandRecord, session: ProxySession) -> Result {
         let user = cmd.argumentText
         if session.isLoggedIn {
             // A second login on the same backend connection: let the backend decide.
@@ -16,7 +16,7 @@ enum LoginHandler {
         }
         if session.backend == nil {
             // Sticky policies choose the backend once the user is known.
-            guard SessionLifecycle.connectBackend(session, user: user) else {
+            guard ReverseBackend.connect(session, user: user) else {
                 return mps_error(cmd.raw)
             }
         }
@@ -39,7 +39,7 @@ enum LoginHandler {
         }
     }
 
-    static func pass(_ cmd: CommandRecord, session: ProxySession) -> Result {
+    func pass(_ cmd: CommandRecord, session: ProxySession) -> Result {
         guard case .userSent(let user) = session.state, let backend = session.backend,
               let target = session.backendTarget else {
             ClientReplies.reply(code: "503", "Login with USER first")
@@ -62,12 +62,12 @@ enum LoginHandler {
         }
     }
 
-    private static func loggedIn(_ session: ProxySession, user: String) {
+    private func loggedIn(_ session: ProxySession, user: String) {
         session.state = .loggedIn(user)
         ProxyLog.write("login: user '\(user)' authenticated by backend \(session.backendTarget.map { "\($0.url)" } ?? "?")")
         _ = pr_timer_remove(PR_TIMER_LOGIN, ANY_MODULE)
         session_user_set(user)
-        SessionLifecycle.rememberStickyBackend(session)
+        ReverseBackend.rememberStickyBackend(session)
         SessionLifecycle.chroot(session)
     }
 }

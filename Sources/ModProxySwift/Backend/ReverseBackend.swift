@@ -1,0 +1,75 @@
+import CProFTPD
+import CShims
+import Glibc
+import ProxyCore
+
+/// The reverse role's backend: chosen from the candidates by the connect
+/// policy, connected (failover over ProxyRetryCount), recorded in the
+/// datastore, and remembered for sticky policies after login.
+enum ReverseBackend {
+    /// Chooses and connects the backend, sends its banner to the client (at
+    /// session start) and records the session notes. On failure the client
+    /// gets a 421 and the session ends.
+    @discardableResult
+    static func connect(_ proxySession: ProxySession, user: String?) -> Bool {
+        let options = proxySession.options
+        let candidates = BackendCandidates(servers: options.servers, ignoreConfigPerms: options.ignoreConfigPerms, user: user)
+        candidates.log()
+        let datastore = proxySession.datastore
+        let selector = BackendSelector(policy: options.connectPolicy, backends: candidates.usable, datastore: datastore)
+        let stickyKey: String?
+        switch options.connectPolicy {
+        case .perUser: stickyKey = user
+        case .perHost: stickyKey = session.c.flatMap { $0.pointee.remote_addr }.map { String(cString: pr_netaddr_get_ipstr($0)) }
+        default: stickyKey = nil
+        }
+        let now = Int(time(nil))
+        let plan = selector.plan(attempts: options.retryCount, stickyKey: stickyKey, now: now)
+        guard !plan.order.isEmpty else {
+            ProxyLog.write("session refused: no backend servers configured (ProxyReverseServers)")
+            SessionLifecycle.refuse(reason: "no backend servers configured")
+            return false
+        }
+        do {
+            let connected = try ReverseConnector(options: options).connect(candidates: plan.order) { url in
+                let until = now + BackendState.failureHoldOffSeconds
+                ProxyLog.write("backend \(url) held off for \(BackendState.failureHoldOffSeconds) s")
+                datastore.write("recording the failure of \(url)") {
+                    try $0.recordFailure(vhostID: $1, url: url.description, until: until)
+                }
+            }
+            let url = connected.target.url.description
+            proxySession.backend = connected.channel
+            proxySession.backendTarget = connected.target
+            proxySession.stickyKey = stickyKey
+            proxySession.state = .connected
+            datastore.write("recording the connect to \(url)") {
+                try $0.recordConnected(vhostID: $1, url: url, connectMillis: connected.connectMillis)
+            }
+            if plan.movesCursor && url != plan.order[0].url.description {
+                datastore.write("moving the round-robin cursor") { try $0.setRoundRobinCursor(vhostID: $1, url: url) }
+            }
+            SessionNotes.setBackend(address: connected.channel.address, url: connected.target.url)
+            if user == nil {
+                ClientReplies.sendNow(connected.banner)
+            }
+            return true
+        } catch {
+            ProxyLog.write("session refused: \(error)")
+            SessionLifecycle.refuse(reason: "unable to connect to a backend server")
+            return false
+        }
+    }
+
+    /// After a successful login: the sticky policies remember the backend
+    /// (only now, so unknown user names cannot evict real entries).
+    static func rememberStickyBackend(_ proxySession: ProxySession) {
+        guard let sticky = proxySession.options.connectPolicy.stickyPolicy,
+              let key = proxySession.stickyKey,
+              let url = proxySession.backendTarget?.url.description else { return }
+        proxySession.datastore.write("recording the \(sticky.rawValue) sticky backend") {
+            try $0.setStickyBackend(policy: sticky, vhostID: $1, key: key, url: url)
+        }
+    }
+
+}

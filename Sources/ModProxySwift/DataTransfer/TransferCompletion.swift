@@ -1,0 +1,85 @@
+import CShims
+import Glibc
+import ProxyCore
+
+extension Transfer {
+    /// Phase 4: close the data connections in the order that lets each side
+    /// see the end of the data, then relay the backend's final reply.
+    func finish(_ relayed: RelayedTransfer, connections: TransferConnections) -> Transfer.Result {
+        let bytes = relayed.bytes
+        if relayed.aborted {
+            session.frontendData.abortConnection()
+            connections.backend.close()
+            session.backendData.reset()
+            AbortHandler.finishAbortedTransfer(session: session, backend: backend)
+            log.end(bytes: bytes, started: started, result: "aborted by client")
+            return mps_handled(cmd.raw)
+        }
+
+        let failure = failureText(relayed.outcome)
+        if failure == nil {
+            closeInOrder(connections)
+        } else {
+            session.frontendData.abortConnection()
+            connections.backend.close()
+        }
+        session.backendData.reset()
+
+        let final: FTPReply?
+        do {
+            final = try backend.readReply(deadline: .after(seconds: max(session.options.lingerTimeout, failure == nil ? 0 : 1)))
+        } catch is BackendClosed {
+            log.end(bytes: bytes, started: started, result: "backend closed the control connection")
+            ClientReplies.reply(code: "426", "Transfer aborted: backend connection lost")
+            return CommandRouter.backendLost(cmd, session: session, error: BackendClosed())
+        } catch {
+            final = nil
+        }
+        resetIdleTimers()
+        if let failure {
+            log.end(bytes: bytes, started: started, result: failure)
+            if let final, final.code / 100 != 2 {
+                ClientReplies.reply(final)
+            } else {
+                if final == nil { backend.ledger.owe() }
+                ClientReplies.reply(code: "426", "Transfer aborted: \(failure)")
+            }
+            return mps_error(cmd.raw)
+        }
+        guard let final else {
+            // The data arrived whole; the backend is late with its reply.
+            backend.ledger.owe()
+            log.end(bytes: bytes, started: started, result: "complete (no final reply from backend within ProxyTimeoutLinger)")
+            ClientReplies.reply(code: "226", "Transfer complete")
+            return mps_handled(cmd.raw)
+        }
+        log.end(bytes: bytes, started: started, result: "\(final.code)")
+        return ClientReplies.reply(final) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
+    }
+
+    /// Downloads: the client's connection closes first (its EOF is the end
+    /// of the file). Uploads: a half-close tells the backend the file ended.
+    private func closeInOrder(_ connections: TransferConnections) {
+        if direction == .download {
+            session.frontendData.closeConnection()
+            connections.backend.close()
+        } else {
+            connections.backend.shutdownWrite()
+            connections.backend.close()
+            session.frontendData.closeConnection()
+        }
+    }
+
+    private func failureText(_ outcome: DataRelay.Outcome) -> String? {
+        switch outcome {
+        case .completed, .controlInput:
+            return nil
+        case .stalled:
+            return "data transfer stalled"
+        case .sourceFailed(_, let e):
+            return "\(side(ofSource: true)) data connection failed: \(errnoText(e))"
+        case .destinationFailed(_, let e):
+            return "\(side(ofSource: false)) data connection failed: \(errnoText(e))"
+        }
+    }
+}

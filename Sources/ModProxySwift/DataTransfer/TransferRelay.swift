@@ -1,0 +1,40 @@
+import CShims
+
+/// How the bytes of a transfer ended.
+struct RelayedTransfer {
+    let outcome: DataRelay.Outcome
+    /// The client sent ABOR.
+    let aborted: Bool
+
+    var bytes: Int64 {
+        switch outcome {
+        case .completed(let n), .controlInput(let n), .stalled(let n),
+             .sourceFailed(let n, _), .destinationFailed(let n, _):
+            return n
+        }
+    }
+}
+
+extension Transfer {
+    /// Phase 3: the bytes, from source to destination; commands the client
+    /// sends meanwhile are answered (STAT, NOOP) or end the relay (ABOR).
+    func relay(_ connections: TransferConnections) -> RelayedTransfer {
+        let frontend = RelayEndpoint.frontend(connections.frontend)
+        let backendEnd = RelayEndpoint.backend(connections.backend)
+        var relay = DataRelay(source: direction == .download ? backendEnd : frontend,
+                              destination: direction == .download ? frontend : backendEnd,
+                              controlFD: mps_netio_fd(session_control_instream()),
+                              stallSeconds: session.options.stallTimeout,
+                              onProgress: { resetIdleTimers() })
+        var outcome = relay.run()
+        while case .controlInput(let soFar) = outcome {
+            switch ControlDuringTransfer.handle(session: session, bytesSoFar: soFar) {
+            case .continueTransfer:
+                outcome = relay.run()
+            case .abort:
+                return RelayedTransfer(outcome: .completed(bytes: soFar), aborted: true)
+            }
+        }
+        return RelayedTransfer(outcome: outcome, aborted: false)
+    }
+}

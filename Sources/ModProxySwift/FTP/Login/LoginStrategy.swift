@@ -1,0 +1,24 @@
+import CProFTPD
+import ProxyCore
+
+/// How a proxied FTP session logs in: one type per method, chosen at session
+/// start. A strategy answers USER and PASS itself, or returns nil (DECLINED)
+/// where ProFTPD's own auth modules (mod_auth with mod_auth_file, mod_sql,
+/// ...) must authenticate the user at the proxy first.
+///
+/// Today: `BackendLogin` (the backend authenticates). Where the others plug
+/// in: ProxyOptions UseReverseProxyAuth (the proxy authenticates, then logs
+/// in to the backend), and each ProxyForwardMethod (proxy user and
+/// destination in USER, in PASS, or from SNI).
+protocol LoginStrategy {
+    func user(_ cmd: CommandRecord, session: ProxySession) -> UnsafeMutablePointer<modret_t>?
+    func pass(_ cmd: CommandRecord, session: ProxySession) -> UnsafeMutablePointer<modret_t>?
+}
+
+enum LoginStrategies {
+    /// The strategy for a reverse-proxy session's options.
+    /// (UseReverseProxyAuth is parsed only so far: the config check warned.)
+    static func reverse(_ options: SessionOptions) -> LoginStrategy {
+        BackendLogin()
+    }
+}

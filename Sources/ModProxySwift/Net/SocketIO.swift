@@ -1,0 +1,25 @@
+import CProFTPD
+import Glibc
+
+/// One non-blocking recv(2)/send(2) on a kernel socket, as a TransportStep:
+/// EINTR lets ProFTPD handle its signals and the call is made again.
+enum SocketIO {
+    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> TransportStep {
+        while true {
+            let n = recv(fd, buffer.baseAddress, buffer.count, 0)
+            if n > 0 { return .transferred(n) }
+            if n == 0 { return buffer.count == 0 ? .transferred(0) : .endOfStream }
+            if errno == EINTR { pr_signals_handle(); continue }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock(.readable) : .failed(errno)
+        }
+    }
+
+    static func transmit(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> TransportStep {
+        while true {
+            let n = send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
+            if n >= 0 { return .transferred(n) }
+            if errno == EINTR { pr_signals_handle(); continue }
+            return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock(.writable) : .failed(errno)
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import CProFTPD
+import ProxyCore
+
+/// The kind of proxied session a process runs, decided once at session
+/// start from ProxyRole and the frontend protocol (mod_sftp owns SSH
+/// connections in servers with `SFTPEngine on`).
+enum SessionRole: Equatable {
+    case reverseFTP
+    case forwardFTP
+    case reverseSSH
+
+    static func of(_ options: SessionOptions) -> SessionRole {
+        if sftpEngineOn() { return .reverseSSH }
+        return options.role == .forward ? .forwardFTP : .reverseFTP
+    }
+
+    /// What the user asked for that this build cannot do yet; nil when the
+    /// kind is implemented.
+    var notSupportedYet: String? {
+        switch self {
+        case .reverseFTP: return nil
+        case .forwardFTP: return "ProxyRole forward"
+        case .reverseSSH: return "SFTP/SCP proxying (SFTPEngine on)"
+        }
+    }
+
+    /// mod_sftp's SFTPEngine for this server (an int; absent without mod_sftp).
+    private static func sftpEngineOn() -> Bool {
+        guard let value = get_param_ptr(main_server?.pointee.conf, "SFTPEngine", FALSE) else { return false }
+        return value.assumingMemoryBound(to: Int32.self).pointee == TRUE
+    }
+}

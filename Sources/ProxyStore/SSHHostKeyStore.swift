@@ -1,0 +1,109 @@
+/// Backend SSH host keys as first seen (trust on first use), one per backend
+/// URL within a vhost, for ProxySFTPVerifyServer.
+public protocol SSHHostKeyStore: AnyObject {
+    func hostKey(vhostID: Int, backend: String) throws -> SSHHostKey?
+    /// Records (or replaces) the backend's key.
+    func setHostKey(vhostID: Int, backend: String, key: SSHHostKey) throws
+    func close()
+}
+
+/// A host key: its algorithm name ("ssh-ed25519", ...) and its public key
+/// blob in base64, as in known_hosts.
+public struct SSHHostKey: Equatable, Sendable {
+    public let algorithm: String
+    public let base64: String
+
+    public init(algorithm: String, base64: String) {
+        self.algorithm = algorithm
+        self.base64 = base64
+    }
+}
+
+/// `SSHHostKeyStore` in `<ProxyTables>/proxy-ssh.db`.
+public final class SQLiteSSHHostKeyStore: SSHHostKeyStore {
+    public static let fileName = "proxy-ssh.db"
+    /// Larger than any real key (an RSA 16384 blob is under 3 KiB in base64).
+    public static let maxKeyLength = 16 * 1024
+
+    static let table = "proxy_ssh_hostkeys"
+    static let schema = TablesSchema(
+        version: SchemaVersion(name: "proxy_ssh", version: 1),
+        tables: [table],
+        creationSQL: ["""
+            CREATE TABLE IF NOT EXISTS \(table) (vhost_id INTEGER NOT NULL, backend_uri TEXT NOT NULL, \
+            algo TEXT NOT NULL, hostkey TEXT NOT NULL, UNIQUE (vhost_id, backend_uri))
+            """])
+
+    public let path: String
+    private let connection: SQLiteConnection
+
+    public init(tablesDirectory: String, busyTimeout: Double = 5) throws {
+        (path, connection) = try TablesFile.open(tablesDirectory: tablesDirectory, fileName: Self.fileName,
+                                                 schema: Self.schema, busyTimeout: busyTimeout)
+    }
+
+    public func close() { connection.close() }
+
+    public func hostKey(vhostID: Int, backend: String) throws -> SSHHostKey? {
+        let algorithm = try BackendKeyedText.read(connection, table: Self.table, column: "algo", vhostID: vhostID, backend: backend)
+        let key = try BackendKeyedText.read(connection, table: Self.table, column: "hostkey", vhostID: vhostID, backend: backend)
+        guard let algorithm, let key else { return nil }
+        return SSHHostKey(algorithm: algorithm, base64: key)
+    }
+
+    public func setHostKey(vhostID: Int, backend: String, key: SSHHostKey) throws {
+        guard !key.algorithm.isEmpty, key.algorithm.utf8.count <= 64,
+              key.algorithm.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            throw DatastoreError(.invalidArgument, "host key algorithm '\(key.algorithm.prefix(64))' for \(backend) is not a valid name")
+        }
+        guard !key.base64.isEmpty, key.base64.utf8.count <= Self.maxKeyLength else {
+            throw DatastoreError(.invalidArgument,
+                "host key for \(backend) is \(key.base64.utf8.count) bytes; expected 1...\(Self.maxKeyLength)")
+        }
+        try BackendKeyedText.write(connection, table: Self.table, columns: ["algo", "hostkey"],
+                                   values: [.text(key.algorithm), .text(key.base64)], vhostID: vhostID, backend: backend)
+    }
+}
+
+/// Rows keyed by (vhost, backend URL) holding text: the shape both small
+/// stores share.
+enum BackendKeyedText {
+    static func read(_ connection: SQLiteConnection, table: String, column: String,
+                     vhostID: Int, backend: String) throws -> String? {
+        try check(backend, vhostID)
+        return try connection.transaction(.deferred) {
+            var value: String?
+            try connection.query("SELECT \(column) FROM \(table) WHERE vhost_id = ? AND backend_uri = ?",
+                                 [.integer(vhostID), .text(backend)]) { value = $0.text(0) }
+            return value
+        }
+    }
+
+    static func write(_ connection: SQLiteConnection, table: String, columns: [String], values: [SQLiteValue],
+                      vhostID: Int, backend: String) throws {
+        try check(backend, vhostID)
+        let names = columns.joined(separator: ", ")
+        let marks = columns.map { _ in "?" }.joined(separator: ", ")
+        let updates = columns.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+        try connection.transaction(.immediate) {
+            try connection.run("""
+                INSERT INTO \(table) (vhost_id, backend_uri, \(names)) VALUES (?, ?, \(marks)) \
+                ON CONFLICT (vhost_id, backend_uri) DO UPDATE SET \(updates)
+                """, [.integer(vhostID), .text(backend)] + values)
+        }
+    }
+
+    static func remove(_ connection: SQLiteConnection, table: String, vhostID: Int, backend: String) throws {
+        try check(backend, vhostID)
+        try connection.transaction(.immediate) {
+            try connection.run("DELETE FROM \(table) WHERE vhost_id = ? AND backend_uri = ?",
+                               [.integer(vhostID), .text(backend)])
+        }
+    }
+
+    private static func check(_ backend: String, _ vhostID: Int) throws {
+        guard !backend.isEmpty else {
+            throw DatastoreError(.invalidArgument, "empty backend URL for vhost \(vhostID)")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import ProxyCore
+import XCTest
+
+final class ReplyLedgerTests: XCTestCase {
+    func testOwedRepliesAreSettledOneByOne() {
+        var ledger = ReplyLedger()
+        XCTAssertTrue(ledger.isSettled)
+        XCTAssertFalse(ledger.settleNext())
+        ledger.owe()
+        ledger.owe(2)
+        XCTAssertEqual(ledger.owed, 3)
+        XCTAssertFalse(ledger.isSettled)
+        XCTAssertEqual((0..<4).map { _ in ledger.settleNext() }, [true, true, true, false])
+        XCTAssertTrue(ledger.isSettled)
+    }
+
+    func testNegativeCountsAreIgnored() {
+        var ledger = ReplyLedger()
+        ledger.owe(-5)
+        ledger.owe(0)
+        XCTAssertEqual(ledger.owed, 0)
+    }
+
+    func testAbortWithBothReplies() {
+        var replies = AbortReplies()
+        XCTAssertFalse(replies.receive(426))
+        XCTAssertEqual(replies.stillOwed, 1)
+        XCTAssertTrue(replies.receive(226))
+        XCTAssertEqual(replies.stillOwed, 0)
+    }
+
+    func testAbortAfterTheTransferEnded() {
+        var replies = AbortReplies()
+        XCTAssertTrue(replies.receive(225), "a lone 225: the transfer's reply came before")
+        XCTAssertEqual(replies.stillOwed, 0)
+    }
+
+    func testAbortWithNoReplyYet() {
+        XCTAssertEqual(AbortReplies().stillOwed, 2)
+        var one = AbortReplies()
+        _ = one.receive(226)
+        XCTAssertEqual(one.stillOwed, 1, "226 first is the transfer's; the ABOR's is owed")
+    }
+}
