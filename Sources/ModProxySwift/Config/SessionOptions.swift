@@ -82,26 +82,3 @@ struct SessionOptions {
         return Int(ptr.assumingMemoryBound(to: Int32.self).pointee)
     }
 }
-
-extension DataTransferPolicy {
-    /// The command to use with the backend, given the client's.
-    func backendMethod(clientMethod: BackendDataChannel.Method, backendIsIPv6: Bool) -> BackendDataChannel.Method {
-        let wanted: BackendDataChannel.Method
-        switch self {
-        case .client: wanted = clientMethod
-        case .passive: wanted = .pasv
-        case .active: wanted = .port
-        case .pasv: wanted = .pasv
-        case .epsv: wanted = .epsv
-        case .port: wanted = .port
-        case .eprt: wanted = .eprt
-        }
-        // PASV and PORT carry IPv4 addresses only.
-        guard backendIsIPv6 else { return wanted }
-        switch wanted {
-        case .pasv: return .epsv
-        case .port: return .eprt
-        default: return wanted
-        }
-    }
-}

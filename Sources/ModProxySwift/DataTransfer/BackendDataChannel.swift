@@ -5,7 +5,7 @@ import ProxyCore
 /// The proxy's side of a data transfer with the backend: we connect to the
 /// backend's PASV/EPSV port, or listen for its connection after PORT/EPRT.
 final class BackendDataChannel {
-    enum Method: String { case pasv = "PASV", epsv = "EPSV", port = "PORT", eprt = "EPRT" }
+    typealias Method = DataCommand
 
     /// How to treat a data address in the backend's PASV reply that differs
     /// from the control connection's (ProxyOptions).

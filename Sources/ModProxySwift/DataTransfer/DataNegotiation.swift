@@ -10,7 +10,7 @@ enum DataNegotiation {
 
     static func handle(_ cmd: CommandRecord, name: String, session: ProxySession) -> Result {
         guard let backend = session.backend,
-              let clientMethod = BackendDataChannel.Method(rawValue: name) else { return nil }
+              let clientMethod = DataCommand(rawValue: name) else { return nil }
         session.backendData.reset()
 
         // Frontend first: a bad PORT argument must not reach the backend.
@@ -42,7 +42,7 @@ enum DataNegotiation {
             return mps_error(cmd.raw)
         }
 
-        let method = session.options.dataTransferPolicy.backendMethod(clientMethod: clientMethod,
+        let method = session.options.dataTransferPolicy.backendCommand(clientCommand: clientMethod,
                                                                        backendIsIPv6: backend.address.ip.unmapped.isIPv6)
         do {
             if let refusal = try session.backendData.prepare(method: method, control: backend,

@@ -8,9 +8,9 @@ public enum ProxyRole: String, ConfigKeyword {
 public enum DataTransferPolicy: String, ConfigKeyword {
     /// Whatever the client uses.
     case client
-    /// Active transfers only (EPRT preferred over PORT).
+    /// Active transfers only (PORT; EPRT toward IPv6 backends).
     case active
-    /// Passive transfers only (EPSV preferred over PASV).
+    /// Passive transfers only (PASV; EPSV toward IPv6 backends).
     case passive
     case pasv = "PASV"
     case epsv = "EPSV"
