@@ -34,19 +34,19 @@ public final class SQLiteSSHHostKeyStore: SSHHostKeyStore {
             algo TEXT NOT NULL, hostkey TEXT NOT NULL, UNIQUE (vhost_id, backend_uri))
             """])
 
-    public let path: String
-    private let connection: SQLiteConnection
+    private let file: BackendKeyedText
+    public var path: String { file.path }
 
     public init(tablesDirectory: String, busyTimeout: Double = 5) throws {
-        (path, connection) = try TablesFile.open(tablesDirectory: tablesDirectory, fileName: Self.fileName,
-                                                 schema: Self.schema, busyTimeout: busyTimeout)
+        file = try BackendKeyedText(tablesDirectory: tablesDirectory, fileName: Self.fileName,
+                                    schema: Self.schema, table: Self.table, busyTimeout: busyTimeout)
     }
 
-    public func close() { connection.close() }
+    public func close() { file.close() }
 
     public func hostKey(vhostID: Int, backend: String) throws -> SSHHostKey? {
-        let algorithm = try BackendKeyedText.read(connection, table: Self.table, column: "algo", vhostID: vhostID, backend: backend)
-        let key = try BackendKeyedText.read(connection, table: Self.table, column: "hostkey", vhostID: vhostID, backend: backend)
+        let algorithm = try file.read(column: "algo", vhostID: vhostID, backend: backend)
+        let key = try file.read(column: "hostkey", vhostID: vhostID, backend: backend)
         guard let algorithm, let key else { return nil }
         return SSHHostKey(algorithm: algorithm, base64: key)
     }
@@ -60,50 +60,7 @@ public final class SQLiteSSHHostKeyStore: SSHHostKeyStore {
             throw DatastoreError(.invalidArgument,
                 "host key for \(backend) is \(key.base64.utf8.count) bytes; expected 1...\(Self.maxKeyLength)")
         }
-        try BackendKeyedText.write(connection, table: Self.table, columns: ["algo", "hostkey"],
-                                   values: [.text(key.algorithm), .text(key.base64)], vhostID: vhostID, backend: backend)
-    }
-}
-
-/// Rows keyed by (vhost, backend URL) holding text: the shape both small
-/// stores share.
-enum BackendKeyedText {
-    static func read(_ connection: SQLiteConnection, table: String, column: String,
-                     vhostID: Int, backend: String) throws -> String? {
-        try check(backend, vhostID)
-        return try connection.transaction(.deferred) {
-            var value: String?
-            try connection.query("SELECT \(column) FROM \(table) WHERE vhost_id = ? AND backend_uri = ?",
-                                 [.integer(vhostID), .text(backend)]) { value = $0.text(0) }
-            return value
-        }
-    }
-
-    static func write(_ connection: SQLiteConnection, table: String, columns: [String], values: [SQLiteValue],
-                      vhostID: Int, backend: String) throws {
-        try check(backend, vhostID)
-        let names = columns.joined(separator: ", ")
-        let marks = columns.map { _ in "?" }.joined(separator: ", ")
-        let updates = columns.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-        try connection.transaction(.immediate) {
-            try connection.run("""
-                INSERT INTO \(table) (vhost_id, backend_uri, \(names)) VALUES (?, ?, \(marks)) \
-                ON CONFLICT (vhost_id, backend_uri) DO UPDATE SET \(updates)
-                """, [.integer(vhostID), .text(backend)] + values)
-        }
-    }
-
-    static func remove(_ connection: SQLiteConnection, table: String, vhostID: Int, backend: String) throws {
-        try check(backend, vhostID)
-        try connection.transaction(.immediate) {
-            try connection.run("DELETE FROM \(table) WHERE vhost_id = ? AND backend_uri = ?",
-                               [.integer(vhostID), .text(backend)])
-        }
-    }
-
-    private static func check(_ backend: String, _ vhostID: Int) throws {
-        guard !backend.isEmpty else {
-            throw DatastoreError(.invalidArgument, "empty backend URL for vhost \(vhostID)")
-        }
+        try file.write(columns: ["algo", "hostkey"], values: [.text(key.algorithm), .text(key.base64)],
+                       vhostID: vhostID, backend: backend)
     }
 }

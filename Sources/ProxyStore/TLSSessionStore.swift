@@ -25,18 +25,18 @@ public final class SQLiteTLSSessionStore: TLSSessionStore {
             session TEXT NOT NULL, UNIQUE (vhost_id, backend_uri))
             """])
 
-    public let path: String
-    private let connection: SQLiteConnection
+    private let file: BackendKeyedText
+    public var path: String { file.path }
 
     public init(tablesDirectory: String, busyTimeout: Double = 5) throws {
-        (path, connection) = try TablesFile.open(tablesDirectory: tablesDirectory, fileName: Self.fileName,
-                                                 schema: Self.schema, busyTimeout: busyTimeout)
+        file = try BackendKeyedText(tablesDirectory: tablesDirectory, fileName: Self.fileName,
+                                    schema: Self.schema, table: Self.table, busyTimeout: busyTimeout)
     }
 
-    public func close() { connection.close() }
+    public func close() { file.close() }
 
     public func session(vhostID: Int, backend: String) throws -> String? {
-        try BackendKeyedText.read(connection, table: Self.table, column: "session", vhostID: vhostID, backend: backend)
+        try file.read(column: "session", vhostID: vhostID, backend: backend)
     }
 
     public func setSession(vhostID: Int, backend: String, session: String) throws {
@@ -44,11 +44,10 @@ public final class SQLiteTLSSessionStore: TLSSessionStore {
             throw DatastoreError(.invalidArgument,
                 "TLS session for \(backend) is \(session.utf8.count) bytes; expected 1...\(Self.maxSessionLength)")
         }
-        try BackendKeyedText.write(connection, table: Self.table, columns: ["session"], values: [.text(session)],
-                                   vhostID: vhostID, backend: backend)
+        try file.write(columns: ["session"], values: [.text(session)], vhostID: vhostID, backend: backend)
     }
 
     public func removeSession(vhostID: Int, backend: String) throws {
-        try BackendKeyedText.remove(connection, table: Self.table, vhostID: vhostID, backend: backend)
+        try file.remove(vhostID: vhostID, backend: backend)
     }
 }

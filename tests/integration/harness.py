@@ -775,3 +775,30 @@ def raw_reply(sock_file):
 
 def run(cmd, timeout=120, **kw):
     return subprocess.run(cmd, capture_output=True, timeout=timeout, **kw)
+
+
+# ------------------------------------------------------------------ marker backends
+
+
+def marker_backends(lab, n):
+    """n backends named backend0..backend<n-1>, each with marker.txt naming it."""
+    backends = []
+    for i in range(n):
+        b = lab.backend(name=f"backend{i}")
+        b.put_file("marker.txt", f"backend{i}\n".encode())
+        backends.append(b)
+    return backends
+
+
+def which_backend(f):
+    """The name of the marker backend a logged-in client reached."""
+    return retr_bytes(f, "marker.txt").decode().strip()
+
+
+def marker_session(p, **kw):
+    """One session through proxy p: connect, log in, name the backend, quit."""
+    f = connect(p, **kw)
+    try:
+        return which_backend(f)
+    finally:
+        bye(f)

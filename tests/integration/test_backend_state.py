@@ -18,15 +18,6 @@ pytestmark = pytest.mark.swift_only
 SOURCES = ["static", "file", "per-user", "filtered"]
 
 
-def _marker_backends(lab, n):
-    backends = []
-    for i in range(n):
-        b = lab.backend(name=f"backend{i}")
-        b.put_file("marker.txt", f"backend{i}\n".encode())
-        backends.append(b)
-    return backends
-
-
 def _json_file(lab, dirname, filename, urls):
     d = lab.mkdir(dirname)
     path = os.path.join(d, filename)
@@ -55,18 +46,6 @@ def _servers(lab, backends, source):
 
 def _proxy(lab, backends, policy, source, **kw):
     return lab.proxy(_servers(lab, backends, source), policy=policy, **kw)
-
-
-def _which(f):
-    return H.retr_bytes(f, "marker.txt").decode().strip()
-
-
-def _session(p):
-    f = H.connect(p)
-    try:
-        return _which(f)
-    finally:
-        H.bye(f)
 
 
 def _rows(p):
@@ -103,26 +82,26 @@ def _wait_counts_settle(p, expected):
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_round_robin_alternates(lab, source):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     p = _proxy(lab, backends, "RoundRobin", source)
-    seen = [_session(p) for _ in range(6)]
+    seen = [H.marker_session(p) for _ in range(6)]
     assert all(a != b for a, b in zip(seen, seen[1:])), seen
     assert sorted(seen) == ["backend0"] * 3 + ["backend1"] * 3, seen
 
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_least_conns_counts_the_backend_in_use(lab, source):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     p = _proxy(lab, backends, "LeastConns", source)
     held = H.connect(p)
     try:
-        busy = _which(held)
+        busy = H.which_backend(held)
         others = []
         for _ in range(3):
             # a session's end is recorded as its process exits, just after
             # the client's QUIT: let it settle before the next one chooses
             _wait_counts_settle(p, {_url_of(backends, busy): 1})
-            others.append(_session(p))
+            others.append(H.marker_session(p))
         assert busy not in others, (busy, others)
         # the live session counts on its own backend's row, nowhere else
         _wait_counts_settle(p, {_url_of(backends, busy): 1})
@@ -133,9 +112,9 @@ def test_least_conns_counts_the_backend_in_use(lab, source):
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_shuffle_uses_each_backend_once_per_cycle(lab, source):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     p = _proxy(lab, backends, "Shuffle", source)
-    seen = [_session(p) for _ in range(5)]
+    seen = [H.marker_session(p) for _ in range(5)]
     # The readiness probe took the first slot of a cycle unless the backend
     # is chosen at USER (per-user files).
     start = 0 if source == "per-user" else 1
@@ -145,10 +124,10 @@ def test_shuffle_uses_each_backend_once_per_cycle(lab, source):
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_least_response_time_measures_every_backend(lab, source):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     p = _proxy(lab, backends, "LeastResponseTime", source)
     for _ in range(3):
-        _session(p)
+        H.marker_session(p)
     # unmeasured backends go first, so after three sessions both are measured
     rows = _rows(p)
     for b in backends:
@@ -160,18 +139,18 @@ def test_least_response_time_measures_every_backend(lab, source):
 @pytest.mark.parametrize("policy,table", [("PerUser", "proxy_vhost_reverse_per_user"),
                                           ("PerHost", "proxy_vhost_reverse_per_host")])
 def test_sticky_policies_remember_the_backend(lab, source, policy, table):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     p = _proxy(lab, backends, policy, source)
-    seen = [_session(p) for _ in range(4)]
+    seen = [H.marker_session(p) for _ in range(4)]
     assert len(set(seen)) == 1, seen
     assert _sticky(p, table) == [_url_of(backends, seen[0])]
 
 
 def test_round_robin_over_a_dead_backend_spreads_evenly(lab):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     dead = f"ftp://127.0.0.1:{lab.ports.port()}"    # nothing listens there
     p = lab.proxy([dead] + [b.url for b in backends], policy="RoundRobin")
-    seen = [_session(p) for _ in range(6)]
+    seen = [H.marker_session(p) for _ in range(6)]
     assert all(a != b for a, b in zip(seen, seen[1:])), seen
     assert sorted(seen) == ["backend0"] * 3 + ["backend1"] * 3, seen
     assert f"backend {dead} held off" in p.read("proxy.log")
@@ -191,16 +170,16 @@ def _reload_with_servers(p, servers):
 
 @pytest.mark.parametrize("policy", ["PerUser", "PerHost"])
 def test_stickiness_survives_a_reordered_list(lab, policy):
-    backends = _marker_backends(lab, 3)
+    backends = H.marker_backends(lab, 3)
     urls = [b.url for b in backends]
     p = lab.proxy(urls, policy=policy)
-    first = _session(p)
+    first = H.marker_session(p)
     _reload_with_servers(p, list(reversed(urls)))
-    assert [_session(p) for _ in range(3)] == [first] * 3
+    assert [H.marker_session(p) for _ in range(3)] == [first] * 3
 
 
 def test_failed_login_writes_no_sticky_entry(lab):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     p = lab.proxy(backends, policy="PerUser")
     f = H.ModeFTP(timeout=30)
     f.connect(p.host, p.port)
@@ -210,12 +189,12 @@ def test_failed_login_writes_no_sticky_entry(lab):
     finally:
         H.bye(f)
     assert _sticky(p, "proxy_vhost_reverse_per_user") == []
-    _session(p)
+    H.marker_session(p)
     assert len(_sticky(p, "proxy_vhost_reverse_per_user")) == 1
 
 
 def test_datastore_failures_are_logged(lab):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     p = lab.proxy(backends, policy="RoundRobin")
     con = sqlite3.connect(f"{p.tables}/proxy-reverse.db", timeout=10, isolation_level=None,
                           check_same_thread=False)
@@ -230,7 +209,7 @@ def test_datastore_failures_are_logged(lab):
     t = threading.Thread(target=release)
     t.start()
     try:
-        assert _session(p) in ("backend0", "backend1")   # chosen without shared state
+        assert H.marker_session(p) in ("backend0", "backend1")   # chosen without shared state
     finally:
         t.join(30)
         con.close()
@@ -249,7 +228,7 @@ def _set_count(p, url, count):
 
 
 def test_a_new_daemon_resets_stale_counts(lab):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     p = lab.proxy(backends, policy="LeastConns")
     p.stop()
     # as if sessions of a crashed daemon were still counted
@@ -259,11 +238,11 @@ def test_a_new_daemon_resets_stale_counts(lab):
 
 
 def test_config_test_and_sighup_keep_live_counts(lab):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     p = lab.proxy(backends, policy="LeastConns")
     held = H.connect(p)
     try:
-        busy = _url_of(backends, _which(held))
+        busy = _url_of(backends, H.which_backend(held))
         _wait_counts_settle(p, {busy: 1})
         assert p.check_syntax().returncode == 0          # proftpd -t beside the running daemon
         assert _rows(p)[busy][0] == 1, _rows(p)
@@ -272,7 +251,7 @@ def test_config_test_and_sighup_keep_live_counts(lab):
         p.wait_ready()
         assert _rows(p)[busy][0] == 1, _rows(p)
         # and the held session still works after the restart
-        assert _url_of(backends, _which(held)) == busy
+        assert _url_of(backends, H.which_backend(held)) == busy
     finally:
         H.bye(held)
     _wait_counts_settle(p, {})

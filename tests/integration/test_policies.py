@@ -8,30 +8,6 @@ import pytest
 import harness as H
 
 
-def _marker_backends(lab, n):
-    """n backends, each with marker.txt naming it."""
-    backends = []
-    for i in range(n):
-        b = lab.backend(name=f"backend{i}")
-        b.put_file("marker.txt", f"backend{i}\n".encode())
-        backends.append(b)
-    return backends
-
-
-def _which(f):
-    buf = []
-    f.retrbinary("RETR marker.txt", buf.append)
-    return b"".join(buf).decode().strip()
-
-
-def _one_session(p, **kw):
-    f = H.connect(p, **kw)
-    try:
-        return _which(f)
-    finally:
-        H.bye(f)
-
-
 # ------------------------------------------------------------- ProxyDataTransferPolicy
 
 POLICIES = [
@@ -82,7 +58,7 @@ def test_url_credentials_log_in_to_the_backend(lab):
         # the backend's own user name does not show through
         assert H.USER not in reply, reply
         assert "somebody" in reply, reply
-        assert _which(f) == "with url credentials"
+        assert H.which_backend(f) == "with url credentials"
     finally:
         H.bye(f)
     # ... and the URL's password is never logged
@@ -93,58 +69,62 @@ def test_url_credentials_log_in_to_the_backend(lab):
 
 
 def test_shuffle_uses_every_backend_once_per_cycle(lab):
-    backends = _marker_backends(lab, 3)
+    backends = H.marker_backends(lab, 3)
     p = lab.proxy(backends, policy="Shuffle")
     # The harness's readiness probe was the cycle's first session; sessions
     # 1-2 end that cycle and sessions 3-5 make up the next one.
-    seen = [_one_session(p) for _ in range(5)]
+    seen = [H.marker_session(p) for _ in range(5)]
     assert sorted(seen[2:]) == ["backend0", "backend1", "backend2"], seen
     assert len(set(seen[:2])) == 2, seen
 
 
 def test_random_reaches_every_backend(lab):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     p = lab.proxy(backends, policy="Random")
-    seen = {_one_session(p) for _ in range(16)}   # all on one: p = 2^-15
+    seen = {H.marker_session(p) for _ in range(16)}   # all on one: p = 2^-15
     assert seen == {"backend0", "backend1"}, seen
 
 
 def test_least_conns_avoids_the_busy_backend(lab):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     p = lab.proxy(backends, policy="LeastConns")
     first = H.connect(p)
     try:
-        busy = _which(first)
+        busy = H.which_backend(first)
         # while the first session stays open, new sessions go to the other one
-        others = {_one_session(p) for _ in range(3)}
+        # (each one's end is counted as its process exits: wait for that)
+        others = set()
+        for _ in range(3):
+            p.wait_session_child(count=1)
+            others.add(H.marker_session(p))
         assert busy not in others and len(others) == 1, (busy, others)
     finally:
         H.bye(first)
 
 
 def test_least_response_time_works(lab):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     p = lab.proxy(backends, policy="LeastResponseTime")
-    seen = {_one_session(p) for _ in range(4)}
+    seen = {H.marker_session(p) for _ in range(4)}
     assert seen <= {"backend0", "backend1"} and seen, seen
 
 
 def test_per_host_is_sticky(lab):
-    backends = _marker_backends(lab, 3)
+    backends = H.marker_backends(lab, 3)
     p = lab.proxy(backends, policy="PerHost")
-    seen = [_one_session(p) for _ in range(4)]
+    seen = [H.marker_session(p) for _ in range(4)]
     assert len(set(seen)) == 1, seen
 
 
 def test_per_user_file_chooses_the_users_backend(lab):
-    backends = _marker_backends(lab, 2)
+    backends = H.marker_backends(lab, 2)
     d = lab.mkdir("per-user")
     with open(os.path.join(d, f"{H.USER}.json"), "w") as fh:
         json.dump([backends[1].url], fh)
     os.chmod(os.path.join(d, f"{H.USER}.json"), 0o644)
     p = lab.proxy([backends[0]], policy="PerUser",
                   extra=f"  ProxyReverseServers file:{d}/%U.json")
-    seen = [_one_session(p) for _ in range(3)]
+    seen = [H.marker_session(p) for _ in range(3)]
     assert seen == ["backend1"] * 3, seen
 
 
@@ -188,7 +168,7 @@ def test_source_address_is_used_towards_the_backend(lab):
     b = lab.backend()
     b.put_file("marker.txt", b"source\n")
     p = lab.proxy(b, extra="  ProxySourceAddress 127.0.0.3")
-    assert _one_session(p) == "source"
+    assert H.marker_session(p) == "source"
     # xferlog: "<date> <secs> <remote host> <bytes> <file> ..."
     lines = [ln for ln in b.read("xferlog").splitlines() if "marker.txt" in ln]
     assert lines and " 127.0.0.3 " in lines[-1], lines
@@ -224,7 +204,7 @@ def test_ftps_backends_are_skipped_not_used_in_clear(lab):
     tls_only = lab.backend(name="tls-only")
     tls_url = tls_only.url.replace("ftp://", "ftps://")
     p = lab.proxy([tls_url, plain.url])
-    assert {_one_session(p) for _ in range(3)} == {"plain"}
+    assert {H.marker_session(p) for _ in range(3)} == {"plain"}
     assert "skipping backend ftps://" in p.read("proxy.log")
     assert "USER" not in tls_only.read("extended.log")
 
