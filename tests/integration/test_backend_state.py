@@ -90,6 +90,15 @@ def test_round_robin_alternates(lab, source):
 
 
 @pytest.mark.parametrize("source", SOURCES)
+def test_random_reaches_every_backend(lab, source):
+    backends = H.marker_backends(lab, 2)
+    p = _proxy(lab, backends, "Random", source)
+    seen = {H.marker_session(p) for _ in range(16)}   # all on one: p = 2^-15
+    assert seen == {"backend0", "backend1"}, seen
+    assert set(_rows(p)) <= {b.url for b in backends}, _rows(p)
+
+
+@pytest.mark.parametrize("source", SOURCES)
 def test_least_conns_counts_the_backend_in_use(lab, source):
     backends = H.marker_backends(lab, 2)
     p = _proxy(lab, backends, "LeastConns", source)
