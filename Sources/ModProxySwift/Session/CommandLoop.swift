@@ -1,6 +1,7 @@
 import Glibc
 import CProFTPD
 import CShims
+import ProxyCore
 
 /// The session's command loop (installed with pr_cmd_set_handler). It is
 /// ProFTPD's own loop plus two things a proxy needs: responses are unblocked
@@ -54,13 +55,21 @@ enum CommandLoop {
     private static func checkBackend() {
         guard let proxySession = currentSession, let backend = proxySession.backend,
               backend.owedReplies == 0, backend.hasUnsolicitedInput() else { return }
-        let reply = try? backend.readReply(deadline: .after(milliseconds: 200))
+        let reply: FTPReply?
+        var failure: Error?
+        do { reply = try backend.readReply(deadline: .after(milliseconds: 200)) } catch { reply = nil; failure = error }
         if let reply, reply.code / 100 != 4 && reply.code / 100 != 5 {
             ProxyLog.write("ignoring unsolicited backend reply \(reply.code)")
             return
         }
-        ProxyLog.write("backend closed the session: \(reply.map { $0.lines.last ?? "" } ?? "connection closed")")
-        ClientReplies.sendNow(code: "421", "Service not available, closing control connection")
+        if let reply {
+            ProxyLog.write("backend closed the session: \(ConfigText.printable(reply.lineBytes.last ?? [], limit: 200))")
+        } else if let failure = failure as? FTPReplyError {
+            ProxyLog.write("abandoning the backend connection: unusable unsolicited reply: \(failure)")
+        } else {
+            ProxyLog.write("backend closed the session: \(failure.map { "\($0)" } ?? "connection closed")")
+        }
+        ClientReplies.sendNow(code: "421", CommandRouter.clientText(for: failure ?? BackendClosed()))
         proxySession.closeBackend()
         pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), "Backend control connection lost")
     }
