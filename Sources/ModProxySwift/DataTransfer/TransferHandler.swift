@@ -55,7 +55,7 @@ enum TransferHandler {
         // 3. The bytes.
         let frontend = RelayEndpoint.frontend(frontendConn)
         let backendEnd = RelayEndpoint.socket(backendSocket.fd)
-        var relay = DataRelay(source: direction == .download ? backendEnd : frontend,
+        let relay = DataRelay(source: direction == .download ? backendEnd : frontend,
                               destination: direction == .download ? frontend : backendEnd,
                               controlFD: mps_netio_fd(session_control_instream()),
                               stallSeconds: session.options.stallTimeout,
@@ -65,6 +65,9 @@ enum TransferHandler {
         while case .controlInput(let soFar) = outcome {
             switch ControlDuringTransfer.handle(session: session, bytesSoFar: soFar) {
             case .continueTransfer:
+                outcome = relay.run()
+            case .waitForMore:
+                relay.pauseControl(milliseconds: 200)
                 outcome = relay.run()
             case .abort:
                 aborted = true
