@@ -46,7 +46,8 @@ enum TransferHandler {
         ClientReplies.sendNow(mark)
         let frontendConn: UnsafeMutablePointer<conn_t>
         do {
-            frontendConn = try session.frontendData.open(timeoutSeconds: session.options.frontendConnectTimeout)
+            frontendConn = try session.frontendData.open(acceptSeconds: session.options.frontendConnectTimeout,
+                                                         connectSeconds: session.options.connectTimeout)
         } catch {
             backendSocket.close()
             return dataConnectionFailed(cmd, side: "client", error: error, session: session, backend: backend)

@@ -31,6 +31,7 @@ enum SessionLifecycle {
             refuse(reason: "ProxyRole forward is not supported yet")
             return 0
         }
+        ResolverTimeouts.apply(connectTimeoutSeconds: options.connectTimeout)
         let proxySession = ProxySession(options: options)
         currentSession = proxySession
         EventHooks.registerSessionEvents()
