@@ -269,6 +269,10 @@ prove_it_loads() {   # prove_it_loads DIR WHAT [staged]
   conf="$tmp/proftpd.conf"
   cat >"$conf" <<EOF
 # Written by install.sh to check that proftpd loads the module.
+# A fixed address and name: without them proftpd resolves the host name and,
+# where it does not resolve (common in containers), has "no valid servers".
+ServerName "mod_proxy load check"
+DefaultAddress 127.0.0.1
 ModulePath $dir
 LoadModule mod_proxy.c
 LoadModule mod_proxy_protocol.c

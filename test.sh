@@ -134,8 +134,9 @@ if [ "$run_integration" -eq 1 ]; then
   start=$SECONDS
   log="$logdir/integration.log"
   if [ ! -d "$INTEGRATION_DIR" ]; then
-    # git keeps no empty folders: a clone before the first test has none.
-    record integration ok "no tests: $INTEGRATION_DIR does not exist"
+    # A missing suite must not look green (a wrong checkout, a bad cd).
+    record integration FAILED "not run: $INTEGRATION_DIR does not exist"
+    total_failed=$((total_failed + 1))
   elif [ "$built" -eq 0 ] && [ -z "${MOD_PROXY_SO:-}" ]; then
     record integration FAILED "not run: the release build failed"
     total_failed=$((total_failed + 1))
@@ -149,13 +150,16 @@ if [ "$run_integration" -eq 1 ]; then
     "$py" -m pytest -q "$INTEGRATION_DIR" "${pytest_args[@]}" 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     # pytest's closing line, e.g. "2 failed, 40 passed, 1 skipped in 9.87s".
-    closing=$(grep -E '[0-9]+ (passed|failed|errors?|skipped)|no tests ran' "$log" | sed -n '$p')
+    closing=$(grep -E '[0-9]+ (passed|failed|errors?|skipped|deselected)|no tests ran' "$log" | sed -n '$p')
     closing=$(sed 's/^=* *//; s/ *=*$//' <<<"$closing")
     passed=$(num passed); failed=$(num failed); errors=$(num error); skipped=$(num skipped)
     passed=${passed:-0}; failed=$(( ${failed:-0} + ${errors:-0} )); skipped=${skipped:-0}
     case "$rc" in
       0) record integration ok "$closing ($((SECONDS - start)) s)" ;;
-      5) record integration ok "no tests collected ($((SECONDS - start)) s)" ;;
+      # pytest's 5: nothing collected or everything deselected (e.g. a typo
+      # in -k). Nothing was tested, so it must not read as a pass.
+      5) failed=$(( failed > 0 ? failed : 1 ))
+         record integration FAILED "no tests ran: ${closing:-pytest collected none} ($((SECONDS - start)) s)" ;;
       *) [ "$failed" -gt 0 ] || failed=1
          record integration FAILED "${closing:-pytest exit status $rc} ($((SECONDS - start)) s)" ;;
     esac

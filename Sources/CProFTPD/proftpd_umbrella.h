@@ -15,6 +15,7 @@
 #include <poll.h>
 #include <unistd.h>
 #include <errno.h>
+#include <resolv.h>
 
 #include "conf.h"
 #include "privs.h"

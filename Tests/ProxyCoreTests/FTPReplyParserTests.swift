@@ -118,6 +118,80 @@ final class FTPReplyParserTests: XCTestCase {
         XCTAssertEqual(try ok.feed(bytes("211-a\r\nb\r\n211 end\r\n")).first?.lines.count, 3)
     }
 
+    func testReplySizeLimitCountsWireBytes() throws {
+        // "211-a\r\n" (7) + "bb\r\n" (4) + "211 end\r\n" (9) = 20 bytes on the wire.
+        let text = "211-a\r\nbb\r\n211 end\r\n"
+        var exact = FTPReplyParser(maxLineLength: 8, maxReplyBytes: 20)
+        XCTAssertEqual(try exact.feed(bytes(text)).first?.lines, ["211-a", "bb", "211 end"])
+        var over = FTPReplyParser(maxLineLength: 8, maxReplyBytes: 19)
+        XCTAssertThrowsError(try over.feed(bytes(text))) { error in
+            XCTAssertEqual(error as? FTPReplyError, .replyTooLarge(limit: 19))
+        }
+        // The parser stays failed, even for a reply that would fit.
+        XCTAssertThrowsError(try over.feed(bytes("200 ok\r\n"))) { error in
+            XCTAssertEqual(error as? FTPReplyError, .replyTooLarge(limit: 19))
+        }
+        // The count starts again with each reply.
+        var many = FTPReplyParser(maxLineLength: 8, maxReplyBytes: 20)
+        XCTAssertEqual(try many.feed(bytes(text + text + text)).count, 3)
+    }
+
+    func testSizeLimitIsAtLeastOneFullLine() {
+        let parser = FTPReplyParser(maxLineLength: 100, maxReplyBytes: 1)
+        XCTAssertEqual(parser.maxReplyBytes, 102)
+    }
+
+    /// A backend that never ends its multi-line reply: the parser gives up
+    /// after the default 1 MiB, whatever the chunking.
+    func testEndlessMultilineReplyIsBoundedByDefault() {
+        var parser = FTPReplyParser()
+        XCTAssertEqual(try parser.feed(bytes("213-Status follows:\r\n")).count, 0)
+        let line = bytes(String(repeating: "x", count: 998) + "\r\n")   // 1000 bytes
+        var chunk: [UInt8] = []
+        for _ in 0..<37 { chunk += line }                              // odd size: lines split across feeds
+        var fed = 0
+        var caught: Error?
+        while caught == nil && fed < 50 << 20 {
+            do { _ = try parser.feed(chunk); fed += chunk.count } catch { caught = error }
+        }
+        XCTAssertEqual(caught as? FTPReplyError, .replyTooLarge(limit: 1 << 20))
+        XCTAssertLessThanOrEqual(fed, FTPReplyParser.defaultMaxReplyBytes)
+    }
+
+    /// Many tiny lines hit the line cap long before the byte cap (each line
+    /// costs an allocation, so their number is bounded separately).
+    func testEndlessEmptyLinesHitTheLineCap() {
+        var parser = FTPReplyParser()
+        let flood = bytes("211-x\r\n") + Array(repeating: bytes("\r\n"), count: 20_000).flatMap { $0 }
+        XCTAssertThrowsError(try parser.feed(flood[...])) { error in
+            XCTAssertEqual(error as? FTPReplyError, .tooManyLines(limit: FTPReplyParser.defaultMaxLines))
+        }
+    }
+
+    /// Lines that look like other replies, or like the end with the wrong
+    /// code, never end the reply and count towards the limits.
+    func testLookalikeEndLinesCountTowardsTheLimits() {
+        var parser = FTPReplyParser(maxLineLength: 64, maxReplyBytes: 4096)
+        var hostile: [UInt8] = bytes("250-begin\r\n")
+        for i in 0..<1000 { hostile += bytes(i % 2 == 0 ? "251 not mine\r\n" : "250-again\r\n") }
+        XCTAssertThrowsError(try parser.feed(hostile)) { error in
+            XCTAssertEqual(error as? FTPReplyError, .replyTooLarge(limit: 4096))
+        }
+    }
+
+    func testLargeLegitimateStatListingPasses() throws {
+        // STAT of a directory with 10000 entries, about 700 KB.
+        var text = "213-status of /big:\r\n"
+        for i in 0..<10_000 {
+            text += "-rw-r--r--   1 ftp      ftp        123456 Jan 01 12:00 file-\(i).dat\r\n"
+        }
+        text += "213 End of status\r\n"
+        var parser = FTPReplyParser()
+        let replies = try parser.feed(bytes(text))
+        XCTAssertEqual(replies.count, 1)
+        XCTAssertEqual(replies[0].lineBytes.count, 10_002)
+    }
+
     func testBuildingReplies() throws {
         let single = try FTPReply(code: 530, message: "Login incorrect.")
         XCTAssertEqual(single.wireBytes(), bytes("530 Login incorrect.\r\n"))

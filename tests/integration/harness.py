@@ -376,6 +376,8 @@ class Daemon:
         self.conf = os.path.join(directory, "proftpd.conf")
         self.proc = None
         self.pgid = None
+        # argv prefix that runs proftpd (e.g. in a UTS namespace); see `in_uts_namespace`
+        self.launcher = []
 
     # -- files
     def path(self, *parts):
@@ -416,7 +418,7 @@ class Daemon:
 
     # -- lifecycle
     def check_syntax(self):
-        return subprocess.run([PROFTPD, "-t", "-c", self.conf],
+        return subprocess.run(self.launcher + [PROFTPD, "-t", "-c", self.conf],
                               capture_output=True, text=True, timeout=60)
 
     def start(self, wait=True, banner=True):
@@ -425,7 +427,7 @@ class Daemon:
             raise HarnessError(f"{self.name}: proftpd -t failed rc={r.returncode}\n"
                                f"{r.stdout}{r.stderr}\n--- config ---\n{self.read('proftpd.conf')}")
         logf = open(self.path("stderr.log"), "w")
-        self.proc = subprocess.Popen([PROFTPD, "-n", "-c", self.conf], stdout=logf,
+        self.proc = subprocess.Popen(self.launcher + [PROFTPD, "-n", "-c", self.conf], stdout=logf,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      start_new_session=True)
         logf.close()
@@ -771,6 +773,13 @@ def raw_reply(sock_file):
             if ln[:3] == code and ln[3:4] == b" ":
                 break
     return code.decode(errors="replace"), "".join(text)
+
+
+def in_uts_namespace(hostname):
+    """argv prefix: run the command in a new UTS namespace whose host name is
+    `hostname` (root only). exec keeps the pid, so a daemon stays the leader
+    of its process group."""
+    return ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', hostname]
 
 
 def run(cmd, timeout=120, **kw):

@@ -12,7 +12,8 @@ import harness as H
 
 class ScriptedBackend:
     """A TCP server on 127.0.0.1 that answers each connection with `script`:
-    a list of (expect_prefix or None, bytes to send, close_after)."""
+    a list of (expect_prefix or None, bytes to send, close_after). Instead of
+    bytes, a function of the connection may do the sending."""
 
     def __init__(self, lab, script):
         self.port = lab.ports.port()
@@ -46,7 +47,9 @@ class ScriptedBackend:
                         self.received.append(line)
                         if not line.upper().startswith(expect):
                             return
-                    if data:
+                    if callable(data):
+                        data(conn)
+                    elif data:
                         conn.sendall(data)
                     if close:
                         return
@@ -167,6 +170,71 @@ def test_broken_backend_reply_ends_session_cleanly(lab, case):
     finally:
         s.close()
         backend.close()
+    _still_serves(lab)
+
+
+def _endless_multiline_reply(conn):
+    """A 257 reply that never ends: 8000-byte lines (each under the per-line
+    limit), as fast as the proxy reads them, for up to a minute."""
+    conn.sendall(b"257-here it comes\r\n")
+    chunk = (b"257-" + b"x" * 7994 + b"\r\n") * 16
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        conn.sendall(chunk)       # fails once the proxy has closed
+
+
+def _vm_kib(pid, field):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+@pytest.mark.swift_only
+def test_endless_multiline_reply_is_cut_off(lab):
+    """The reply is bounded (1 MiB, 16384 lines): the client gets a 421 that
+    names the problem within seconds, and the session never holds the flood."""
+    backend = ScriptedBackend(lab, LOGIN + [(b"PWD", _endless_multiline_reply, True)])
+    p = _proxy_for(lab, backend)
+    s, fp = _client(p)
+    try:
+        assert H.raw_reply(fp)[0] == "220"
+        assert _send(s, fp, "USER alice")[0] == "331"
+        assert _send(s, fp, "PASS secret")[0] == "230"
+        (pid,) = p.wait_session_child(1)
+        baseline = _vm_kib(pid, "VmRSS")
+        peak = [baseline]
+
+        def sample():   # VmHWM is the session's peak RSS so far
+            while True:
+                v = _vm_kib(pid, "VmHWM")
+                if v is None:
+                    return
+                peak[0] = max(peak[0], v)
+                time.sleep(0.002)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        t = time.monotonic()
+        s.sendall(b"PWD\r\n")
+        code, text = H.raw_reply(fp)
+        elapsed = time.monotonic() - t
+        assert code == "421", text[:300]
+        assert "exceeded 1048576 bytes" in text, text
+        assert elapsed < 5, f"421 after {elapsed:.1f}s"
+        _ends_promptly(s, fp)
+        sampler.join(10)
+    finally:
+        s.close()
+        backend.close()
+    grown = peak[0] - baseline
+    assert grown < 16 * 1024, f"session RSS grew by {grown} KiB (from {baseline} KiB)"
+    log = p.read("proxy.log")
+    assert "abandoning the backend connection: unusable reply to PWD" in log, log
+    assert "larger than 1048576 bytes" in log, log
     _still_serves(lab)
 
 

@@ -259,6 +259,54 @@ def test_engine_in_ifclass_of_the_connecting_address(lab, toplevel):
     assert pwds == [("10.1.2.3", "42020"), ("127.0.0.8", str(gport))], pwds
 
 
+CLASS_EXPRESSIONS = {
+    "or-list": "lb,nosuch",
+    "explicit-or": "OR nosuch lb",
+    "and-with-negation": "AND lb !other",
+    "negation": "!other",
+}
+
+
+@pytest.mark.swift_only
+@pytest.mark.parametrize("expr", sorted(CLASS_EXPRESSIONS))
+def test_ifclass_expressions_are_read_for_the_header(lab, expr):
+    """The <IfClass> records of every expression form pass the checks made
+    before mod_ifsession's private layout is read (a rejected record would
+    leave the engine off and log a warning)."""
+    extra = f"""
+<Class lb>
+  From 127.0.0.1
+</Class>
+<Class other>
+  From 127.0.0.8
+</Class>
+<IfModule mod_ifsession.c>
+  <IfClass {CLASS_EXPRESSIONS[expr]}>
+    ProxyProtocolEngine on
+    ProxyProtocolVersion auto
+  </IfClass>
+</IfModule>
+"""
+    srv = P.pp_server(lab, pp="", modules=("mod_ifsession.c", "mod_proxy_protocol.c"), extra=extra)
+    mark = srv.log_mark()
+    f = P.ftp_session(srv.port, v1("10.1.2.3", "10.9.8.7", 42021, 21))        # from 127.0.0.1
+    try:
+        f.pwd()
+    finally:
+        H.bye(f)
+    g = P.ftp_session(srv.port, b"", source="127.0.0.8")                       # class "other": no header
+    try:
+        g.pwd()
+    finally:
+        H.bye(g)
+    assert srv.wait_no_sessions(10)
+    pwds = [e["addr"] for e in srv.entries(mark) if e["cmd"] == "PWD"]
+    assert pwds == ["10.1.2.3", "127.0.0.8"], pwds
+    logs = srv.read("stderr.log") + srv.read("system.log")
+    assert "skipping an unexpected <IfClass" not in logs, logs[-3000:]
+    assert "their layout is known for" not in logs, logs[-3000:]
+
+
 IGNORE_CLASS = """
 <Class untrusted-senders>
   From 127.0.0.9

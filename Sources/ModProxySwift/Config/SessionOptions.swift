@@ -19,7 +19,10 @@ struct SessionOptions {
     let servers: ReverseServerList
     let connectPolicy: ReverseConnectPolicy
     let retryCount: Int
+    /// ProxyTimeoutConnect (0 means the default, 5 s): backend connects, name
+    /// lookups, data connections we open.
     let connectTimeout: Int
+    /// ProxyTimeoutLinger: 0 means no wait at all for a late final reply.
     let lingerTimeout: Int
     let dataTransferPolicy: DataTransferPolicy
     let showFeatures: Bool
@@ -67,18 +70,12 @@ struct SessionOptions {
             proxyProtocol = .none
         }
         sourceAddress = settings.sourceAddress
-        let idle = SessionOptions.coreTimeout("TimeoutIdle", default: 600)
+        let idle = CoreTimeouts.seconds("TimeoutIdle", default: 600)
         backendReplyTimeout = max(idle, 30)
-        stallTimeout = SessionOptions.coreTimeout("TimeoutStalled", default: 3600)
-        frontendConnectTimeout = max(SessionOptions.coreTimeout("TimeoutNoTransfer", default: 300), 30)
+        stallTimeout = CoreTimeouts.seconds("TimeoutStalled", default: 3600)
+        frontendConnectTimeout = max(CoreTimeouts.seconds("TimeoutNoTransfer", default: 300), 30)
     }
 
     /// Sticky per-user/per-group policies choose the backend after USER.
     var selectionNeedsUser: Bool { connectPolicy.needsUserName || servers.dynamicSource != nil && servers.staticURLs.isEmpty && servers.staticFiles.isEmpty }
-
-    /// A core timeout directive (stored as an int by mod_core).
-    private static func coreTimeout(_ name: String, default value: Int) -> Int {
-        guard let ptr = get_param_ptr(main_server?.pointee.conf, name, FALSE) else { return value }
-        return Int(ptr.assumingMemoryBound(to: Int32.self).pointee)
-    }
 }

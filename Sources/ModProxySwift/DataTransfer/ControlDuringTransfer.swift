@@ -5,10 +5,26 @@ import ProxyCore
 
 /// A command from the client while a transfer runs: ABOR stops it, STAT and
 /// NOOP are answered here, anything else must wait for the transfer's end.
+/// A command is read only once its whole line is there (ClientControlInput),
+/// so half a line never holds up the transfer.
 enum ControlDuringTransfer {
-    enum Action { case continueTransfer, abort }
+    enum Action { case continueTransfer, abort, waitForMore }
 
+    /// The control connection became readable: every whole command line
+    /// that is there now, or `.waitForMore` when only part of one is.
     static func handle(session: ProxySession, bytesSoFar: Int64) -> Action {
+        switch ClientControlInput.pull() {
+        case .partial: return .continueTransfer   // the rest wakes the relay again
+        case .blocked: return .waitForMore
+        case .ready: break
+        }
+        repeat {
+            if handleOne(session: session, bytesSoFar: bytesSoFar) == .abort { return .abort }
+        } while ClientControlInput.hasBufferedLine()
+        return .continueTransfer
+    }
+
+    private static func handleOne(session: ProxySession, bytesSoFar: Int64) -> Action {
         var raw: UnsafeMutablePointer<cmd_rec>?
         if pr_cmd_read(&raw) < 0 {
             if errno == EINTR { return .continueTransfer }

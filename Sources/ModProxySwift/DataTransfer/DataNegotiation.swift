@@ -56,6 +56,8 @@ enum DataNegotiation {
             }
         } catch is BackendClosed {
             return CommandRouter.backendLost(cmd, session: session, error: BackendClosed())
+        } catch let error as FTPReplyError {
+            return CommandRouter.backendLost(cmd, session: session, error: error)
         } catch {
             ProxyLog.write("backend data connection setup (\(method.rawValue)) failed: \(error)")
             session.frontendData.reset()

@@ -6,12 +6,17 @@ import Glibc
 ///
 /// Speed is the point: between two plain sockets it uses splice(2) through a
 /// pipe (no copy through user space); otherwise one large buffer. There are
-/// no per-chunk timers: one poll(2) only when a side would block, which also
-/// watches the client's control connection for ABOR.
-struct DataRelay {
+/// no per-chunk timers: one poll(2) when a side would block, which also
+/// watches the client's control connection for ABOR; while bytes flow
+/// without a wait, the control connection is looked at every 50 ms.
+///
+/// `run()` returns when the client's control connection has input, and is
+/// called again afterwards: bytes already taken from the source (in the pipe
+/// or the buffer) stay here in between, so nothing is lost.
+final class DataRelay {
     enum Outcome: Equatable {
         case completed(bytes: Int64)
-        /// The client sent a command on the control connection mid-transfer.
+        /// The client sent something on the control connection mid-transfer.
         case controlInput(bytes: Int64)
         case sourceFailed(bytes: Int64, errno: Int32)
         case destinationFailed(bytes: Int64, errno: Int32)
@@ -20,30 +25,71 @@ struct DataRelay {
 
     static let bufferSize = 512 * 1024
     static let pipeSize: Int32 = 1 << 20
+    /// The most handed to one NetIO write: pr_netio_write returns only when
+    /// all of it is out (mod_tls waits for the client meanwhile), and the
+    /// control connection is looked at between writes.
+    static let netioWriteSize = 64 * 1024
+    static let controlCheckInterval: UInt64 = 50_000_000
 
     let source: RelayEndpoint
     let destination: RelayEndpoint
     /// File descriptor of the frontend control connection (-1: don't watch).
     let controlFD: Int32
-    /// Poll timeout when nothing moves (TimeoutStalled); <= 0: none.
+    /// No byte moved for this long (TimeoutStalled) ends the transfer; <= 0:
+    /// no limit of its own (ProFTPD's "0 disables"; TimeoutIdle still runs).
     let stallSeconds: Int
     /// Called about once a second while bytes flow (resets ProFTPD's idle timers).
     let onProgress: () -> Void
 
     private(set) var bytes: Int64 = 0
 
+    // splice(2): the pipe and what it holds.
+    private var pipeRead: Int32 = -1
+    private var pipeWrite: Int32 = -1
+    private var pipeCapacity = 0
+    private var inPipe = 0
+    private var spliceUnusable = false
+    private var splicedAny = false
+    private var sourceDone = false
+
+    // Buffered copy: bytes read from the source, not yet written.
+    private var buffer: UnsafeMutableRawBufferPointer?
+    private var pendingStart = 0
+    private var pendingEnd = 0
+
+    private var lastMovement: UInt64
+    private var lastProgressCall: UInt64
+    private var lastControlCheck: UInt64
+    /// Until then the control connection is not watched (monotonic ns).
+    private var controlPausedUntil: UInt64 = 0
+
     init(source: RelayEndpoint, destination: RelayEndpoint, controlFD: Int32, stallSeconds: Int,
-         alreadyRelayed: Int64 = 0, onProgress: @escaping () -> Void) {
+         onProgress: @escaping () -> Void) {
         self.source = source
         self.destination = destination
         self.controlFD = controlFD
         self.stallSeconds = stallSeconds
         self.onProgress = onProgress
-        self.bytes = alreadyRelayed
+        lastMovement = Deadline.now()
+        lastProgressCall = lastMovement
+        lastControlCheck = lastMovement
     }
 
-    mutating func run() -> Outcome {
-        if source.isPlainSocket && destination.isPlainSocket, let outcome = runSplice() {
+    deinit {
+        if pipeRead >= 0 { Glibc.close(pipeRead) }
+        if pipeWrite >= 0 { Glibc.close(pipeWrite) }
+        buffer?.deallocate()
+    }
+
+    /// Stops watching the control connection for a while: it holds input
+    /// that can't be taken yet (part of a line), which would otherwise wake
+    /// every poll. After the pause `run()` reports `.controlInput` again.
+    func pauseControl(milliseconds: Int) {
+        controlPausedUntil = Deadline.now() &+ UInt64(max(milliseconds, 1)) &* 1_000_000
+    }
+
+    func run() -> Outcome {
+        if source.isPlainSocket && destination.isPlainSocket && !spliceUnusable, let outcome = runSplice() {
             return outcome
         }
         return runBuffered()
@@ -52,34 +98,38 @@ struct DataRelay {
     // MARK: - splice(2)
 
     /// nil when splice is not usable here (then the buffered loop runs).
-    private mutating func runSplice() -> Outcome? {
-        var fds: [Int32] = [-1, -1]
-        guard pipe2(&fds, O_NONBLOCK | O_CLOEXEC) == 0 else { return nil }
-        defer { Glibc.close(fds[0]); Glibc.close(fds[1]) }
-        let pipeCapacity = Int(fcntl(fds[1], F_SETPIPE_SZ, DataRelay.pipeSize))
-        let capacity = pipeCapacity > 0 ? pipeCapacity : 65536
+    private func runSplice() -> Outcome? {
+        if pipeRead < 0 {
+            var fds: [Int32] = [-1, -1]
+            guard pipe2(&fds, O_NONBLOCK | O_CLOEXEC) == 0 else {
+                spliceUnusable = true
+                return nil
+            }
+            pipeRead = fds[0]
+            pipeWrite = fds[1]
+            let capacity = Int(fcntl(pipeWrite, F_SETPIPE_SZ, DataRelay.pipeSize))
+            pipeCapacity = capacity > 0 ? capacity : 65536
+        }
         let src = source.fd, dst = destination.fd
         let flags = UInt32(SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
-        var inPipe = 0
-        var sourceDone = false
-        var lastProgress = Deadline.now()
 
         while true {
             var moved = false
-            if !sourceDone && inPipe < capacity {
-                let n = splice(src, nil, fds[1], nil, capacity - inPipe, flags)
+            if !sourceDone && inPipe < pipeCapacity {
+                let n = splice(src, nil, pipeWrite, nil, pipeCapacity - inPipe, flags)
                 if n > 0 {
-                    inPipe += n; moved = true
+                    inPipe += n; moved = true; splicedAny = true
                 } else if n == 0 {
                     sourceDone = true
-                } else if errno == EINVAL && bytes == 0 && inPipe == 0 {
-                    return nil   // e.g. a socket type splice does not support
+                } else if errno == EINVAL && !splicedAny {
+                    spliceUnusable = true   // e.g. a socket type splice does not support
+                    return nil
                 } else if errno != EAGAIN && errno != EINTR {
                     return .sourceFailed(bytes: bytes, errno: errno)
                 }
             }
             if inPipe > 0 {
-                let n = splice(fds[0], nil, dst, nil, inPipe, flags)
+                let n = splice(pipeRead, nil, dst, nil, inPipe, flags)
                 if n > 0 {
                     inPipe -= n; bytes += Int64(n); moved = true
                 } else if n < 0 && errno != EAGAIN && errno != EINTR {
@@ -88,7 +138,7 @@ struct DataRelay {
             }
             if sourceDone && inPipe == 0 { return .completed(bytes: bytes) }
             if moved {
-                tick(&lastProgress)
+                if controlDue(now: noteMovement()) { return .controlInput(bytes: bytes) }
                 continue
             }
             // Neither side moved. With bytes in the pipe the destination is
@@ -107,43 +157,47 @@ struct DataRelay {
 
     // MARK: - buffered copy (TLS or other NetIO layers)
 
-    private mutating func runBuffered() -> Outcome {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: DataRelay.bufferSize, alignment: 16)
-        defer { buffer.deallocate() }
-        var lastProgress = Deadline.now()
+    private func runBuffered() -> Outcome {
+        let buffer = self.buffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: DataRelay.bufferSize, alignment: 16)
+        self.buffer = buffer
         while true {
-            let n: Int
+            if pendingStart < pendingEnd {
+                switch writeDestination(UnsafeRawBufferPointer(rebasing: buffer[pendingStart..<pendingEnd])) {
+                case .transferred(let w):
+                    pendingStart += w
+                    bytes += Int64(w)
+                    if controlDue(now: noteMovement()) { return .controlInput(bytes: bytes) }
+                case .endOfStream:
+                    return .destinationFailed(bytes: bytes, errno: EPIPE)
+                case .failed(let e):
+                    return .destinationFailed(bytes: bytes, errno: e)
+                case .wouldBlock(let wanted):
+                    switch waitFor(wanted, on: destination.fd) {
+                    case .ready: continue
+                    case .control: return .controlInput(bytes: bytes)
+                    case .stalled: return .stalled(bytes: bytes)
+                    case .failed(let e): return .destinationFailed(bytes: bytes, errno: e)
+                    }
+                }
+                continue
+            }
             switch readSource(into: buffer) {
-            case .transferred(let count): n = count
-            case .endOfStream: return .completed(bytes: bytes)
-            case .failed(let e): return .sourceFailed(bytes: bytes, errno: e)
+            case .transferred(let n):
+                pendingStart = 0
+                pendingEnd = n
+                if controlDue(now: noteMovement()) { return .controlInput(bytes: bytes) }
+            case .endOfStream:
+                return .completed(bytes: bytes)
+            case .failed(let e):
+                return .sourceFailed(bytes: bytes, errno: e)
             case .wouldBlock(let wanted):
-                switch waitForIO(readFD: wanted == .readable ? source.fd : -1,
-                                 writeFD: wanted == .writable ? source.fd : -1) {
+                switch waitFor(wanted, on: source.fd) {
                 case .ready: continue
                 case .control: return .controlInput(bytes: bytes)
                 case .stalled: return .stalled(bytes: bytes)
                 case .failed(let e): return .sourceFailed(bytes: bytes, errno: e)
                 }
             }
-            var offset = 0
-            while offset < n {
-                switch writeDestination(UnsafeRawBufferPointer(rebasing: buffer[offset..<n])) {
-                case .transferred(let w): offset += w
-                case .endOfStream: return .destinationFailed(bytes: bytes + Int64(offset), errno: EPIPE)
-                case .failed(let e): return .destinationFailed(bytes: bytes + Int64(offset), errno: e)
-                case .wouldBlock(let wanted):
-                    switch waitForIO(readFD: wanted == .readable ? destination.fd : -1,
-                                     writeFD: wanted == .writable ? destination.fd : -1) {
-                    case .ready: continue
-                    case .control: bytes += Int64(offset); return .controlInput(bytes: bytes)
-                    case .stalled: return .stalled(bytes: bytes + Int64(offset))
-                    case .failed(let e): return .destinationFailed(bytes: bytes + Int64(offset), errno: e)
-                    }
-                }
-            }
-            bytes += Int64(n)
-            tick(&lastProgress)
         }
     }
 
@@ -154,8 +208,13 @@ struct DataRelay {
         case .transport(let transport):
             return transport.receive(into: buffer)
         case .netio(let conn):
-            let n = pr_netio_read(conn.pointee.instrm, buffer.baseAddress!.assumingMemoryBound(to: CChar.self),
-                                  buffer.count, 1)
+            // pr_netio_read waits for data itself; only call it when there is some.
+            guard let strm = conn.pointee.instrm else { return .failed(EBADF) }
+            if FrontendTLSInfo.ssl(of: strm).map({ SSL_pending($0) > 0 }) != true
+                && !DataRelay.isReady(fd: source.fd, for: POLLIN) {
+                return .wouldBlock(.readable)
+            }
+            let n = pr_netio_read(strm, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.count, 1)
             if n > 0 { return .transferred(Int(n)) }
             if n == 0 { return .endOfStream }
             return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock(.readable) : .failed(errno)
@@ -169,41 +228,85 @@ struct DataRelay {
         case .transport(let transport):
             return transport.transmit(chunk)
         case .netio(let conn):
+            if !DataRelay.isReady(fd: destination.fd, for: POLLOUT) { return .wouldBlock(.writable) }
             let n = pr_netio_write(conn.pointee.outstrm,
                                    UnsafeMutablePointer(mutating: chunk.baseAddress!.assumingMemoryBound(to: CChar.self)),
-                                   chunk.count)
+                                   min(chunk.count, DataRelay.netioWriteSize))
             if n >= 0 { return .transferred(Int(n)) }
             return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock(.writable) : .failed(errno)
         }
+    }
+
+    /// Waits for what a side asked for: a transport's read may need the
+    /// socket writable (TLS), and the other way round.
+    private func waitFor(_ wanted: TransportReadiness, on fd: Int32) -> Wait {
+        waitForIO(readFD: wanted == .readable ? fd : -1, writeFD: wanted == .writable ? fd : -1)
     }
 
     // MARK: - waiting
 
     private enum Wait { case ready, control, stalled, failed(Int32) }
 
+    /// Waits for a side, or the control connection (unless paused). Stalled
+    /// means no byte moved for `stallSeconds`, however many waits that took.
     private func waitForIO(readFD: Int32, writeFD: Int32) -> Wait {
-        var pfds: [pollfd] = []
-        if readFD >= 0 { pfds.append(pollfd(fd: readFD, events: Int16(POLLIN), revents: 0)) }
-        if writeFD >= 0 { pfds.append(pollfd(fd: writeFD, events: Int16(POLLOUT), revents: 0)) }
-        if controlFD >= 0 { pfds.append(pollfd(fd: controlFD, events: Int16(POLLIN), revents: 0)) }
-        let timeout: Int32 = stallSeconds > 0 ? Int32(clamping: stallSeconds * 1000) : -1
         while true {
+            let now = Deadline.now()
+            let stallAt = stallSeconds > 0 ? lastMovement &+ UInt64(stallSeconds) &* 1_000_000_000 : UInt64.max
+            if now >= stallAt { return .stalled }
+            let controlPaused = controlFD >= 0 && now < controlPausedUntil
+            if controlFD >= 0 && !controlPaused && controlPausedUntil != 0 {
+                controlPausedUntil = 0
+                return .control   // the pause is over: look at the control input again
+            }
+            var wakeAt = stallAt
+            if controlPaused { wakeAt = min(wakeAt, controlPausedUntil) }
+            let timeout: Int32 = wakeAt == .max ? -1 : Int32(min((wakeAt - now) / 1_000_000 + 1, UInt64(Int32.max)))
+
+            var pfds: [pollfd] = []
+            if readFD >= 0 { pfds.append(pollfd(fd: readFD, events: Int16(POLLIN), revents: 0)) }
+            if writeFD >= 0 { pfds.append(pollfd(fd: writeFD, events: Int16(POLLOUT), revents: 0)) }
+            let watchControl = controlFD >= 0 && !controlPaused
+            if watchControl { pfds.append(pollfd(fd: controlFD, events: Int16(POLLIN), revents: 0)) }
             let rc = poll(&pfds, nfds_t(pfds.count), timeout)
-            if rc == 0 { return .stalled }
+            if rc == 0 { continue }   // the stall limit or the end of a pause: checked above
             if rc < 0 {
                 if errno == EINTR { pr_signals_handle(); continue }
                 return .failed(errno)
             }
-            if controlFD >= 0, let last = pfds.last, last.revents != 0 { return .control }
+            if watchControl, let last = pfds.last, last.revents != 0 { return .control }
             return .ready
         }
     }
 
-    private func tick(_ last: inout UInt64) {
+    /// Records that bytes moved; returns the time.
+    private func noteMovement() -> UInt64 {
         let now = Deadline.now()
-        if now &- last >= 1_000_000_000 {
-            last = now
+        lastMovement = now
+        if now &- lastProgressCall >= 1_000_000_000 {
+            lastProgressCall = now
             onProgress()
         }
+        return now
+    }
+
+    /// While bytes flow, waits (and their look at the control connection)
+    /// may not come: true when the control connection has input, looked at
+    /// every 50 ms, or when a pause of it just ended.
+    private func controlDue(now: UInt64) -> Bool {
+        guard controlFD >= 0 else { return false }
+        if controlPausedUntil != 0 {
+            if now < controlPausedUntil { return false }
+            controlPausedUntil = 0
+            return true
+        }
+        guard now &- lastControlCheck >= DataRelay.controlCheckInterval else { return false }
+        lastControlCheck = now
+        return DataRelay.isReady(fd: controlFD, for: POLLIN)
+    }
+
+    private static func isReady(fd: Int32, for event: Int32) -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(event), revents: 0)
+        return poll(&pfd, 1, 0) > 0
     }
 }

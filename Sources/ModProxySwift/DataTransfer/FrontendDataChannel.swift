@@ -97,16 +97,18 @@ final class FrontendDataChannel {
 
     // MARK: - transfer
 
-    /// Opens the data connection negotiated earlier (accept or connect), then
-    /// lets NetIO layers (mod_tls) run their handshake via postopen.
-    func open(timeoutSeconds: Int) throws -> UnsafeMutablePointer<conn_t> {
+    /// Opens the data connection negotiated earlier (accept within
+    /// `acceptSeconds`, or connect within `connectSeconds`), then lets NetIO
+    /// layers (mod_tls) run their handshake via postopen.
+    func open(acceptSeconds: Int, connectSeconds: Int) throws -> UnsafeMutablePointer<conn_t> {
         guard let mode else {
             throw Failure(code: "425", message: "Unable to build data connection: use PASV, EPSV, PORT or EPRT first")
         }
         let conn: UnsafeMutablePointer<conn_t>
         switch mode {
         case .passive(let listener):
-            try waitReadable(fd: listener.pointee.listen_fd, seconds: timeoutSeconds)
+            try waitReady(fd: listener.pointee.listen_fd, events: POLLIN, seconds: acceptSeconds,
+                          what: "the client did not connect")
             guard let accepted = pr_inet_accept(session.pool, listener, session.c, -1, -1, UInt8(TRUE)) else {
                 let err = listener.pointee.xerrno != 0 ? listener.pointee.xerrno : errno
                 throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(err))")
@@ -115,7 +117,7 @@ final class FrontendDataChannel {
             self.mode = nil
             conn = accepted
         case .active(let address, let port):
-            conn = try connectActive(address: address, port: port)
+            conn = try connectActive(address: address, port: port, seconds: connectSeconds)
             self.mode = nil
         }
         _ = pr_inet_set_proto_nodelay(conn.pointee.pool, conn, 1)
@@ -151,7 +153,11 @@ final class FrontendDataChannel {
 
     // MARK: - helpers
 
-    private func connectActive(address: UnsafeMutablePointer<pr_netaddr_t>, port: UInt16) throws -> UnsafeMutablePointer<conn_t> {
+    /// Connects to the client's PORT/EPRT address within `seconds`
+    /// (ProxyTimeoutConnect): pr_inet_connect would wait as long as the
+    /// kernel retries SYNs (minutes) towards an address that drops them.
+    private func connectActive(address: UnsafeMutablePointer<pr_netaddr_t>, port: UInt16,
+                               seconds: Int) throws -> UnsafeMutablePointer<conn_t> {
         guard let local = session.c?.pointee.local_addr else {
             throw Failure(code: "425", message: "Unable to build data connection: no control connection")
         }
@@ -166,10 +172,11 @@ final class FrontendDataChannel {
         guard let conn = pr_inet_create_conn(session.pool, -1, bindAddress, Int32(INPORT_ANY), TRUE) else {
             throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(errno))")
         }
-        if pr_inet_connect(conn.pointee.pool, conn, address, Int32(port)) < 0 {
-            let err = conn.pointee.xerrno != 0 ? conn.pointee.xerrno : errno
+        do {
+            try connectWithin(conn, to: address, port: port, seconds: seconds)
+        } catch {
             pr_inet_close(session.pool, conn)
-            throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(err))")
+            throw error
         }
         guard let opened = pr_inet_openrw(session.pool, conn, nil, Int32(PR_NETIO_STRM_DATA), conn.pointee.listen_fd,
                                           -1, -1, TRUE) else {
@@ -180,14 +187,52 @@ final class FrontendDataChannel {
         return opened
     }
 
-    private func waitReadable(fd: Int32, seconds: Int) throws {
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    /// A non-blocking connect and a bounded wait for its outcome; the
+    /// connection ends up as pr_inet_connect leaves it (open, blocking).
+    /// (pr_inet_connect_nowait can't be used: once connected it marks the
+    /// connection open and then fails to make it blocking again, EBADF.)
+    private func connectWithin(_ conn: UnsafeMutablePointer<conn_t>, to address: UnsafeMutablePointer<pr_netaddr_t>,
+                               port: UInt16, seconds: Int) throws {
+        let fd = conn.pointee.listen_fd
+        var target = SocketAddress(netaddr: address)
+        target.port = port
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0 else {
+            throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(errno))")
+        }
+        conn.pointee.mode = Int32(CM_CONNECT)
+        var rc: Int32
+        repeat {
+            rc = target.withSockaddr { Glibc.connect(fd, __CONST_SOCKADDR_ARG(__sockaddr__: $0), $1) }
+        } while rc != 0 && errno == EINTR
+        if rc != 0 {
+            guard errno == EINPROGRESS else {
+                throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(errno))")
+            }
+            try waitReady(fd: fd, events: POLLOUT, seconds: seconds,
+                          what: "no connection to the client's address within \(seconds)s")
+            var soError: Int32 = 0
+            var len = socklen_t(MemoryLayout<Int32>.size)
+            if getsockopt(fd, SOL_SOCKET, SO_ERROR, &soError, &len) < 0 { soError = errno }
+            if soError != 0 {
+                throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(soError))")
+            }
+        }
+        _ = fcntl(fd, F_SETFL, flags)
+        conn.pointee.mode = Int32(CM_OPEN)
+        guard pr_inet_get_conn_info(conn, fd) == 0 else {
+            throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(errno))")
+        }
+    }
+
+    private func waitReady(fd: Int32, events: Int32, seconds: Int, what: String) throws {
+        var pfd = pollfd(fd: fd, events: Int16(events), revents: 0)
         let deadline = Deadline.after(seconds: seconds)
         while true {
             let rc = poll(&pfd, 1, deadline.pollTimeout)
             if rc > 0 { return }
             if rc == 0 {
-                throw Failure(code: "425", message: "Unable to build data connection: the client did not connect")
+                throw Failure(code: "425", message: "Unable to build data connection: \(what)")
             }
             if errno == EINTR { pr_signals_handle(); continue }
             throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(errno))")

@@ -32,6 +32,9 @@ extension Transfer {
             log.end(bytes: bytes, started: started, result: "backend closed the control connection")
             ClientReplies.reply(code: "426", "Transfer aborted: backend connection lost")
             return CommandRouter.backendLost(cmd, session: session, error: BackendClosed())
+        } catch let error as FTPReplyError {
+            log.end(bytes: bytes, started: started, result: "unusable final reply from backend")
+            return CommandRouter.backendLost(cmd, session: session, error: error)
         } catch {
             final = nil
         }

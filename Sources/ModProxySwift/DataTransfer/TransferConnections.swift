@@ -21,7 +21,8 @@ extension Transfer {
         }
         ClientReplies.sendNow(mark)
         do {
-            let frontend = try session.frontendData.open(timeoutSeconds: session.options.frontendConnectTimeout)
+            let frontend = try session.frontendData.open(acceptSeconds: session.options.frontendConnectTimeout,
+                                                         connectSeconds: session.options.connectTimeout)
             return .proceed(TransferConnections(backend: backendData, frontend: frontend))
         } catch {
             backendData.close()

@@ -21,7 +21,7 @@ extension Transfer {
     func relay(_ connections: TransferConnections) -> RelayedTransfer {
         let frontend = RelayEndpoint.frontend(connections.frontend)
         let backendEnd = RelayEndpoint.backend(connections.backend)
-        var relay = DataRelay(source: direction == .download ? backendEnd : frontend,
+        let relay = DataRelay(source: direction == .download ? backendEnd : frontend,
                               destination: direction == .download ? frontend : backendEnd,
                               controlFD: mps_netio_fd(session_control_instream()),
                               stallSeconds: session.options.stallTimeout,
@@ -30,6 +30,9 @@ extension Transfer {
         while case .controlInput(let soFar) = outcome {
             switch ControlDuringTransfer.handle(session: session, bytesSoFar: soFar) {
             case .continueTransfer:
+                outcome = relay.run()
+            case .waitForMore:
+                relay.pauseControl(milliseconds: 200)
                 outcome = relay.run()
             case .abort:
                 return RelayedTransfer(outcome: .completed(bytes: soFar), aborted: true)

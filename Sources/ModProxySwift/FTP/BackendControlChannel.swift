@@ -37,8 +37,11 @@ final class BackendControlChannel {
         try transport.writeAll(bytes, deadline: deadline)
     }
 
-    /// The next complete reply. Throws on EOF, timeout, or a malformed reply.
+    /// The next complete reply. Throws on EOF, timeout, or a malformed or
+    /// oversized reply (FTPReplyError; after one, every read throws it at
+    /// once: the stream cannot be trusted any more).
     func readReply(deadline: Deadline) throws -> FTPReply {
+        if pending.isEmpty, let error = parser.error { throw error }
         while pending.isEmpty {
             let n = try readBuffer.withUnsafeMutableBytes { try transport.read(into: $0, deadline: deadline) }
             if n == 0 { throw BackendClosed() }

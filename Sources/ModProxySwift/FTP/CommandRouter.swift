@@ -57,13 +57,36 @@ enum CommandRouter {
         }
     }
 
-    /// The backend control connection failed: tell the client, end the session.
+    /// The backend control connection failed, or the backend broke the
+    /// protocol (then it is abandoned: its stream can't be trusted): tell the
+    /// client why, end the session.
     static func backendLost(_ cmd: CommandRecord, session: ProxySession, error: Error) -> Result {
-        ProxyLog.write("backend control connection lost during \(cmd.name): \(error)")
-        ClientReplies.sendNow(code: "421", "Service not available, closing control connection")
+        if error is FTPReplyError {
+            ProxyLog.write("abandoning the backend connection: unusable reply to \(cmd.name): \(error)")
+        } else {
+            ProxyLog.write("backend control connection lost during \(cmd.name): \(error)")
+        }
+        ClientReplies.sendNow(code: "421", clientText(for: error))
         session.closeBackend()
         pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION),
                               "Backend control connection lost")
         return mps_error(cmd.raw)
+    }
+
+    /// The 421 text for a lost backend: what went wrong, never the backend's
+    /// own text (it may be hostile).
+    static func clientText(for error: Error) -> String {
+        switch error as? FTPReplyError {
+        case .replyTooLarge(let limit)?:
+            return "Service not available: the backend server's reply exceeded \(limit) bytes, closing control connection"
+        case .tooManyLines(let limit)?:
+            return "Service not available: the backend server's reply exceeded \(limit) lines, closing control connection"
+        case .lineTooLong(let limit)?:
+            return "Service not available: the backend server sent a reply line longer than \(limit) bytes, closing control connection"
+        case .invalidReplyLine?, .invalidCode?:
+            return "Service not available: the backend server sent an invalid reply, closing control connection"
+        case nil:
+            return "Service not available, closing control connection"
+        }
     }
 }

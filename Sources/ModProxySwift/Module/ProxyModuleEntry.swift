@@ -50,7 +50,10 @@ func mpp_set_directive(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePo
 @_cdecl("mpp_module_init")
 func mpp_module_init() -> Int32 {
     // Also here: mod_proxy_protocol may be loaded without mod_proxy.
-    EventHooks.register(&proxy_protocol_module, "core.postparse") { _, _ in ModuleOrder.arrange() }
+    EventHooks.register(&proxy_protocol_module, "core.postparse") { _, _ in
+        ModuleOrder.arrange()
+        ClassSections.checkAtStartup()
+    }
     return 0
 }
 

@@ -2,10 +2,16 @@ import Glibc
 
 /// A point in monotonic time, for bounding waits without timers (alarm(2)
 /// belongs to ProFTPD's own timers).
+///
+/// There is no "never": every wait on a peer ends. A duration of 0 (or
+/// less) is a deadline that has already passed, so a wait looks once at
+/// what is there and does not block (as upstream's select() with a zero
+/// timeval does for ProxyTimeoutLinger 0).
 struct Deadline {
-    let nanoseconds: UInt64   // monotonic; UInt64.max = never
+    let nanoseconds: UInt64   // monotonic
 
-    static var never: Deadline { Deadline(nanoseconds: .max) }
+    /// About 31 years: keeps the arithmetic below from overflowing.
+    private static let longest = 1_000_000_000
 
     static func now() -> UInt64 {
         var ts = timespec()
@@ -13,24 +19,24 @@ struct Deadline {
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
-    /// `seconds` <= 0 means no limit.
+    /// `seconds` <= 0: already expired.
     static func after(seconds: Int) -> Deadline {
-        seconds > 0 ? Deadline(nanoseconds: now() &+ UInt64(seconds) &* 1_000_000_000) : .never
+        Deadline(nanoseconds: now() &+ UInt64(min(max(seconds, 0), longest)) &* 1_000_000_000)
     }
 
+    /// `milliseconds` <= 0: already expired.
     static func after(milliseconds: Int) -> Deadline {
-        milliseconds > 0 ? Deadline(nanoseconds: now() &+ UInt64(milliseconds) &* 1_000_000) : .never
+        Deadline(nanoseconds: now() &+ UInt64(min(max(milliseconds, 0), longest)) &* 1_000_000)
     }
 
-    /// Milliseconds left, for poll(2): -1 = infinite, 0 = expired.
+    /// Milliseconds left, for poll(2): 0 = expired (poll without waiting).
     var pollTimeout: Int32 {
-        if nanoseconds == .max { return -1 }
         let current = Deadline.now()
         if current >= nanoseconds { return 0 }
         return Int32(min((nanoseconds - current) / 1_000_000 + 1, UInt64(Int32.max)))
     }
 
-    var hasExpired: Bool { nanoseconds != .max && Deadline.now() >= nanoseconds }
+    var hasExpired: Bool { Deadline.now() >= nanoseconds }
 }
 
 /// Milliseconds since an earlier `Deadline.now()` reading.

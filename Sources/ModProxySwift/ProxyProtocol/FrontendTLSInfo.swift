@@ -10,10 +10,14 @@ struct FrontendTLSInfo {
     let peerCommonName: String?
     let peerVerified: Bool
 
+    /// mod_tls's SSL object of a stream, when TLS is on it.
+    static func ssl(of strm: UnsafeMutablePointer<pr_netio_stream_t>) -> OpaquePointer? {
+        guard let notes = strm.pointee.notes, let raw = pr_table_get(notes, "mod_tls.SSL", nil) else { return nil }
+        return OpaquePointer(raw)
+    }
+
     static func current() -> FrontendTLSInfo? {
-        guard let strm = session.c?.pointee.instrm, let notes = strm.pointee.notes,
-              let raw = pr_table_get(notes, "mod_tls.SSL", nil) else { return nil }
-        let ssl = OpaquePointer(raw)
+        guard let strm = session.c?.pointee.instrm, let ssl = ssl(of: strm) else { return nil }
         let version = SSL_get_version(ssl).map { String(cString: $0) }
         let cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl)).map { String(cString: $0) }
         let sni = SSL_get_servername(ssl, Int32(TLSEXT_NAMETYPE_host_name)).map { String(cString: $0) }

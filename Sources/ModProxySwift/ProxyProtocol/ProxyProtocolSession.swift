@@ -15,8 +15,12 @@ enum ProxyProtocolSession {
         guard settings.engine, let conn = session.c else { return 0 }
         let fd = conn.pointee.rfd >= 0 ? conn.pointee.rfd : mps_netio_fd(conn.pointee.instrm)
         let peer = conn.pointee.remote_addr.map { String(cString: pr_netaddr_get_ipstr($0)) } ?? "?"
+        // ProxyProtocolTimeout 0 is upstream's "no timeout of its own"; the
+        // client must still not hold the session forever: TimeoutLogin's
+        // timer starts only later (mod_auth), so it bounds the wait here.
+        let seconds = settings.timeout.isNone ? CoreTimeouts.login : settings.timeout.seconds
         let reader = ProxyProtocolHeaderReader(fd: fd, accepting: settings.version.decoderVersion,
-                                       timeoutSeconds: settings.timeout.seconds)
+                                               timeoutSeconds: seconds)
         let header: ProxyProtocolHeader
         do {
             header = try reader.read()

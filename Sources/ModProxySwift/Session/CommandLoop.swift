@@ -77,19 +77,27 @@ enum CommandLoop {
         guard let proxySession = currentSession, let backend = proxySession.backend,
               backend.ledger.isSettled, backend.hasUnsolicitedInput() else { return }
         let reply: FTPReply?
+        var failure: Error?
         do {
             reply = try backend.readReply(deadline: .after(milliseconds: 200))
         } catch let error as SystemError where error.code == ETIMEDOUT {
             return   // part of a reply: the rest wakes the wait again
         } catch {
             reply = nil
+            failure = error
         }
         if let reply, reply.code / 100 != 4 && reply.code / 100 != 5 {
             ProxyLog.write("ignoring unsolicited backend reply \(reply.code)")
             return
         }
-        ProxyLog.write("backend closed the session: \(reply.map { $0.lines.last ?? "" } ?? "connection closed")")
-        ClientReplies.sendNow(code: "421", "Service not available, closing control connection")
+        if let reply {
+            ProxyLog.write("backend closed the session: \(ConfigText.printable(reply.lineBytes.last ?? [], limit: 200))")
+        } else if let failure = failure as? FTPReplyError {
+            ProxyLog.write("abandoning the backend connection: unusable unsolicited reply: \(failure)")
+        } else {
+            ProxyLog.write("backend closed the session: \(failure.map { "\($0)" } ?? "connection closed")")
+        }
+        ClientReplies.sendNow(code: "421", CommandRouter.clientText(for: failure ?? BackendClosed()))
         proxySession.closeBackend()
         pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), "Backend control connection lost")
     }

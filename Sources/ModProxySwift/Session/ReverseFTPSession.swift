@@ -13,6 +13,7 @@ enum ReverseFTPSession {
             SessionLifecycle.refuse(reason: "TLS to the backend server is required but not supported")
             return
         }
+        ResolverTimeouts.apply(connectTimeoutSeconds: options.connectTimeout)
         let proxySession = ProxySession(options: options, login: LoginStrategies.reverse(options))
         currentSession = proxySession
         EventHooks.registerSessionEvents()

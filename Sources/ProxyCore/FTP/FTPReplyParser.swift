@@ -5,21 +5,40 @@
 /// begins with the same "ddd " (RFC 959 4.2); lines in between may hold
 /// anything, including other codes.
 ///
+/// A reply is buffered whole before it is relayed, so a hostile backend must
+/// not be able to make a session hold much: by default a line may have 8 KiB,
+/// a multi-line reply 16384 lines and 1 MiB in all (CRLFs counted). That is
+/// room for what real servers send (STAT of a directory with ~15000
+/// entries, the longest legitimate multi-line reply) while a session never
+/// holds more than about 2 MiB of reply text.
+///
 /// After an error the stream can't be resynchronised, so the parser stays
 /// failed and every later `feed` throws the same error.
 public struct FTPReplyParser: Sendable {
+    public static let defaultMaxLineLength = 8192
+    public static let defaultMaxLines = 16_384
+    public static let defaultMaxReplyBytes = 1 << 20
+
     public let maxLineLength: Int
     public let maxLines: Int
+    public let maxReplyBytes: Int
 
     private var currentLine: [UInt8] = []
     private var pendingLines: [[UInt8]] = []
+    /// Wire size of `pendingLines` (each line plus CRLF).
+    private var pendingBytes = 0
     private var pendingCode: Int?
     private var failure: FTPReplyError?
 
-    public init(maxLineLength: Int = 8192, maxLines: Int = 10_000) {
+    public init(maxLineLength: Int = defaultMaxLineLength, maxLines: Int = defaultMaxLines,
+                maxReplyBytes: Int = defaultMaxReplyBytes) {
         self.maxLineLength = max(maxLineLength, 4)
         self.maxLines = max(maxLines, 1)
+        self.maxReplyBytes = max(maxReplyBytes, self.maxLineLength + 2)
     }
+
+    /// The error that stopped the parser, if any (it stays failed).
+    public var error: FTPReplyError? { failure }
 
     /// True while part of a reply has been received but not its end.
     public var hasPartialReply: Bool { !currentLine.isEmpty || !pendingLines.isEmpty }
@@ -74,14 +93,18 @@ public struct FTPReplyParser: Sendable {
             if line[3] == UInt8(ascii: " ") { return FTPReply(code: code, lineBytes: [line]) }
             pendingCode = code
             pendingLines = [line]
+            pendingBytes = line.count + 2
             return nil
         }
 
         if pendingLines.count >= maxLines { throw FTPReplyError.tooManyLines(limit: maxLines) }
+        if pendingBytes + line.count + 2 > maxReplyBytes { throw FTPReplyError.replyTooLarge(limit: maxReplyBytes) }
         pendingLines.append(line)
+        pendingBytes += line.count + 2
         if line.count >= 4, Self.code(of: line) == code, line[3] == UInt8(ascii: " ") {
             let reply = FTPReply(code: code, lineBytes: pendingLines)
             pendingLines = []
+            pendingBytes = 0
             pendingCode = nil
             return reply
         }
