@@ -151,6 +151,13 @@ COMMAND_TIME_CASES = {
 }
 
 
+def _log_in(s, fp):
+    """Banner, USER and PASS against a scripted backend's LOGIN steps."""
+    assert H.raw_reply(fp)[0] == "220"
+    assert _send(s, fp, "USER alice")[0] == "331"
+    assert _send(s, fp, "PASS secret")[0] == "230"
+
+
 @pytest.mark.parametrize("case", sorted(COMMAND_TIME_CASES))
 def test_broken_backend_reply_ends_session_cleanly(lab, case):
     script = LOGIN + [(b"PWD", COMMAND_TIME_CASES[case], True)]
@@ -158,9 +165,7 @@ def test_broken_backend_reply_ends_session_cleanly(lab, case):
     p = _proxy_for(lab, backend)
     s, fp = _client(p)
     try:
-        assert H.raw_reply(fp)[0] == "220"
-        assert _send(s, fp, "USER alice")[0] == "331"
-        assert _send(s, fp, "PASS secret")[0] == "230"
+        _log_in(s, fp)
         s.sendall(b"PWD\r\n")
         code, text = H.raw_reply(fp)
         # either a relayed reply that is well-formed FTP, or a 421 and the end
@@ -202,9 +207,7 @@ def test_endless_multiline_reply_is_cut_off(lab):
     p = _proxy_for(lab, backend)
     s, fp = _client(p)
     try:
-        assert H.raw_reply(fp)[0] == "220"
-        assert _send(s, fp, "USER alice")[0] == "331"
-        assert _send(s, fp, "PASS secret")[0] == "230"
+        _log_in(s, fp)
         (pid,) = p.wait_session_child(1)
         baseline = _vm_kib(pid, "VmRSS")
         peak = [baseline]
