@@ -75,3 +75,32 @@ void mps_privs_revoke(void) {
 int mps_netio_fd(pr_netio_stream_t *nstrm) {
   return nstrm != NULL ? PR_NETIO_FD(nstrm) : -1;
 }
+
+int mps_ssl_ctx_set_proto_range(SSL_CTX *ctx, int min_version, int max_version) {
+  return SSL_CTX_set_min_proto_version(ctx, min_version) == 1 &&
+    SSL_CTX_set_max_proto_version(ctx, max_version) == 1;
+}
+
+long mps_ssl_ctx_set_session_cache_mode(SSL_CTX *ctx, long mode) {
+  return SSL_CTX_set_session_cache_mode(ctx, mode);
+}
+
+int mps_ssl_set_sni(SSL *ssl, const char *name) {
+  return (int) SSL_set_tlsext_host_name(ssl, name);
+}
+
+void mps_ssl_ctx_disable_version(SSL_CTX *ctx, int version) {
+  uint64_t op = 0;
+  switch (version) {
+    case SSL3_VERSION: op = SSL_OP_NO_SSLv3; break;
+    case TLS1_VERSION: op = SSL_OP_NO_TLSv1; break;
+    case TLS1_1_VERSION: op = SSL_OP_NO_TLSv1_1; break;
+    case TLS1_2_VERSION: op = SSL_OP_NO_TLSv1_2; break;
+    case TLS1_3_VERSION: op = SSL_OP_NO_TLSv1_3; break;
+  }
+  SSL_CTX_set_options(ctx, op);
+}
+
+void mps_ssl_ctx_set_client_options(SSL_CTX *ctx, int no_tickets) {
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | (no_tickets ? SSL_OP_NO_TICKET : 0));
+}

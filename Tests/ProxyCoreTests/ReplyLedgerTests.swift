@@ -41,4 +41,12 @@ final class ReplyLedgerTests: XCTestCase {
         _ = one.receive(226)
         XCTAssertEqual(one.stillOwed, 1, "226 first is the transfer's; the ABOR's is owed")
     }
+
+    func testAbortRepliesReachTheClientTransferFirst() {
+        let code: (Int) -> Int = { $0 }
+        XCTAssertTrue(AbortReplies.inClientOrder(226, 426, code: code) == (426, 226))
+        XCTAssertTrue(AbortReplies.inClientOrder(426, 226, code: code) == (426, 226))
+        XCTAssertTrue(AbortReplies.inClientOrder(226, 225, code: code) == (226, 225), "both 2xx: as they came")
+        XCTAssertTrue(AbortReplies.inClientOrder(500, 226, code: code) == (500, 226))
+    }
 }

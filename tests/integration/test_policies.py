@@ -187,8 +187,8 @@ def _first_reply(p):
 
 @pytest.mark.swift_only
 def test_tls_engine_on_never_falls_back_to_clear_text(lab):
-    """TLS to backends is not implemented yet: with ProxyTLSEngine on (TLS
-    required) sessions are refused rather than sent in clear."""
+    """With ProxyTLSEngine on (TLS required) a backend without AUTH TLS
+    refuses the session rather than seeing it in clear."""
     b = lab.backend()
     p = lab.proxy(b, tls_engine_off=False, extra="  ProxyTLSEngine on", banner=False)
     code, text = _first_reply(p)
@@ -205,7 +205,8 @@ def test_ftps_backends_are_skipped_not_used_in_clear(lab):
     tls_url = tls_only.url.replace("ftp://", "ftps://")
     p = lab.proxy([tls_url, plain.url])
     assert {H.marker_session(p) for _ in range(3)} == {"plain"}
-    assert "skipping backend ftps://" in p.read("proxy.log")
+    # the ftps:// backend (a plain server here) refused AUTH TLS: failover
+    assert "refused AUTH TLS" in p.read("proxy.log")
     assert "USER" not in tls_only.read("extended.log")
 
 

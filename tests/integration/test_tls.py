@@ -59,7 +59,6 @@ def test_frontend_ftps_to_plain_backend(lab, cert):
     assert "secret.bin" in b.read("xferlog")
 
 
-@pytest.mark.swift_not_yet("TLS to backend servers (ProxyTLSEngine on/auto)")
 def test_backend_ftps_with_proxy_tls_engine_on(lab, cert):
     blog = os.path.join(lab.dir, "backend-tls.log")
     b = lab.backend(modules=("mod_tls.c",), extra=_tls_block(cert, blog))

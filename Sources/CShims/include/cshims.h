@@ -47,4 +47,12 @@ void mps_privs_revoke(void);
 /* Stream/connection field access that the importer hides behind unions. */
 int mps_netio_fd(pr_netio_stream_t *nstrm);
 
+/* OpenSSL macros (SSL_CTX_ctrl / SSL_ctrl wrappers). */
+int mps_ssl_ctx_set_proto_range(SSL_CTX *ctx, int min_version, int max_version);
+long mps_ssl_ctx_set_session_cache_mode(SSL_CTX *ctx, long mode);
+int mps_ssl_set_sni(SSL *ssl, const char *name);
+/* SSL_OP_* are SSL_OP_BIT(n) expressions Swift cannot import. */
+void mps_ssl_ctx_disable_version(SSL_CTX *ctx, int version);
+void mps_ssl_ctx_set_client_options(SSL_CTX *ctx, int no_tickets);
+
 #endif

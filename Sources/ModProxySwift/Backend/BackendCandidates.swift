@@ -15,12 +15,12 @@ struct BackendCandidates {
     /// Problems met while building the list (unreadable files, bad templates).
     var problems: [String] = []
 
-    init(servers: ReverseServerList, ignoreConfigPerms: Bool, user: String?) {
+    init(servers: ReverseServerList, ignoreConfigPerms: Bool, tlsEngine: TLSEngineMode, user: String?) {
         var seen = Set<String>()
         for url in Self.configured(servers, ignoreConfigPerms, user, &problems) {
             // State is kept per backend, so a backend listed twice is one backend.
             guard seen.insert(url.description).inserted else { continue }
-            if let reason = Self.unsupported(url) {
+            if let reason = Self.unsupported(url, tlsEngine: tlsEngine) {
                 skipped.append((url, reason))
             } else {
                 usable.append(url)
@@ -37,8 +37,15 @@ struct BackendCandidates {
     /// Why this build cannot use `url`, or nil. An ftps:// URL must never be
     /// used as plain FTP (credentials would cross the network in clear);
     /// sftp:// and DNS-discovered ones need support this build lacks.
-    private static func unsupported(_ url: BackendURL) -> String? {
-        url.scheme == .ftp ? nil : "\(url.scheme.rawValue):// backends are not supported yet by this build"
+    private static func unsupported(_ url: BackendURL, tlsEngine: TLSEngineMode) -> String? {
+        switch url.scheme {
+        case .ftp:
+            return nil
+        case .ftps:
+            return tlsEngine == .off ? "ftps:// requires TLS, and ProxyTLSEngine is off" : nil
+        default:
+            return "\(url.scheme.rawValue):// backends are not supported yet by this build"
+        }
     }
 
     private static func configured(_ servers: ReverseServerList, _ ignorePerms: Bool, _ user: String?,

@@ -13,7 +13,8 @@ enum ReverseBackend {
     @discardableResult
     static func connect(_ proxySession: ProxySession, user: String?) -> Bool {
         let options = proxySession.options
-        let candidates = BackendCandidates(servers: options.servers, ignoreConfigPerms: options.ignoreConfigPerms, user: user)
+        let candidates = BackendCandidates(servers: options.servers, ignoreConfigPerms: options.ignoreConfigPerms,
+                                           tlsEngine: options.tls.engine, user: user)
         candidates.log()
         let datastore = proxySession.datastore
         let selector = BackendSelector(policy: options.connectPolicy, backends: candidates.usable, datastore: datastore)
@@ -41,6 +42,7 @@ enum ReverseBackend {
             let url = connected.target.url.description
             proxySession.backend = connected.channel
             proxySession.backendTarget = connected.target
+            proxySession.backendTLS = connected.tls
             proxySession.stickyKey = stickyKey
             proxySession.state = .connected
             datastore.write("recording the connect to \(url)") {

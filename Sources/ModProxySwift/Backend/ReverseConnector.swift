@@ -12,6 +12,8 @@ struct ReverseConnector {
     struct Connected {
         let channel: BackendControlChannel
         let target: SelectedBackend
+        /// TLS on the control connection, when negotiated.
+        let tls: BackendTLS?
         let banner: FTPReply
         let connectMillis: Int
     }
@@ -53,16 +55,37 @@ struct ReverseConnector {
                     try SocketAddress.resolve(host: $0, port: 0, numericOnly: false).first { $0.family == address.family }
                 }
                 let sock = try TCPSocket.connect(to: address, from: source, deadline: deadline)
-                let channel = BackendControlChannel(transport: sock, address: address)
+                // The PROXY header comes first, before TLS too.
                 if let header = ProxyProtocolSender.header(for: options.proxyProtocol, backend: sock) {
-                    try channel.sendRaw(header, deadline: deadline)
+                    try sock.writeAll(header, deadline: deadline)
                 }
+                let mode = BackendTLSMode.decide(engine: options.tls.engine, url: url, clientUsesTLS: ClientTLS.isActive)
+                    ?? BackendTLSMode.none
+                let context = mode.usesTLS ? try TLSClientContexts.context(serverID: options.vhostID, settings: options.tls) : nil
+                var tls: TLSTransport?
+                if mode == .implicit, let context {
+                    let implicit = try TLSTransport(socket: sock, context: context, serverName: url.host, resuming: nil)
+                    try implicit.handshake(deadline: .after(seconds: options.tls.handshakeTimeout.seconds))
+                    tls = implicit
+                }
+                let channel = BackendControlChannel(transport: tls ?? sock, address: address)
                 let banner = try channel.readReply(deadline: .after(seconds: max(options.connectTimeout, 10)))
                 guard banner.code / 100 == 2 else {
                     channel.close()
                     throw BannerRefused(code: banner.code, text: banner.lines.last ?? "")
                 }
-                return Connected(channel: channel, target: target, banner: banner,
+                if case .explicit(let required) = mode, let context {
+                    tls = try BackendTLSNegotiation.upgrade(channel, socket: sock, url: url, required: required,
+                                                            context: context, options: options)
+                }
+                var backendTLS: BackendTLS?
+                if let tls, let context {
+                    let protects = try BackendTLSNegotiation.setProtection(channel, policy: options.tls.transferProtectionPolicy,
+                                                                           options: options)
+                    backendTLS = BackendTLS(control: tls, context: context, serverName: url.host, protectsData: protects)
+                    ProxyLog.write("backend \(url): \(tls.protocolName) \(tls.cipherName), data \(protects ? "protected" : "clear")")
+                }
+                return Connected(channel: channel, target: target, tls: backendTLS, banner: banner,
                                  connectMillis: millisecondsSince(started))
             } catch {
                 lastError = error

@@ -16,6 +16,8 @@ struct SessionOptions {
     let role: ProxyRole
     let tablesDirectory: String
     let datastore: ProxyDatastore
+    /// ProxyTLS* settings toward backends.
+    let tls: TLSSettings
     let servers: ReverseServerList
     let connectPolicy: ReverseConnectPolicy
     let retryCount: Int
@@ -46,6 +48,7 @@ struct SessionOptions {
         role = settings.role
         tablesDirectory = tables
         datastore = settings.datastore
+        tls = settings.tls
         servers = settings.reverseServers
         connectPolicy = settings.reverseConnectPolicy
         retryCount = max(settings.retryCount, 1)

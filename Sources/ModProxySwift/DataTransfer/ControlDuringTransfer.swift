@@ -76,7 +76,8 @@ enum AbortHandler {
             ClientReplies.reply(code: "226", "Abort successful")
             return
         }
-        ClientReplies.sendNow(replies[0])
-        ClientReplies.reply(replies[1])
+        let ordered = AbortReplies.inClientOrder(replies[0], replies[1], code: \.code)
+        ClientReplies.sendNow(ordered.0)
+        ClientReplies.reply(ordered.1)
     }
 }

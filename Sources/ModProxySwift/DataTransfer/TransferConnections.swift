@@ -14,8 +14,14 @@ extension Transfer {
     func openConnections(mark: FTPReply) -> TransferStep<TransferConnections> {
         let backendData: ByteTransport
         do {
-            backendData = try session.backendData.open(expectedPeer: backend.address,
-                                                       deadline: .after(seconds: session.options.connectTimeout))
+            let socket = try session.backendData.open(expectedPeer: backend.address,
+                                                      deadline: .after(seconds: session.options.connectTimeout))
+            if let tls = session.backendTLS, tls.protectsData {
+                // After the 1xx only: an error reply never meets a handshake.
+                backendData = try tls.protect(socket, deadline: .after(seconds: session.options.tls.handshakeTimeout.seconds))
+            } else {
+                backendData = socket
+            }
         } catch {
             return .done(dataConnectionFailed(side: "backend", error: error))
         }

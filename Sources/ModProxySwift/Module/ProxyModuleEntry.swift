@@ -16,9 +16,14 @@ func mps_cmd_any(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePointer<
     return CommandRouter.route(CommandRecord(raw: cmd), session: proxySession)
 }
 
+/// POST_CMD PROT: mod_tls accepted the client's PROT; with
+/// ProxyTLSTransferProtectionPolicy client the backend follows it.
 @_cdecl("mps_post_prot")
 func mps_post_prot(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePointer<modret_t>? {
-    nil
+    if let cmd, let proxySession = currentSession {
+        BackendTLSNegotiation.followClientPROT(CommandRecord(raw: cmd), session: proxySession)
+    }
+    return nil
 }
 
 /// Module init, in the daemon (also after each SIGHUP: Swift globals survive
@@ -26,6 +31,7 @@ func mps_post_prot(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePointe
 @_cdecl("mps_module_init")
 func mps_module_init() -> Int32 {
     currentSession = nil
+    TLSClientContexts.reset()
     EventHooks.register(&proxy_module, "core.postparse") { _, _ in
         ModuleOrder.arrange()
         MasterStartup.prepareDatastores(resetStale: false)

@@ -31,12 +31,22 @@ enum MasterStartup {
             mps_log_pri(PR_LOG_WARNING, "fatal: ProxyTables: missing required directive: ProxyEngine is on for server '\(name)' but no ProxyTables directory is configured (server config context)")
             exit(1)
         }
+        if !resetStale && settings.tls.engine != .off {
+            // Once per configuration, before any fork: sessions inherit it.
+            // A context that cannot be built is a configuration error.
+            if let failure = TLSClientContexts.prepare(serverID: Int(server.pointee.sid), settings: settings.tls) {
+                let name = server.pointee.ServerName.map { String(cString: $0) } ?? "?"
+                mps_log_pri(PR_LOG_WARNING, "fatal: \(failure) (server '\(name)')")
+                exit(1)
+            }
+        }
         guard case .sqlite = settings.datastore else { return }
         // The same list sessions build (static URLs and files), so their
         // rows exist before the first session; per-user lists are added by
         // the sessions that read them.
         let urls = BackendCandidates(servers: settings.reverseServers, ignoreConfigPerms:
-                                        settings.options.contains(.ignoreConfigPerms), user: nil).usable.map(\.description)
+                                        settings.options.contains(.ignoreConfigPerms),
+                                     tlsEngine: settings.tls.engine, user: nil).usable.map(\.description)
         // After a SIGHUP the master may run with the daemon's User as euid.
         mps_privs_root()
         defer { mps_privs_relinquish() }

@@ -23,6 +23,8 @@ final class ProxySession {
     var state: State = .awaitingBackend
     var backend: BackendControlChannel?
     var backendTarget: SelectedBackend?
+    /// TLS on the backend control connection, when negotiated.
+    var backendTLS: BackendTLS?
     let frontendData = FrontendDataChannel()
     let backendData = BackendDataChannel()
     var datastore = SessionDatastore(store: nil, vhostID: 0)
@@ -53,6 +55,7 @@ final class ProxySession {
         backendData.reset()
         backend?.close()
         backend = nil
+        backendTLS = nil
         if let url = backendTarget?.url.description {
             datastore.write("recording the disconnect from \(url)") { try $0.recordDisconnected(vhostID: $1, url: url) }
         }

@@ -6,13 +6,7 @@ import ProxyCore
 /// the backend; the backend is chosen by ProxyReverseConnectPolicy at
 /// connect, or at USER for per-user policies and lists.
 enum ReverseFTPSession {
-    static func start(options: SessionOptions, tlsEngine: TLSEngineMode) {
-        guard tlsEngine != .on else {
-            // "on" means TLS is required towards the backend: never fall back to clear text.
-            ProxyLog.write("session refused: ProxyTLSEngine on requires TLS to backend servers, which this build does not support yet")
-            SessionLifecycle.refuse(reason: "TLS to the backend server is required but not supported")
-            return
-        }
+    static func start(options: SessionOptions) {
         ResolverTimeouts.apply(connectTimeoutSeconds: options.connectTimeout)
         let proxySession = ProxySession(options: options, login: LoginStrategies.reverse(options))
         currentSession = proxySession

@@ -28,7 +28,7 @@ enum SessionLifecycle {
             refuse(reason: "\(missing) is not supported yet")
             return 0
         }
-        ReverseFTPSession.start(options: options, tlsEngine: settings.tls.engine)
+        ReverseFTPSession.start(options: options)
         return 0
     }
 

@@ -3,6 +3,10 @@
 /// reported as `.parsedNotYetActive`.
 public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
     case tls = "TLS to backend servers"
+    case tlsRevocation = "certificate revocation lists for backend certificates"
+    case tlsPreSharedKey = "TLS pre-shared keys toward backends"
+    case tlsMatchClient = "ProxyTLSEngine MatchClient (upgrading the backend when the client sends AUTH TLS later)"
+    case tlsDiagnostics = "ProxyTLSOptions EnableDiags"
     case sftp = "SFTP/SCP proxying"
     case forwardProxy = "forward proxying"
     case redisDatastore = "the Redis datastore"
@@ -19,6 +23,7 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
     /// THE TABLE TO EDIT as features land: everything listed here is active.
     /// Directives and values that need none of these features are always active.
     public static let implemented: Set<ProxyFeature> = [
+        .tls,
         .sourceAddress,
         .proxyProtocolToBackend,
         .leastPolicies,

@@ -6,8 +6,8 @@ enum TLSDirectiveSpecs {
     static let all: [DirectiveSpec] = [
         pathDirective("ProxyTLSCACertificateFile", check: { .fileMustExist(path: $0) }),
         pathDirective("ProxyTLSCACertificatePath", check: { .directoryMustExist(path: $0) }),
-        pathDirective("ProxyTLSCARevocationFile", check: { .fileMustExist(path: $0) }),
-        pathDirective("ProxyTLSCARevocationPath", check: { .directoryMustExist(path: $0) }),
+        pathDirective("ProxyTLSCARevocationFile", feature: .tlsRevocation, check: { .fileMustExist(path: $0) }),
+        pathDirective("ProxyTLSCARevocationPath", feature: .tlsRevocation, check: { .directoryMustExist(path: $0) }),
         pathDirective("ProxyTLSCertificateFile", check: { .fileMustExist(path: $0) }),
 
         DirectiveSpec("ProxyTLSCertificateKeyFile", feature: .tls) { args in
@@ -51,15 +51,19 @@ enum TLSDirectiveSpecs {
                     "unknown ProxyTLSEngine value '\(ConfigText.printable(args[0]))' (expected on, off, auto, MatchClient)")
             }
             // Turning TLS off needs nothing that is missing.
-            return ParsedArguments(args: [mode.rawValue], features: mode == .off ? [] : [.tls])
+            // MatchClient decides at connect time only so far.
+            let features: [ProxyFeature] = mode == .off ? [] : mode == .matchClient ? [.tls, .tlsMatchClient] : [.tls]
+            return ParsedArguments(args: [mode.rawValue], features: features)
         },
 
         DirectiveSpec("ProxyTLSOptions", multi: true, feature: .tls) { args in
             try ConfigValues.requireCount(args, atLeast: 1)
-            return ParsedArguments(args: try TLSOptions.parse(args).canonical)
+            let options = try TLSOptions.parse(args)
+            return ParsedArguments(args: options.canonical,
+                                   features: options.options.contains(.enableDiags) ? [.tlsDiagnostics] : [])
         },
 
-        DirectiveSpec("ProxyTLSPreSharedKey", multi: true, feature: .tls) { args in
+        DirectiveSpec("ProxyTLSPreSharedKey", multi: true, feature: .tlsPreSharedKey) { args in
             try ConfigValues.requireCount(args, exactly: 2)
             let identity = args[0], keyInfo = args[1]
             if identity.isEmpty || identity.utf8.count > maxPreSharedKeyIdentityLength {
@@ -97,9 +101,9 @@ enum TLSDirectiveSpecs {
         },
     ]
 
-    private static func pathDirective(_ name: String,
+    private static func pathDirective(_ name: String, feature: ProxyFeature = .tls,
                                       check: @escaping @Sendable (String) -> FileCheck) -> DirectiveSpec {
-        DirectiveSpec(name, feature: .tls) { args in
+        DirectiveSpec(name, feature: feature) { args in
             try ConfigValues.requireCount(args, exactly: 1)
             try ConfigValues.requireAbsolutePath(args[0])
             return ParsedArguments(args: args, fileChecks: [check(args[0])])

@@ -42,6 +42,15 @@ public struct AbortReplies: Equatable, Sendable {
         received.count >= 2 || received == [225]
     }
 
+    /// The two replies in the order clients wait for them (RFC 959 4.1.3):
+    /// the transfer's 4xx first, then the ABOR's 2xx. A backend that noticed
+    /// the ABOR before the broken data connection sends them the other way
+    /// round, and a client reading up to the first 2xx would be left a
+    /// reply behind.
+    public static func inClientOrder<Reply>(_ first: Reply, _ second: Reply, code: (Reply) -> Int) -> (Reply, Reply) {
+        code(first) / 100 == 2 && code(second) / 100 == 4 ? (second, first) : (first, second)
+    }
+
     /// What is still on its way when the session stops waiting now.
     public var stillOwed: Int {
         isComplete ? 0 : 2 - received.count

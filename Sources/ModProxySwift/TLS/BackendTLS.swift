@@ -1,0 +1,101 @@
+import CProFTPD
+import ProxyCore
+
+/// TLS on a backend's control connection, once established: the transport
+/// (whose session data connections resume) and whether data is protected.
+final class BackendTLS {
+    let control: TLSTransport
+    let context: TLSClientContext
+    /// The name the certificate must carry (the backend URL's host).
+    let serverName: String
+    /// PROT P is in force toward the backend.
+    var protectsData: Bool
+
+    init(control: TLSTransport, context: TLSClientContext, serverName: String, protectsData: Bool) {
+        self.control = control
+        self.context = context
+        self.serverName = serverName
+        self.protectsData = protectsData
+    }
+
+    /// A data connection's socket wrapped in TLS, resuming the control
+    /// connection's session (ProFTPD, like most servers, requires that),
+    /// and handshaken within `deadline`.
+    func protect(_ socket: TCPSocket, deadline: Deadline) throws -> TLSTransport {
+        // A copy per data connection: OpenSSL marks a session it saw fail
+        // (an abort, a reset) as not resumable, and that must not spoil the
+        // control connection's for every later transfer.
+        let shared = control.copySession()
+        let session = shared.flatMap { SSL_SESSION_dup($0) }
+        if let shared { SSL_SESSION_free(shared) }
+        defer { if let session { SSL_SESSION_free(session) } }
+        let data = try TLSTransport(socket: socket, context: context, serverName: serverName, resuming: session)
+        try data.handshake(deadline: deadline)
+        return data
+    }
+}
+
+/// The FTP side of TLS toward a backend (RFC 4217): AUTH TLS after the
+/// banner, or TLS from the first byte; then PBSZ 0 and PROT as
+/// ProxyTLSTransferProtectionPolicy says.
+enum BackendTLSNegotiation {
+    /// AUTH TLS on a connected control channel. Returns nil when the backend
+    /// refused and TLS is optional (ProxyTLSEngine auto): the session goes on
+    /// in clear. A refusal where TLS is required, or any failure after the
+    /// backend accepted, throws: never a downgrade.
+    static func upgrade(_ channel: BackendControlChannel, socket: TCPSocket, url: BackendURL, required: Bool,
+                        context: TLSClientContext, options: SessionOptions) throws -> TLSTransport? {
+        let reply = try channel.exchange("AUTH TLS", deadline: .after(seconds: options.backendReplyTimeout))
+        guard reply.code == 234 else {
+            let text = reply.lines.last ?? "\(reply.code)"
+            if required {
+                throw TLSFailure(description: "backend refused AUTH TLS (\(text.prefix(120))) but TLS is required (\(url.scheme == .ftps ? "ftps:// URL" : "ProxyTLSEngine on"))")
+            }
+            ProxyLog.write("backend \(url) refused AUTH TLS (\(text.prefix(120))): going on in clear (ProxyTLSEngine auto)")
+            return nil
+        }
+        let tls = try TLSTransport(socket: socket, context: context, serverName: url.host, resuming: nil)
+        try tls.handshake(deadline: .after(seconds: options.tls.handshakeTimeout.seconds))
+        channel.transport = tls
+        return tls
+    }
+
+    /// PBSZ 0, then PROT P (policy `required`) or PROT C (`clear`); with
+    /// `client` the data channel starts clear, as the client's does, and
+    /// follows the client's PROT. Returns whether data is protected.
+    static func setProtection(_ channel: BackendControlChannel, policy: TLSTransferProtectionPolicy,
+                              options: SessionOptions) throws -> Bool {
+        let deadline = Deadline.after(seconds: options.backendReplyTimeout)
+        let pbsz = try channel.exchange("PBSZ 0", deadline: deadline)
+        guard pbsz.code / 100 == 2 else {
+            throw TLSFailure(description: "backend refused PBSZ 0: \(pbsz.lines.last ?? "\(pbsz.code)")")
+        }
+        switch policy {
+        case .required: return try prot("P", channel, deadline)
+        case .clear: return try prot("C", channel, deadline)
+        case .client: return false
+        }
+    }
+
+    /// PROT `level` to the backend; returns whether data is now protected.
+    static func prot(_ level: String, _ channel: BackendControlChannel, _ deadline: Deadline) throws -> Bool {
+        let reply = try channel.exchange("PROT \(level)", deadline: deadline)
+        guard reply.code / 100 == 2 else {
+            throw TLSFailure(description: "backend refused PROT \(level): \(reply.lines.last ?? "\(reply.code)")")
+        }
+        return level == "P"
+    }
+
+    /// POST_CMD of a client's PROT (policy `client`): the same to the backend.
+    static func followClientPROT(_ cmd: CommandRecord, session: ProxySession) {
+        guard session.options.tls.transferProtectionPolicy == .client,
+              let tls = session.backendTLS, let backend = session.backend,
+              let level = cmd.arguments.first?.uppercased(), level == "P" || level == "C" else { return }
+        do {
+            tls.protectsData = try prot(level, backend, session.replyDeadline)
+            ProxyLog.write("backend data \(tls.protectsData ? "protected" : "clear") (client's PROT \(level))")
+        } catch {
+            ProxyLog.write("backend PROT \(level) failed: \(error); data stays \(tls.protectsData ? "protected" : "clear")")
+        }
+    }
+}

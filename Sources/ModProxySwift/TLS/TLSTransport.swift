@@ -1,0 +1,198 @@
+import CProFTPD
+import CShims
+import Glibc
+import ProxyCore
+
+/// A ByteTransport over OpenSSL on a non-blocking TCP socket: the backend
+/// side of FTPS control and data connections. A read may need the socket
+/// writable and a write readable (TLS 1.3 key updates, renegotiation):
+/// each step says which, and callers poll for that.
+final class TLSTransport: ByteTransport {
+    private let socket: TCPSocket
+    private var ssl: OpaquePointer?
+
+    /// Wraps `socket` (taking it over) in a client session. `serverName`
+    /// goes into SNI unless it is an IP literal, and is what the
+    /// certificate must name when the context verifies; `resuming` is a
+    /// session to resume (data connections resume the control's).
+    init(socket: TCPSocket, context: TLSClientContext, serverName: String, resuming: OpaquePointer?) throws {
+        self.socket = socket
+        OpenSSLError.clear()
+        guard let ssl = SSL_new(context.ctx) else {
+            throw TLSFailure(description: "unable to create a TLS session: \(OpenSSLError.drain())")
+        }
+        self.ssl = ssl
+        guard SSL_set_fd(ssl, socket.fd) == 1 else {
+            throw TLSFailure(description: "unable to attach TLS to the socket: \(OpenSSLError.drain())")
+        }
+        if let ip = IPAddress(serverName) {
+            if context.settings.verifyServer {
+                _ = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), ip.description)
+            }
+        } else {
+            _ = mps_ssl_set_sni(ssl, serverName)
+            if context.settings.verifyServer { _ = SSL_set1_host(ssl, serverName) }
+        }
+        if let resuming { _ = SSL_set_session(ssl, resuming) }
+    }
+
+    deinit { close() }
+
+    /// Runs the client handshake within `deadline`.
+    func handshake(deadline: Deadline) throws {
+        guard let ssl else { throw TLSFailure(description: "TLS session already closed") }
+        while true {
+            OpenSSLError.clear()
+            let rc = SSL_connect(ssl)
+            if rc == 1 { return }
+            let code = SSL_get_error(ssl, rc)
+            switch code {
+            case SSL_ERROR_WANT_READ:
+                try wait(for: .readable, until: deadline, what: "TLS handshake")
+            case SSL_ERROR_WANT_WRITE:
+                try wait(for: .writable, until: deadline, what: "TLS handshake")
+            default:
+                throw TLSFailure(description: handshakeFailure(code: code, rc: rc))
+            }
+        }
+    }
+
+    /// Why the handshake failed, in words an administrator can act on.
+    private func handshakeFailure(code: Int32, rc: Int32) -> String {
+        guard let ssl else { return "TLS handshake failed" }
+        let verify = SSL_get_verify_result(ssl)
+        if verify != X509_V_OK {
+            let reason = String(cString: X509_verify_cert_error_string(verify))
+            var advice = ""
+            switch Int32(verify) {
+            case X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH:
+                advice = " (name the backend as its certificate does in ProxyReverseServers, or set ProxyTLSVerifyServer off)"
+            case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+                 X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+                advice = " (trust its issuer with ProxyTLSCACertificateFile, or set ProxyTLSVerifyServer off)"
+            default:
+                break
+            }
+            _ = OpenSSLError.drain()
+            return "certificate verification failed: \(reason)\(advice)"
+        }
+        if code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 {
+            return rc == 0 ? "TLS handshake failed: the backend closed the connection"
+                           : "TLS handshake failed: \(errnoText(errno))"
+        }
+        return "TLS handshake failed: \(OpenSSLError.drain())"
+    }
+
+    // MARK: ByteTransport
+
+    var fd: Int32 { socket.fd }
+    var isKernelSocket: Bool { false }
+    var hasBufferedInput: Bool { ssl.map { SSL_pending($0) > 0 } ?? false }
+
+    func receive(into buffer: UnsafeMutableRawBufferPointer) -> TransportStep {
+        guard let ssl else { return .failed(EBADF) }
+        var count = 0
+        OpenSSLError.clear()
+        if SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count) == 1 { return .transferred(count) }
+        return step(after: SSL_get_error(ssl, 0))
+    }
+
+    func transmit(_ bytes: UnsafeRawBufferPointer) -> TransportStep {
+        guard let ssl else { return .failed(EBADF) }
+        var count = 0
+        OpenSSLError.clear()
+        if SSL_write_ex(ssl, bytes.baseAddress, bytes.count, &count) == 1 { return .transferred(count) }
+        return step(after: SSL_get_error(ssl, 0))
+    }
+
+    private func step(after code: Int32) -> TransportStep {
+        switch code {
+        case SSL_ERROR_WANT_READ: return .wouldBlock(.readable)
+        case SSL_ERROR_WANT_WRITE: return .wouldBlock(.writable)
+        case SSL_ERROR_ZERO_RETURN: return .endOfStream
+        case SSL_ERROR_SYSCALL:
+            // EOF without close_notify: most FTP servers end data this way.
+            let err = errno
+            _ = OpenSSLError.drain()
+            return err == 0 ? .endOfStream : .failed(err)
+        default:
+            _ = OpenSSLError.drain()
+            return .failed(EPROTO)
+        }
+    }
+
+    /// The end of our data: close_notify, then the peer's close_notify is
+    /// awaited (briefly). A TLS connection that ends without the exchange
+    /// counts as broken to OpenSSL servers, which then drop the TLS session
+    /// from their cache, and the next data connection could not resume it.
+    func shutdownWrite() {
+        finish(waitingUntil: .after(milliseconds: Self.closeWaitMillis))
+        socket.shutdownWrite()
+    }
+
+    /// Closes, with our close_notify (one try, no wait: after a download the
+    /// peer's has come already; after an abort nobody waits for it).
+    func close() {
+        if let ssl, !finished, SSL_is_init_finished(ssl) == 1 {
+            finished = true
+            OpenSSLError.clear()
+            _ = SSL_shutdown(ssl)
+            OpenSSLError.clear()
+        }
+        if let ssl {
+            SSL_free(ssl)
+            self.ssl = nil
+        }
+        socket.close()
+    }
+
+    static let closeWaitMillis = 2000
+
+    private var finished = false
+
+    /// SSL_shutdown until both close_notify alerts have crossed, the peer
+    /// closed, or `deadline`.
+    private func finish(waitingUntil deadline: Deadline) {
+        guard let ssl, !finished, SSL_is_init_finished(ssl) == 1 else { return }
+        finished = true
+        var scratch = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            OpenSSLError.clear()
+            let rc = SSL_shutdown(ssl)
+            if rc == 1 { return }
+            if rc == 0 {
+                // Ours is sent; read until the peer's arrives (data still in
+                // flight on a download is dropped: the transfer is over).
+                var count = 0
+                let read = scratch.withUnsafeMutableBytes { SSL_read_ex(ssl, $0.baseAddress, $0.count, &count) }
+                if read == 1 { continue }
+                let code = SSL_get_error(ssl, 0)
+                if code == SSL_ERROR_ZERO_RETURN { continue }
+                guard code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE,
+                      (try? wait(for: code == SSL_ERROR_WANT_READ ? .readable : .writable,
+                                 until: deadline, what: "TLS close")) != nil else { return }
+                continue
+            }
+            let code = SSL_get_error(ssl, rc)
+            guard code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE,
+                  (try? wait(for: code == SSL_ERROR_WANT_READ ? .readable : .writable,
+                             until: deadline, what: "TLS close")) != nil else { return }
+        }
+    }
+
+    // MARK: What the session needs to know
+
+    /// The negotiated session, for data connections to resume (retained:
+    /// the caller frees it with SSL_SESSION_free).
+    func copySession() -> OpaquePointer? {
+        ssl.flatMap { SSL_get1_session($0) }
+    }
+
+    var protocolName: String { ssl.flatMap { SSL_get_version($0) }.map { String(cString: $0) } ?? "" }
+
+    var cipherName: String {
+        ssl.flatMap { SSL_get_current_cipher($0) }.flatMap { SSL_CIPHER_get_name($0) }.map { String(cString: $0) } ?? ""
+    }
+
+    var sessionReused: Bool { ssl.map { SSL_session_reused($0) == 1 } ?? false }
+}

@@ -1,0 +1,230 @@
+"""[swift-only] TLS toward backends: ProxyTLSEngine, ftps:// URLs, data
+protection with session reuse (the backends keep mod_tls's default, which
+refuses data connections that do not resume the control session),
+certificate verification, client certificates, protocols."""
+import hashlib
+import io
+import os
+import ssl
+
+import pytest
+
+import harness as H
+import tls_pki
+
+pytestmark = pytest.mark.swift_only
+
+
+@pytest.fixture(scope="module")
+def pki(suite):
+    return tls_pki.PKI(os.path.join(suite.root, "pki"))
+
+
+def _tls_backend(lab, cert, name="tls-backend", **kw):
+    log = os.path.join(lab.dir, f"{name}-tls.log")
+    b = lab.backend(name=name, modules=("mod_tls.c",), extra=tls_pki.backend_tls_block(cert, log, **kw))
+    b.tls_log = log
+    return b
+
+
+def _proxy(lab, servers, pki, extra="", **kw):
+    lines = f"  ProxyTLSCACertificateFile {pki.ca_cert}\n{extra}"
+    return lab.proxy(servers, tls_engine_off=False, extra=lines, **kw)
+
+
+def _first_reply(p):
+    s = H.socket.create_connection((p.host, p.port), timeout=15)
+    try:
+        return H.raw_reply(s.makefile("rb"))
+    finally:
+        s.close()
+
+
+def _round_trip(p, mode="PASV", size=2 * H.MiB + 7, client=None):
+    """STOR then RETR of random bytes through the proxy; returns the bytes."""
+    data = os.urandom(size)
+    f = client or H.connect(p, mode=mode)
+    try:
+        f.storbinary("STOR tls.bin", io.BytesIO(data))
+        assert H.retr_bytes(f, "tls.bin") == data
+    finally:
+        H.bye(f)
+    return data
+
+
+@pytest.mark.parametrize("mode", ["PASV", "EPSV", "PORT", "EPRT"])
+def test_auto_uses_tls_with_an_ftps_backend(lab, pki, mode):
+    b = _tls_backend(lab, pki.server)   # TLSRequired on: nothing in clear is accepted
+    p = _proxy(lab, b, pki)
+    data = _round_trip(p, mode=mode)
+    with open(b.home_path("tls.bin"), "rb") as fh:
+        assert hashlib.sha256(fh.read()).digest() == hashlib.sha256(data).digest()
+    # many data connections in one session: each resumes a session the
+    # backend still accepts (TLS 1.3 tickets are single-use)
+    f = H.connect(p, mode=mode)
+    try:
+        for i in range(3):
+            f.storbinary(f"STOR again{i}.bin", io.BytesIO(data[:100_000 + i]))
+            listing = []
+            f.retrlines("LIST", listing.append)
+            assert any(line.endswith(f"again{i}.bin") for line in listing), listing
+            assert H.retr_bytes(f, f"again{i}.bin") == data[:100_000 + i]
+        names = f.nlst()
+        assert {"tls.bin", "again0.bin", "again2.bin"} <= set(names), names
+    finally:
+        H.bye(f)
+    log = p.read("proxy.log")
+    assert "TLSv1.3" in log and "data protected" in log, log[-2000:]
+
+
+def test_auto_goes_on_in_clear_with_a_plain_backend(lab, pki):
+    b = lab.backend()
+    p = _proxy(lab, b, pki)
+    _round_trip(p, size=100_000)
+    assert "refused AUTH TLS" in p.read("proxy.log")
+
+
+def test_engine_on_refuses_a_plain_backend(lab, pki):
+    b = lab.backend()
+    p = _proxy(lab, b, pki, extra="  ProxyTLSEngine on", banner=False)
+    code, text = _first_reply(p)
+    assert code is not None and code.startswith("4"), text
+    assert "TLS is required" in p.read("proxy.log")
+    assert "USER" not in b.read("extended.log")
+
+
+def test_ftps_url_never_goes_in_clear(lab, pki):
+    b = lab.backend()
+    p = _proxy(lab, [b.url.replace("ftp://", "ftps://")], pki, banner=False)
+    code, text = _first_reply(p)
+    assert code is not None and code.startswith("4"), text
+    assert "USER" not in b.read("extended.log")
+
+
+def test_ftps_url_with_engine_off_is_skipped(lab, pki):
+    plain = lab.backend(name="plain")
+    tls = _tls_backend(lab, pki.server)
+    p = _proxy(lab, [tls.url.replace("ftp://", "ftps://"), plain.url], pki, extra="  ProxyTLSEngine off")
+    _round_trip(p, size=1000)
+    assert "ftps:// requires TLS, and ProxyTLSEngine is off" in p.read("proxy.log")
+
+
+def test_self_signed_backend_is_refused_without_its_ca(lab, pki):
+    b = _tls_backend(lab, pki.self_signed)
+    p = _proxy(lab, b, pki, banner=False)
+    code, text = _first_reply(p)
+    assert code is not None and code.startswith("4"), text
+    log = p.read("proxy.log")
+    assert "certificate verification failed" in log and "ProxyTLSCACertificateFile" in log, log[-2000:]
+
+
+def test_name_mismatch_is_refused_with_advice(lab, pki):
+    b = _tls_backend(lab, pki.wrong_name)
+    p = _proxy(lab, b, pki, banner=False)
+    code, text = _first_reply(p)
+    assert code is not None and code.startswith("4"), text
+    log = p.read("proxy.log")
+    assert "mismatch" in log and "ProxyTLSVerifyServer off" in log, log[-2000:]
+
+
+def test_verify_off_accepts_any_certificate(lab, pki):
+    b = _tls_backend(lab, pki.self_signed)
+    p = _proxy(lab, b, pki, extra="  ProxyTLSVerifyServer off")
+    _round_trip(p, size=300_000)
+
+
+def test_client_certificate_for_a_backend_that_asks(lab, pki):
+    asks = f"  TLSVerifyClient on\n  TLSCACertificateFile {pki.ca_cert}"
+    b = _tls_backend(lab, pki.server, extra=asks)
+    without = _proxy(lab, b, pki, banner=False)
+    code, text = _first_reply(without)
+    assert code is not None and code.startswith("4"), text
+    with_cert = _proxy(lab, b, pki, name="proxy2", extra=(
+        f"  ProxyTLSCertificateFile {pki.client[0]}\n  ProxyTLSCertificateKeyFile {pki.client[1]}"))
+    _round_trip(with_cert, size=50_000)
+
+
+def test_key_that_does_not_match_fails_the_config_check(lab, pki):
+    b = lab.backend()
+    p = _proxy(lab, b, pki, start=False, extra=(
+        f"  ProxyTLSCertificateFile {pki.client[0]}\n  ProxyTLSCertificateKeyFile {pki.server[1]}"))
+    r = p.check_syntax()
+    assert r.returncode != 0
+    assert "ProxyTLSCertificateKeyFile" in r.stdout + r.stderr, r.stdout + r.stderr
+
+
+def test_protocols_must_overlap(lab, pki):
+    b = _tls_backend(lab, pki.server, protocols="TLSv1.2")
+    works = _proxy(lab, b, pki)
+    _round_trip(works, size=10_000)
+    assert "TLSv1.2" in works.read("proxy.log")
+    refused = _proxy(lab, b, pki, name="proxy2", extra="  ProxyTLSProtocol TLSv1.3", banner=False)
+    code, text = _first_reply(refused)
+    assert code is not None and code.startswith("4"), text
+    assert "TLS handshake failed" in refused.read("proxy.log")
+
+
+def test_transfer_protection_policy_clear(lab, pki):
+    b = _tls_backend(lab, pki.server, required="ctrl")
+    p = _proxy(lab, b, pki, extra="  ProxyTLSTransferProtectionPolicy clear")
+    _round_trip(p, size=500_000)
+    assert "data clear" in p.read("proxy.log")
+
+
+def _ftps_client(p, prot_p=True):
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    f = H.ftplib.FTP_TLS(context=ctx, timeout=30)
+    f.connect(p.host, p.port)
+    f.auth()
+    f.login(H.USER, H.PASSWORD)
+    if prot_p:
+        f.prot_p()
+    return f
+
+
+def _frontend_tls(pki, lab):
+    return tls_pki.backend_tls_block(pki.server, os.path.join(lab.dir, "proxy-front-tls.log"), required="off",
+                                     extra="  TLSOptions NoSessionReuseRequired")
+
+
+@pytest.mark.parametrize("prot_p", [True, False])
+def test_transfer_protection_policy_client_follows_the_client(lab, pki, prot_p):
+    # TLSRequired on: the backend refuses clear data, so PROT P must have
+    # been passed on; with ctrl, the client's PROT C leaves data clear.
+    b = _tls_backend(lab, pki.server, required="on" if prot_p else "ctrl")
+    p = _proxy(lab, b, pki, extra="  ProxyTLSTransferProtectionPolicy client", outside=_frontend_tls(pki, lab))
+    f = _ftps_client(p, prot_p=prot_p)
+    if not prot_p:
+        f.prot_c()
+    _round_trip(p, size=400_000, client=f)
+    log = p.read("proxy.log")
+    level = "P" if prot_p else "C"
+    assert f"backend data {'protected' if prot_p else 'clear'} (client's PROT {level})" in log, log[-1500:]
+
+
+def test_tls_on_both_sides(lab, pki):
+    b = _tls_backend(lab, pki.server)
+    p = _proxy(lab, b, pki, outside=_frontend_tls(pki, lab))
+    data = _round_trip(p, size=5 * H.MiB + 1, client=_ftps_client(p))
+    assert len(data) == 5 * H.MiB + 1
+
+
+def test_abort_over_tls(lab, pki):
+    b = _tls_backend(lab, pki.server)
+    b.put_file("big.bin", os.urandom(64 * H.MiB))
+    p = _proxy(lab, b, pki)
+    f = H.connect(p)
+    try:
+        conn = f.transfercmd("RETR big.bin")
+        conn.recv(65536)
+        replies = H.abort_transfer(f, data_conn=conn)
+        assert replies and replies[-1].startswith("2"), (replies, f.replies)
+        try:
+            noop = f.sendcmd("NOOP")
+        except H.ftplib.Error as e:
+            noop = str(e)
+        assert noop.startswith("200"), (noop, f.replies, p.read("proxy.log")[-1500:])   # still in step
+    finally:
+        H.bye(f)
