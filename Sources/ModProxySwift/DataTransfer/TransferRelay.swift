@@ -21,8 +21,14 @@ extension Transfer {
     func relay(_ connections: TransferConnections) -> RelayedTransfer {
         let frontend = RelayEndpoint.frontend(connections.frontend)
         let backendEnd = RelayEndpoint.backend(connections.backend)
-        let relay = DataRelay(source: direction == .download ? backendEnd : frontend,
-                              destination: direction == .download ? frontend : backendEnd,
+        return runWithClientControl(source: direction == .download ? backendEnd : frontend,
+                                    destination: direction == .download ? frontend : backendEnd)
+    }
+
+    /// One DataRelay run to its end, with the client's control commands
+    /// answered in between.
+    func runWithClientControl(source: RelayEndpoint, destination: RelayEndpoint) -> RelayedTransfer {
+        let relay = DataRelay(source: source, destination: destination,
                               controlFD: mps_netio_fd(session_control_instream()),
                               stallSeconds: session.options.stallTimeout,
                               onProgress: { resetIdleTimers() })
