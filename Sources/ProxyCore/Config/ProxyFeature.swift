@@ -22,5 +22,6 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
         .sourceAddress,
         .proxyProtocolToBackend,
         .leastPolicies,
+        .directoryListTranslation,
     ]
 }
