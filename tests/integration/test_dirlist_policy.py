@@ -201,13 +201,17 @@ def test_lftp_lists_through_the_translation(lab, tmp_path):
         assert n in out, out
     commands = [ln.split(" ", 1)[0] for ln in b.read("extended.log").splitlines()]
     assert "LIST" in commands and "MLSD" not in commands, commands
+    # lftp asked for MLSD (it was translated), not LIST
+    assert "entries translated from" in p.read("proxy.log")
 
 
 # ------------------------------------------------------------- hostile backends
 
-def _listing_script(listing_bytes, after=b"226 Transfer complete\r\n"):
+def _listing_script(listing_bytes, after=b"226 Transfer complete\r\n", hold=False):
     """LOGIN, then PASV (a data listener of our own), LIST (150, the given
-    bytes on the data connection, `after`), then NOOP."""
+    bytes on the data connection, `after`), then NOOP. With `hold`, the
+    data connection stays open after the bytes: until ABOR ("abor"), or
+    until the proxy closes it ("stall")."""
     state = {}
 
     def pasv(conn):
@@ -224,12 +228,29 @@ def _listing_script(listing_bytes, after=b"226 Transfer complete\r\n"):
             data.sendall(listing_bytes)
         except OSError:
             pass
+        if hold == "abor":
+            state["held"] = data     # neither more bytes nor an end, until ABOR
+            return
+        if hold == "stall":
+            # no more bytes; a real server reports the closed data connection
+            data.settimeout(60)
+            try:
+                while data.recv(4096):
+                    pass
+            except OSError:
+                pass
+            data.close()
+            state["listener"].close()
+            conn.sendall(b"426 Transfer aborted: data connection closed\r\n")
+            return
         data.close()
         state["listener"].close()
         conn.sendall(after)
 
-    return LOGIN + [(b"PASV", pasv, False), (b"LIST -AL", list_, False),
-                    (b"NOOP", b"200 still here\r\n", False)]
+    tail = [(b"NOOP", b"200 still here\r\n", False)]
+    if hold == "abor":
+        tail = [(b"ABOR", b"426 Transfer aborted\r\n226 Abort successful\r\n", False)] + tail
+    return LOGIN + [(b"PASV", pasv, False), (b"LIST -AL", list_, False)] + tail
 
 
 def _client_mlsd(s, fp):
@@ -309,3 +330,53 @@ def test_oversized_listing_is_refused_clearly(lab):
         s.close()
         backend.close()
     assert "exceeds 8388608 bytes" in p.read("proxy.log")
+
+
+PARTIAL = b"-rw-r--r--   1 ftp      ftp           100 Jan  1  2020 first\r\n-rw-r--r--   1 ftp"
+
+
+def test_stalled_backend_listing_ends_with_426(lab):
+    """A backend that sends half a listing and then neither data nor an end:
+    TimeoutStalled ends the transfer; the client is told, the session goes on."""
+    backend = ScriptedBackend(lab, _listing_script(PARTIAL, hold="stall"))
+    p = _proxy_for(lab, backend, extra=LIST_POLICY,
+                   timeouts=H.DEFAULT_TIMEOUTS.replace("TimeoutStalled 120", "TimeoutStalled 2"))
+    s, fp = _client(p)
+    try:
+        _log_in(s, fp)
+        t = time.monotonic()
+        data, mark, final = _client_mlsd(s, fp)
+        assert time.monotonic() - t < 15
+        # the backend's own 426 for the closed data connection is passed on
+        assert mark[0] == "150" and final[0] == "426", final
+        code, text = _send(s, fp, "NOOP")
+        assert code == "200" and "still here" in text, text
+    finally:
+        s.close()
+        backend.close()
+    assert "data transfer stalled" in p.read("proxy.log")
+    assert not p.crash_reports()
+
+
+def test_abor_during_translated_listing(lab):
+    backend = ScriptedBackend(lab, _listing_script(PARTIAL, hold="abor"))
+    p = _proxy_for(lab, backend, extra=LIST_POLICY)
+    s, fp = _client(p)
+    try:
+        _log_in(s, fp)
+        code, text = _send(s, fp, "PASV")
+        nums = text[text.index("(") + 1:text.index(")")].split(",")
+        data = socket.create_connection((".".join(nums[:4]), int(nums[4]) * 256 + int(nums[5])), timeout=20)
+        s.sendall(b"MLSD\r\n")
+        assert H.raw_reply(fp)[0] == "150"
+        time.sleep(0.5)
+        s.sendall(b"ABOR\r\n")
+        replies = [H.raw_reply(fp), H.raw_reply(fp)]
+        assert [r[0] for r in replies] == ["426", "226"], replies
+        data.close()
+        code, text = _send(s, fp, "NOOP")
+        assert code == "200" and "still here" in text, text
+    finally:
+        s.close()
+        backend.close()
+    assert "ABOR from client" in p.read("proxy.log")
