@@ -41,11 +41,12 @@ final class DirectoryListParserTests: XCTestCase {
     }
 
     func testYearOfRecentDatesFollowsLs() {
-        // A time, not a year: the latest such date not more than a day after now.
+        // A time, not a year: the date within six months of now.
         XCTAssertEqual(CivilTime.recent(month: 12, day: 4, hour: 10, minute: 0, now: now)?.year, 2026)
         XCTAssertEqual(CivilTime.recent(month: 12, day: 5, hour: 17, minute: 0, now: now)?.year, 2026)   // skew
-        XCTAssertEqual(CivilTime.recent(month: 12, day: 6, hour: 0, minute: 0, now: now)?.year, 2025)
+        XCTAssertEqual(CivilTime.recent(month: 3, day: 1, hour: 0, minute: 0, now: now)?.year, 2027)    // ProFTPD: future files
         XCTAssertEqual(CivilTime.recent(month: 7, day: 1, hour: 0, minute: 0, now: now)?.year, 2026)
+        XCTAssertEqual(CivilTime.recent(month: 6, day: 5, hour: 10, minute: 0, now: now)?.year, 2026)
         let newYear = CivilTime(year: 2027, month: 1, day: 10)!.epochSeconds
         XCTAssertEqual(CivilTime.recent(month: 12, day: 20, hour: 9, minute: 0, now: newYear)?.year, 2026)
         let silvester = CivilTime(year: 2026, month: 12, day: 31, hour: 23)!.epochSeconds

@@ -31,10 +31,12 @@ def _populate(b, d="tree"):
     names with spaces; returns {name: (kind, size)} of what is in it."""
     b.mkdir(d)
     recent = time.time() - 3 * 86400
-    files = {"plain.txt": 1234, "with space name.txt": 5, ".hidden": 0, "recent.bin": 77}
+    future = time.time() + 40 * 86400     # ProFTPD lists it with a time, not a year
+    files = {"plain.txt": 1234, "with space name.txt": 5, ".hidden": 0, "recent.bin": 77, "future.txt": 9}
+    mtimes = {"recent.bin": recent, "future.txt": future}
     for n, size in files.items():
         p = b.put_file(f"{d}/{n}", os.urandom(size))
-        os.utime(p, (OLD, OLD) if n != "recent.bin" else (recent, recent))
+        os.utime(p, (mtimes.get(n, OLD),) * 2)
     for sub in ("sub", "sub dir"):
         b.mkdir(f"{d}/{sub}")
     os.symlink("plain.txt", b.home_path(d, "link to plain"))
@@ -67,9 +69,9 @@ def _expected_modify(path):
 def _check_against_files(b, d, got, direct, slink):
     assert set(got) == set(direct), (sorted(got), sorted(direct))
     assert set(got) == {".", "..", "plain.txt", "with space name.txt", ".hidden", "recent.bin",
-                        "sub", "sub dir", "link to plain"}
+                        "future.txt", "sub", "sub dir", "link to plain"}
     assert got["."]["type"] == "cdir" and got[".."]["type"] == "pdir"
-    for n in ("plain.txt", "with space name.txt", ".hidden", "recent.bin"):
+    for n in ("plain.txt", "with space name.txt", ".hidden", "recent.bin", "future.txt"):
         st = os.stat(b.home_path(d, n))
         assert got[n]["type"] == "file", got[n]
         assert int(got[n]["size"]) == st.st_size

@@ -84,19 +84,20 @@ public struct CivilTime: Equatable, Sendable, CustomStringConvertible {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    /// `ls -l` prints a time instead of a year for recent files (ProFTPD:
-    /// less than 180 days old, or in the future; GNU ls: the last six
-    /// months). Such a date is the latest one, in the year after, the year
-    /// of, or the year before `now`, that is not more than a day ahead of
-    /// `now` (the day absorbs clock and time zone differences).
+    /// `ls -l` prints a time instead of a year for recent files: GNU ls
+    /// for the last six months, ProFTPD for less than 180 days old or in
+    /// the future. Either way the date is within about six months of `now`,
+    /// so the year is the one (of the years before, of and after `now`)
+    /// that puts the date closest to `now`.
     public static func recent(month: Int, day: Int, hour: Int, minute: Int, now: Int64) -> CivilTime? {
         let thisYear = CivilTime(epochSeconds: now).year
-        for year in [thisYear + 1, thisYear, thisYear - 1] {
-            if let candidate = CivilTime(year: year, month: month, day: day, hour: hour, minute: minute),
-               candidate.epochSeconds <= now + 86_400 {
-                return candidate
+        var best: CivilTime?
+        for year in [thisYear - 1, thisYear, thisYear + 1] {
+            guard let candidate = CivilTime(year: year, month: month, day: day, hour: hour, minute: minute) else { continue }
+            if best.map({ abs(candidate.epochSeconds - now) < abs($0.epochSeconds - now) }) ?? true {
+                best = candidate
             }
         }
-        return nil
+        return best
     }
 }
