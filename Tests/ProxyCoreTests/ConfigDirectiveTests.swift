@@ -123,6 +123,8 @@ final class ConfigDirectiveTests: XCTestCase {
         let list = valid("ProxyDirectoryListPolicy", ["list", "useslink"])
         XCTAssertEqual(list?.args, ["LIST", "UseSlink"])
         XCTAssertEqual(list?.activity, .parsedNotYetActive(feature: "ProxyDirectoryListPolicy LIST"))
+        XCTAssertEqual(try DirectiveRegistry.validate(name: "ProxyDirectoryListPolicy", args: ["LIST", "UseSlink"]).activity,
+                       .active)
         XCTAssertEqual(refusal("ProxyDirectoryListPolicy", ["NLST"]),
                        "unsupported DirectoryListPolicy 'NLST' (expected client, LIST)")
         XCTAssertEqual(refusal("ProxyDirectoryListPolicy", ["LIST", "Fast"]),

@@ -27,6 +27,9 @@ struct SessionOptions {
     /// ProxyTimeoutLinger: 0 means no wait at all for a late final reply.
     let lingerTimeout: Int
     let dataTransferPolicy: DataTransferPolicy
+    /// ProxyDirectoryListPolicy LIST: MLSD is served from the backend's LIST.
+    let translatesDirectoryLists: Bool
+    let directoryListUseSlink: Bool
     let showFeatures: Bool
     let useReverseProxyAuth: Bool
     let ignoreConfigPerms: Bool
@@ -55,6 +58,8 @@ struct SessionOptions {
         connectTimeout = settings.connectTimeout.isNone ? 5 : settings.connectTimeout.seconds
         lingerTimeout = settings.lingerTimeout.seconds
         dataTransferPolicy = settings.dataTransferPolicy
+        translatesDirectoryLists = settings.directoryListPolicy == .list
+        directoryListUseSlink = settings.directoryListUseSlink
         showFeatures = settings.options.contains(.showFeatures)
         useReverseProxyAuth = settings.options.contains(.useReverseProxyAuth)
         ignoreConfigPerms = settings.options.contains(.ignoreConfigPerms)

@@ -16,7 +16,7 @@ extension Transfer {
             return mps_handled(cmd.raw)
         }
 
-        let failure = failureText(relayed.outcome)
+        let failure = relayed.failure ?? failureText(relayed.outcome)
         if failure == nil {
             closeInOrder(connections)
         } else {

@@ -5,6 +5,9 @@ struct RelayedTransfer {
     let outcome: DataRelay.Outcome
     /// The client sent ABOR.
     let aborted: Bool
+    /// Why the transfer failed, when the outcome alone would say it wrongly
+    /// (e.g. a translated listing that exceeded its bound).
+    var failure: String? = nil
 
     var bytes: Int64 {
         switch outcome {
@@ -18,11 +21,20 @@ struct RelayedTransfer {
 extension Transfer {
     /// Phase 3: the bytes, from source to destination; commands the client
     /// sends meanwhile are answered (STAT, NOOP) or end the relay (ABOR).
+    /// A translated directory list (ProxyDirectoryListPolicy LIST) goes
+    /// through its transform instead (TransferListingRelay).
     func relay(_ connections: TransferConnections) -> RelayedTransfer {
+        if translatesListing { return relayTranslatedListing(connections) }
         let frontend = RelayEndpoint.frontend(connections.frontend)
         let backendEnd = RelayEndpoint.backend(connections.backend)
-        let relay = DataRelay(source: direction == .download ? backendEnd : frontend,
-                              destination: direction == .download ? frontend : backendEnd,
+        return runWithClientControl(source: direction == .download ? backendEnd : frontend,
+                                    destination: direction == .download ? frontend : backendEnd)
+    }
+
+    /// One DataRelay run to its end, with the client's control commands
+    /// answered in between.
+    func runWithClientControl(source: RelayEndpoint, destination: RelayEndpoint) -> RelayedTransfer {
+        let relay = DataRelay(source: source, destination: destination,
                               controlFD: mps_netio_fd(session_control_instream()),
                               stallSeconds: session.options.stallTimeout,
                               onProgress: { resetIdleTimers() })

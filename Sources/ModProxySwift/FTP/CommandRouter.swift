@@ -20,12 +20,17 @@ enum CommandRouter {
         case "RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD":
             return requireLogin(cmd, session) ?? TransferHandler.handle(cmd, name: name, session: session)
         case "FEAT":
+            if session.options.translatesDirectoryLists {
+                return ListingFeatures.feat(cmd, session: session)
+            }
             if session.options.showFeatures, session.backend != nil {
                 return relay(cmd, session: session)
             }
             return nil   // ProFTPD answers with the proxy's own features
         case "AUTH", "PBSZ", "ADAT", "CCC", "CONF", "ENC", "MIC", "PROT", "HOST":
             return nil   // frontend TLS belongs to mod_tls; HOST to the core
+        case "OPTS" where session.options.translatesDirectoryLists && ListingFeatures.isOptsMLST(cmd):
+            return ListingFeatures.optsMLST(cmd, session: session)
         case "QUIT":
             session.quitRequested = true
             guard session.backend != nil else { return nil }

@@ -35,6 +35,8 @@ final class ProxySession {
     var chrooted = false
     var rootDropped = false
     var quitRequested = false
+    /// The MLSD facts the client chose with OPTS MLST (ProxyDirectoryListPolicy LIST).
+    var mlstFacts = MLSTFact.defaultSelection
 
     init(options: SessionOptions, login: LoginStrategy) {
         self.options = options

@@ -27,5 +27,6 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
         .sourceAddress,
         .proxyProtocolToBackend,
         .leastPolicies,
+        .directoryListTranslation,
     ]
 }
