@@ -104,3 +104,7 @@ void mps_ssl_ctx_disable_version(SSL_CTX *ctx, int version) {
 void mps_ssl_ctx_set_client_options(SSL_CTX *ctx, int no_tickets) {
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | (no_tickets ? SSL_OP_NO_TICKET : 0));
 }
+
+int mps_x509_lookup_add_dir(X509_LOOKUP *lookup, const char *dir) {
+  return X509_LOOKUP_add_dir(lookup, dir, X509_FILETYPE_PEM);
+}

@@ -127,10 +127,44 @@ def test_name_mismatch_is_refused_with_advice(lab, pki):
     assert "mismatch" in log and "ProxyTLSVerifyServer off" in log, log[-2000:]
 
 
+def test_enable_diags_logs_the_handshake(lab, pki):
+    b = _tls_backend(lab, pki.server)
+    p = _proxy(lab, b, pki, extra="  ProxyTLSOptions EnableDiags")
+    _round_trip(p, size=1000)
+    log = p.read("proxy.log")
+    assert "TLS diagnostics: handshake done" in log and "TLS diagnostics: SSLv3/TLS write client hello" in log, log[-2000:]
+    quiet = _proxy(lab, b, pki, name="proxy2")
+    _round_trip(quiet, size=1000)
+    assert "TLS diagnostics" not in quiet.read("proxy.log")
+
+
 def test_verify_off_accepts_any_certificate(lab, pki):
     b = _tls_backend(lab, pki.self_signed)
     p = _proxy(lab, b, pki, extra="  ProxyTLSVerifyServer off")
     _round_trip(p, size=300_000)
+
+
+@pytest.mark.parametrize("form", ["file", "path"])
+def test_revoked_backend_certificate_is_refused(lab, pki, form):
+    revoked = pki.issue(f"revoked-{form}", "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1")
+    crl = pki.crl_revoking(revoked[0])
+    if form == "path":
+        # a hashed directory, as c_rehash / openssl rehash makes it
+        d = lab.mkdir("crls")
+        H.shutil.copy(crl, d)
+        H.subprocess.run(["openssl", "rehash", d], check=True, capture_output=True)
+        directive = f"ProxyTLSCARevocationPath {d}"
+    else:
+        directive = f"ProxyTLSCARevocationFile {crl}"
+    bad = _tls_backend(lab, revoked, name="revoked-backend")
+    p = _proxy(lab, bad, pki, extra=f"  {directive}", banner=False)
+    code, text = _first_reply(p)
+    assert code is not None and code.startswith("4"), text
+    assert "certificate revoked" in p.read("proxy.log"), p.read("proxy.log")[-1500:]
+    # the CAs still count: a certificate the CRL does not list is fine
+    good = _tls_backend(lab, pki.server, name="good-backend")
+    ok = _proxy(lab, good, pki, name="proxy2", extra=f"  {directive}")
+    _round_trip(ok, size=20_000)
 
 
 def test_client_certificate_for_a_backend_that_asks(lab, pki):

@@ -27,6 +27,22 @@ class PKI:
         for name in os.listdir(directory):
             os.chmod(self._path(name), 0o644 if name.endswith(".pem") else 0o600)
 
+    def crl_revoking(self, cert):
+        """A CRL of the CA (PEM) that revokes `cert`."""
+        cfg, index, number = self._path("ca.cnf"), self._path("index.txt"), self._path("crlnumber")
+        open(index, "w").close()
+        with open(number, "w") as f:
+            f.write("01\n")
+        with open(cfg, "w") as f:
+            f.write(f"[ca]\ndefault_ca = d\n[d]\ndatabase = {index}\ncrlnumber = {number}\n"
+                    f"default_md = sha256\ndefault_crl_days = 2\n")
+        common = ["-config", cfg, "-keyfile", self.ca_key, "-cert", self.ca_cert]
+        _run("openssl", "ca", *common, "-revoke", cert)
+        crl = self._path("revoked-crl.pem")
+        _run("openssl", "ca", *common, "-gencrl", "-out", crl)
+        os.chmod(crl, 0o644)
+        return crl
+
     def _path(self, name):
         return os.path.join(self.dir, name)
 

@@ -54,5 +54,6 @@ int mps_ssl_set_sni(SSL *ssl, const char *name);
 /* SSL_OP_* are SSL_OP_BIT(n) expressions Swift cannot import. */
 void mps_ssl_ctx_disable_version(SSL_CTX *ctx, int version);
 void mps_ssl_ctx_set_client_options(SSL_CTX *ctx, int no_tickets);
+int mps_x509_lookup_add_dir(X509_LOOKUP *lookup, const char *dir);
 
 #endif

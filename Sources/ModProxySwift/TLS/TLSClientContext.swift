@@ -41,6 +41,9 @@ final class TLSClientContext {
         // resume the control connection's session).
         _ = mps_ssl_ctx_set_session_cache_mode(ctx, Int(SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE))
         mps_ssl_ctx_set_client_options(ctx, settings.options.contains(.noSessionTickets) ? 1 : 0)
+        if settings.options.contains(.enableDiags) {
+            SSL_CTX_set_info_callback(ctx, TLSDiagnostics.callback)
+        }
         if settings.options.contains(.allowWeakSecurity) {
             SSL_CTX_set_security_level(ctx, 0)
         }
@@ -77,7 +80,29 @@ final class TLSClientContext {
             _ = SSL_CTX_set_default_verify_paths(ctx)
             OpenSSLError.clear()
         }
+        try configureRevocation()
         SSL_CTX_set_verify(ctx, settings.verifyServer ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nil)
+    }
+
+    /// ProxyTLSCARevocationFile/Path: CRLs added to the trust store (the CAs
+    /// stay), and checked for every certificate of the chain.
+    private func configureRevocation() throws {
+        guard settings.caRevocationFile != nil || settings.caRevocationPath != nil,
+              let store = SSL_CTX_get_cert_store(ctx) else { return }
+        if let file = settings.caRevocationFile {
+            guard let lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file()),
+                  X509_load_crl_file(lookup, file, X509_FILETYPE_PEM) > 0 else {
+                throw TLSFailure(description: "ProxyTLSCARevocationFile '\(file)': no CRL could be loaded: \(OpenSSLError.drain())")
+            }
+        }
+        if let path = settings.caRevocationPath {
+            // A hashed directory (c_rehash): CRLs are looked up by issuer as needed.
+            guard let lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir()),
+                  mps_x509_lookup_add_dir(lookup, path) == 1 else {
+                throw TLSFailure(description: "ProxyTLSCARevocationPath '\(path)': \(OpenSSLError.drain())")
+            }
+        }
+        _ = X509_STORE_set_flags(store, UInt(X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL))
     }
 
     private func configureClientCertificate() throws {

@@ -3,10 +3,8 @@
 /// reported as `.parsedNotYetActive`.
 public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
     case tls = "TLS to backend servers"
-    case tlsRevocation = "certificate revocation lists for backend certificates"
     case tlsPreSharedKey = "TLS pre-shared keys toward backends"
     case tlsMatchClient = "ProxyTLSEngine MatchClient (upgrading the backend when the client sends AUTH TLS later)"
-    case tlsDiagnostics = "ProxyTLSOptions EnableDiags"
     case sftp = "SFTP/SCP proxying"
     case forwardProxy = "forward proxying"
     case redisDatastore = "the Redis datastore"

@@ -6,8 +6,8 @@ enum TLSDirectiveSpecs {
     static let all: [DirectiveSpec] = [
         pathDirective("ProxyTLSCACertificateFile", check: { .fileMustExist(path: $0) }),
         pathDirective("ProxyTLSCACertificatePath", check: { .directoryMustExist(path: $0) }),
-        pathDirective("ProxyTLSCARevocationFile", feature: .tlsRevocation, check: { .fileMustExist(path: $0) }),
-        pathDirective("ProxyTLSCARevocationPath", feature: .tlsRevocation, check: { .directoryMustExist(path: $0) }),
+        pathDirective("ProxyTLSCARevocationFile", check: { .fileMustExist(path: $0) }),
+        pathDirective("ProxyTLSCARevocationPath", check: { .directoryMustExist(path: $0) }),
         pathDirective("ProxyTLSCertificateFile", check: { .fileMustExist(path: $0) }),
 
         DirectiveSpec("ProxyTLSCertificateKeyFile", feature: .tls) { args in
@@ -58,9 +58,7 @@ enum TLSDirectiveSpecs {
 
         DirectiveSpec("ProxyTLSOptions", multi: true, feature: .tls) { args in
             try ConfigValues.requireCount(args, atLeast: 1)
-            let options = try TLSOptions.parse(args)
-            return ParsedArguments(args: options.canonical,
-                                   features: options.options.contains(.enableDiags) ? [.tlsDiagnostics] : [])
+            return ParsedArguments(args: try TLSOptions.parse(args).canonical)
         },
 
         DirectiveSpec("ProxyTLSPreSharedKey", multi: true, feature: .tlsPreSharedKey) { args in
