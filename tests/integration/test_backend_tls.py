@@ -138,6 +138,20 @@ def test_enable_diags_logs_the_handshake(lab, pki):
     assert "TLS diagnostics" not in quiet.read("proxy.log")
 
 
+@pytest.mark.parametrize("cache", [True, False])
+def test_sessions_resume_across_proxy_sessions(lab, pki, cache):
+    b = _tls_backend(lab, pki.server)
+    p = _proxy(lab, b, pki, extra="" if cache else "  ProxyTLSOptions NoSessionCache")
+    for _ in range(3):
+        _round_trip(p, size=1000)
+    resumed = p.read("proxy.log").count("(resumed session)")
+    if cache:
+        assert resumed >= 2, p.read("proxy.log")[-2000:]
+        assert os.path.exists(os.path.join(p.tables, "proxy-tls.db"))
+    else:
+        assert resumed == 0, p.read("proxy.log")[-2000:]
+
+
 def test_verify_off_accepts_any_certificate(lab, pki):
     b = _tls_backend(lab, pki.self_signed)
     p = _proxy(lab, b, pki, extra="  ProxyTLSVerifyServer off")

@@ -63,8 +63,10 @@ struct ReverseConnector {
                     ?? BackendTLSMode.none
                 let context = mode.usesTLS ? try TLSClientContexts.context(serverID: options.vhostID, settings: options.tls) : nil
                 var tls: TLSTransport?
+                let cached = mode.usesTLS ? TLSSessionCache.session(for: url.description, options: options) : nil
+                defer { if let cached { SSL_SESSION_free(cached) } }
                 if mode == .implicit, let context {
-                    let implicit = try TLSTransport(socket: sock, context: context, serverName: url.host, resuming: nil)
+                    let implicit = try TLSTransport(socket: sock, context: context, serverName: url.host, resuming: cached)
                     try implicit.handshake(deadline: .after(seconds: options.tls.handshakeTimeout.seconds))
                     tls = implicit
                 }
@@ -76,14 +78,15 @@ struct ReverseConnector {
                 }
                 if case .explicit(let required) = mode, let context {
                     tls = try BackendTLSNegotiation.upgrade(channel, socket: sock, url: url, required: required,
-                                                            context: context, options: options)
+                                                            context: context, options: options, resuming: cached)
                 }
                 var backendTLS: BackendTLS?
                 if let tls, let context {
                     let protects = try BackendTLSNegotiation.setProtection(channel, policy: options.tls.transferProtectionPolicy,
                                                                            options: options)
                     backendTLS = BackendTLS(control: tls, context: context, serverName: url.host, protectsData: protects)
-                    ProxyLog.write("backend \(url): \(tls.protocolName) \(tls.cipherName), data \(protects ? "protected" : "clear")")
+                    ProxyLog.write("backend \(url): \(tls.protocolName) \(tls.cipherName)\(tls.sessionReused ? " (resumed session)" : ""), data \(protects ? "protected" : "clear")")
+                    TLSSessionCache.remember(tls, backend: url.description, options: options)
                 }
                 return Connected(channel: channel, target: target, tls: backendTLS, banner: banner,
                                  connectMillis: millisecondsSince(started))

@@ -86,6 +86,7 @@ enum SessionLifecycle {
         ProxyLog.write("disconnect: session closed\(backend)")
         proxySession.closeBackend()
         proxySession.datastore.close()
+        TLSSessionCache.close()
         currentSession = nil
         ProxyLog.close()
     }

@@ -44,7 +44,8 @@ enum BackendTLSNegotiation {
     /// in clear. A refusal where TLS is required, or any failure after the
     /// backend accepted, throws: never a downgrade.
     static func upgrade(_ channel: BackendControlChannel, socket: TCPSocket, url: BackendURL, required: Bool,
-                        context: TLSClientContext, options: SessionOptions) throws -> TLSTransport? {
+                        context: TLSClientContext, options: SessionOptions,
+                        resuming: OpaquePointer? = nil) throws -> TLSTransport? {
         let reply = try channel.exchange("AUTH TLS", deadline: .after(seconds: options.backendReplyTimeout))
         guard reply.code == 234 else {
             let text = reply.lines.last ?? "\(reply.code)"
@@ -54,7 +55,7 @@ enum BackendTLSNegotiation {
             ProxyLog.write("backend \(url) refused AUTH TLS (\(text.prefix(120))): going on in clear (ProxyTLSEngine auto)")
             return nil
         }
-        let tls = try TLSTransport(socket: socket, context: context, serverName: url.host, resuming: nil)
+        let tls = try TLSTransport(socket: socket, context: context, serverName: url.host, resuming: resuming)
         try tls.handshake(deadline: .after(seconds: options.tls.handshakeTimeout.seconds))
         channel.transport = tls
         return tls
