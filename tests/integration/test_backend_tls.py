@@ -152,6 +152,17 @@ def test_sessions_resume_across_proxy_sessions(lab, pki, cache):
         assert resumed == 0, p.read("proxy.log")[-2000:]
 
 
+def test_backend_tls_notes_for_logformat(lab, pki):
+    b = _tls_backend(lab, pki.server)
+    xlog = os.path.join(lab.dir, "notes.log")
+    p = _proxy(lab, b, pki, outside=(
+        'LogFormat tlsnotes "%{note:mod_proxy.backend-tls-protocol} %{note:mod_proxy.backend-tls-cipher}"\n'
+        f"ExtendedLog {xlog} ALL tlsnotes"))
+    _round_trip(p, size=1000)
+    assert H.wait_until(lambda: os.path.exists(xlog) and "TLSv1.3 TLS_AES_256_GCM_SHA384" in open(xlog).read(), 5), \
+        (open(xlog).read() if os.path.exists(xlog) else "no log")
+
+
 def test_verify_off_accepts_any_certificate(lab, pki):
     b = _tls_backend(lab, pki.self_signed)
     p = _proxy(lab, b, pki, extra="  ProxyTLSVerifyServer off")

@@ -52,6 +52,9 @@ enum ReverseBackend {
                 datastore.write("moving the round-robin cursor") { try $0.setRoundRobinCursor(vhostID: $1, url: url) }
             }
             SessionNotes.setBackend(address: connected.channel.address, url: connected.target.url)
+            if let tls = connected.tls {
+                SessionNotes.setBackendTLS(protocolName: tls.control.protocolName, cipher: tls.control.cipherName)
+            }
             if user == nil {
                 ClientReplies.sendNow(connected.banner)
             }

@@ -16,4 +16,11 @@ enum SessionNotes {
         set("mod_proxy.backend-port", String(address.port))
         set("mod_proxy.backend-url", url.description)
     }
+
+    /// The backend connection's TLS, for LogFormat (an extension: upstream
+    /// documents the three notes above).
+    static func setBackendTLS(protocolName: String, cipher: String) {
+        set("mod_proxy.backend-tls-protocol", protocolName)
+        set("mod_proxy.backend-tls-cipher", cipher)
+    }
 }
