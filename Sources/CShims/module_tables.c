@@ -7,6 +7,7 @@
 extern modret_t *mps_set_directive(cmd_rec *cmd);
 extern modret_t *mps_cmd_any(cmd_rec *cmd);
 extern modret_t *mps_post_prot(cmd_rec *cmd);
+extern modret_t *mps_post_auth(cmd_rec *cmd);
 extern int mps_module_init(void);
 extern int mps_session_init(void);
 
@@ -64,6 +65,7 @@ static conftable proxy_conftab[] = {
 static cmdtable proxy_cmdtab[] = {
   { CMD,	C_ANY,	G_NONE,	mps_cmd_any,	FALSE, FALSE },
   { POST_CMD,	C_PROT,	G_NONE,	mps_post_prot,	FALSE, FALSE },
+  { POST_CMD,	C_AUTH,	G_NONE,	mps_post_auth,	FALSE, FALSE },
   { 0, NULL }
 };
 

@@ -263,6 +263,19 @@ def test_transfer_protection_policy_client_follows_the_client(lab, pki, prot_p):
     assert f"backend data {'protected' if prot_p else 'clear'} (client's PROT {level})" in log, log[-1500:]
 
 
+def test_match_client_follows_the_client(lab, pki):
+    b = _tls_backend(lab, pki.server, required="off")
+    p = _proxy(lab, b, pki, extra="  ProxyTLSEngine MatchClient", outside=_frontend_tls(pki, lab))
+    # a plain client: the backend stays in clear
+    _round_trip(p, size=1000)
+    assert "TLS/TLS-C requested" not in open(b.tls_log).read()
+    # the client's AUTH TLS comes after the backend was connected: it follows
+    _round_trip(p, size=300_000, client=_ftps_client(p))
+    log = p.read("proxy.log")
+    assert "upgraded to TLSv1.3 as the client's AUTH TLS" in log, log[-1500:]
+    assert "TLS/TLS-C requested" in open(b.tls_log).read()
+
+
 def test_tls_on_both_sides(lab, pki):
     b = _tls_backend(lab, pki.server)
     p = _proxy(lab, b, pki, outside=_frontend_tls(pki, lab))

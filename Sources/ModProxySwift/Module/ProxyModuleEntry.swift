@@ -26,6 +26,16 @@ func mps_post_prot(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePointe
     return nil
 }
 
+/// POST_CMD AUTH: mod_tls accepted the client's AUTH TLS; with
+/// ProxyTLSEngine MatchClient a backend connected in clear follows it.
+@_cdecl("mps_post_auth")
+func mps_post_auth(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePointer<modret_t>? {
+    if let proxySession = currentSession {
+        BackendTLSNegotiation.followClientAUTH(session: proxySession)
+    }
+    return nil
+}
+
 /// Module init, in the daemon (also after each SIGHUP: Swift globals survive
 /// the reload, so reset what a new configuration may change).
 @_cdecl("mps_module_init")

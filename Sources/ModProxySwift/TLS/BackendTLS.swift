@@ -1,4 +1,5 @@
 import CProFTPD
+import CShims
 import ProxyCore
 
 /// TLS on a backend's control connection, once established: the transport
@@ -85,6 +86,30 @@ enum BackendTLSNegotiation {
             throw TLSFailure(description: "backend refused PROT \(level): \(reply.lines.last ?? "\(reply.code)")")
         }
         return level == "P"
+    }
+
+    /// POST_CMD of a client's AUTH TLS with ProxyTLSEngine MatchClient: a
+    /// backend connected in clear before the client chose TLS is upgraded
+    /// now, or the session ends (TLS exactly when the client uses it).
+    static func followClientAUTH(session: ProxySession) {
+        guard session.options.tls.engine == .matchClient, ClientTLS.isActive, session.backendTLS == nil,
+              let backend = session.backend, let url = session.backendTarget?.url,
+              let socket = backend.transport as? TCPSocket else { return }
+        do {
+            let context = try TLSClientContexts.context(serverID: session.options.vhostID, settings: session.options.tls)
+            guard let tls = try upgrade(backend, socket: socket, url: url, required: true,
+                                        context: context, options: session.options) else { return }
+            let protects = try setProtection(backend, policy: session.options.tls.transferProtectionPolicy,
+                                             options: session.options)
+            session.backendTLS = BackendTLS(control: tls, context: context, serverName: url.host, protectsData: protects)
+            SessionNotes.setBackendTLS(protocolName: tls.protocolName, cipher: tls.cipherName)
+            ProxyLog.write("backend \(url) upgraded to \(tls.protocolName) as the client's AUTH TLS (ProxyTLSEngine MatchClient), data \(protects ? "protected" : "clear")")
+        } catch {
+            ProxyLog.write("session closed: the client uses TLS but backend \(url) could not (ProxyTLSEngine MatchClient): \(error)")
+            ClientReplies.sendNow(code: "421", "Service not available: TLS to the backend server failed")
+            session.closeBackend()
+            pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), "Backend TLS failed")
+        }
     }
 
     /// POST_CMD of a client's PROT (policy `client`): the same to the backend.

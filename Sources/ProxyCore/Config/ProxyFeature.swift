@@ -4,7 +4,6 @@
 public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
     case tls = "TLS to backend servers"
     case tlsPreSharedKey = "TLS pre-shared keys toward backends"
-    case tlsMatchClient = "ProxyTLSEngine MatchClient (upgrading the backend when the client sends AUTH TLS later)"
     case sftp = "SFTP/SCP proxying"
     case forwardProxy = "forward proxying"
     case redisDatastore = "the Redis datastore"

@@ -51,9 +51,7 @@ enum TLSDirectiveSpecs {
                     "unknown ProxyTLSEngine value '\(ConfigText.printable(args[0]))' (expected on, off, auto, MatchClient)")
             }
             // Turning TLS off needs nothing that is missing.
-            // MatchClient decides at connect time only so far.
-            let features: [ProxyFeature] = mode == .off ? [] : mode == .matchClient ? [.tls, .tlsMatchClient] : [.tls]
-            return ParsedArguments(args: [mode.rawValue], features: features)
+            return ParsedArguments(args: [mode.rawValue], features: mode == .off ? [] : [.tls])
         },
 
         DirectiveSpec("ProxyTLSOptions", multi: true, feature: .tls) { args in
