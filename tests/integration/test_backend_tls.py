@@ -212,6 +212,44 @@ def test_key_that_does_not_match_fails_the_config_check(lab, pki):
     assert "ProxyTLSCertificateKeyFile" in r.stdout + r.stderr, r.stdout + r.stderr
 
 
+def _psk_file(lab, mode=0o600):
+    d = lab.mkdir(f"psk-{mode:o}")
+    path = os.path.join(d, "psk.hex")
+    with open(path, "w") as fh:
+        fh.write(os.urandom(32).hex() + "\n")
+    os.chmod(path, mode)
+    return path
+
+
+def test_pre_shared_key_backend(lab, pki):
+    key = _psk_file(lab)
+    log = os.path.join(lab.dir, "psk-tls.log")
+    b = lab.backend(name="psk", modules=("mod_tls.c",), extra=f"""<IfModule mod_tls.c>
+  TLSEngine on
+  TLSRequired on
+  TLSProtocol TLSv1.2
+  TLSCipherSuite PSK-AES256-GCM-SHA384
+  TLSPreSharedKey proxy-identity hex:{key}
+  # mod_tls wants a certificate configured; the PSK cipher suites use none
+  TLSRSACertificateFile {pki.server[0]}
+  TLSRSACertificateKeyFile {pki.server[1]}
+  TLSLog {log}
+</IfModule>""")
+    p = _proxy(lab, b, pki, extra=(f"  ProxyTLSProtocol TLSv1.2\n  ProxyTLSCipherSuite PSK\n"
+                                   f"  ProxyTLSPreSharedKey proxy-identity hex:{key}"))
+    _round_trip(p, size=200_000)
+    assert "TLSv1.2 PSK-AES256-GCM-SHA384" in p.read("proxy.log"), p.read("proxy.log")[-1500:]
+
+
+def test_world_readable_pre_shared_key_fails_the_config_check(lab, pki):
+    key = _psk_file(lab, mode=0o644)
+    b = lab.backend()
+    p = _proxy(lab, b, pki, start=False, extra=f"  ProxyTLSPreSharedKey proxy-identity hex:{key}")
+    r = p.check_syntax()
+    assert r.returncode != 0
+    assert "ProxyTLSPreSharedKey" in r.stdout + r.stderr and "world-readable" in r.stdout + r.stderr, r.stdout + r.stderr
+
+
 def test_protocols_must_overlap(lab, pki):
     b = _tls_backend(lab, pki.server, protocols="TLSv1.2")
     works = _proxy(lab, b, pki)

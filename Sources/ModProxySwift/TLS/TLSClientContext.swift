@@ -21,7 +21,10 @@ final class TLSClientContext {
         self.settings = settings
     }
 
-    deinit { SSL_CTX_free(ctx) }
+    deinit {
+        TLSPreSharedKeys.forget(ctx)
+        SSL_CTX_free(ctx)
+    }
 
     /// Builds the context; throws a TLSFailure naming the directive at fault.
     static func make(_ settings: TLSSettings) throws -> TLSClientContext {
@@ -34,6 +37,7 @@ final class TLSClientContext {
         try context.configureCiphers()
         try context.configureVerification()
         try context.configureClientCertificate()
+        try TLSPreSharedKeys.install(settings.preSharedKeys, on: ctx)
         // ALPN: we speak FTP (RFC 7301 registry: "ftp").
         let alpn: [UInt8] = [3] + Array("ftp".utf8)
         _ = alpn.withUnsafeBufferPointer { SSL_CTX_set_alpn_protos(ctx, $0.baseAddress, UInt32($0.count)) }

@@ -27,6 +27,20 @@ public enum ConfigFileChecks {
         }
     }
 
+    /// A pre-shared key file: it must exist and be neither world-readable
+    /// nor world-writable.
+    public static func requireSecretFile(path: String) throws {
+        switch FileSystemProbe.status(of: path) {
+        case .failure(let code):
+            throw ConfigFileError.unusable(path: path, reason: FileSystemProbe.errorText(code))
+        case .status(let status):
+            if !status.isRegularFile { throw ConfigFileError.unusable(path: path, reason: "Not a regular file") }
+            if status.mode & (S_IROTH | S_IWOTH) != 0 {
+                throw ConfigFileError.secretTooOpen(path: path, mode: FileSystemProbe.octal(status.permissions))
+            }
+        }
+    }
+
     public static func requireRegularFile(path: String) throws {
         switch FileSystemProbe.status(of: path) {
         case .failure(let code):
@@ -42,6 +56,7 @@ public enum ConfigFileError: Error, Hashable, CustomStringConvertible, Sendable 
     case notADirectory(path: String)
     case unusable(path: String, reason: String)
     case keyTooOpen(path: String, mode: String)
+    case secretTooOpen(path: String, mode: String)
 
     public var description: String {
         switch self {
@@ -50,6 +65,8 @@ public enum ConfigFileError: Error, Hashable, CustomStringConvertible, Sendable 
         case .unusable(let path, let reason): return "unable to use '\(path)': \(reason)"
         case .keyTooOpen(let path, let mode):
             return "unable to use '\(path)' as host key, as it is group- or world-accessible (perms \(mode))"
+        case .secretTooOpen(let path, let mode):
+            return "unable to use '\(path)': it is world-readable or world-writable (perms \(mode))"
         }
     }
 }

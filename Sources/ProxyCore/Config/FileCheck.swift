@@ -19,6 +19,8 @@ public enum FileCheck: Hashable, Sendable {
     case privateKeyFile(path: String)
     /// ProxySFTPPassPhraseProvider: must be a regular file.
     case regularFile(path: String)
+    /// ProxyTLSPreSharedKey: neither world-readable nor world-writable.
+    case secretFile(path: String)
 }
 
 /// What a performed check produced.
@@ -48,6 +50,9 @@ extension FileCheck {
             return .passed
         case .regularFile(let path):
             try ConfigFileChecks.requireRegularFile(path: path)
+            return .passed
+        case .secretFile(let path):
+            try ConfigFileChecks.requireSecretFile(path: path)
             return .passed
         }
     }

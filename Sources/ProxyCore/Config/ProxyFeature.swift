@@ -3,7 +3,6 @@
 /// reported as `.parsedNotYetActive`.
 public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
     case tls = "TLS to backend servers"
-    case tlsPreSharedKey = "TLS pre-shared keys toward backends"
     case sftp = "SFTP/SCP proxying"
     case forwardProxy = "forward proxying"
     case redisDatastore = "the Redis datastore"

@@ -59,7 +59,7 @@ enum TLSDirectiveSpecs {
             return ParsedArguments(args: try TLSOptions.parse(args).canonical)
         },
 
-        DirectiveSpec("ProxyTLSPreSharedKey", multi: true, feature: .tlsPreSharedKey) { args in
+        DirectiveSpec("ProxyTLSPreSharedKey", multi: true, feature: .tls) { args in
             try ConfigValues.requireCount(args, exactly: 2)
             let identity = args[0], keyInfo = args[1]
             if identity.isEmpty || identity.utf8.count > maxPreSharedKeyIdentityLength {
@@ -70,8 +70,9 @@ enum TLSDirectiveSpecs {
                 throw DirectiveError.invalidValue(
                     "unsupported ProxyTLSPreSharedKey format '\(ConfigText.printable(keyInfo))' (expected hex:/path/to/key)")
             }
-            try ConfigValues.requireAbsolutePath(String(keyInfo.dropFirst(4)), what: "pre-shared key file")
-            return ParsedArguments(args: [identity, keyInfo])
+            let path = String(keyInfo.dropFirst(4))
+            try ConfigValues.requireAbsolutePath(path, what: "pre-shared key file")
+            return ParsedArguments(args: [identity, keyInfo], fileChecks: [.secretFile(path: path)])
         },
 
         DirectiveSpec("ProxyTLSProtocol", feature: .tls) { args in
