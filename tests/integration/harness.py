@@ -811,3 +811,12 @@ def marker_session(p, **kw):
         return which_backend(f)
     finally:
         bye(f)
+
+
+def first_reply(daemon):
+    """(code, text) of the first reply a fresh connection gets, then close."""
+    s = socket.create_connection((daemon.host, daemon.port), timeout=15)
+    try:
+        return raw_reply(s.makefile("rb"))
+    finally:
+        s.close()

@@ -32,14 +32,6 @@ def _proxy(lab, servers, pki, extra="", **kw):
     return lab.proxy(servers, tls_engine_off=False, extra=lines, **kw)
 
 
-def _first_reply(p):
-    s = H.socket.create_connection((p.host, p.port), timeout=15)
-    try:
-        return H.raw_reply(s.makefile("rb"))
-    finally:
-        s.close()
-
-
 def _round_trip(p, mode="PASV", size=2 * H.MiB + 7, client=None):
     """STOR then RETR of random bytes through the proxy; returns the bytes."""
     data = os.urandom(size)
@@ -87,7 +79,7 @@ def test_auto_goes_on_in_clear_with_a_plain_backend(lab, pki):
 def test_engine_on_refuses_a_plain_backend(lab, pki):
     b = lab.backend()
     p = _proxy(lab, b, pki, extra="  ProxyTLSEngine on", banner=False)
-    code, text = _first_reply(p)
+    code, text = H.first_reply(p)
     assert code is not None and code.startswith("4"), text
     assert "TLS is required" in p.read("proxy.log")
     assert "USER" not in b.read("extended.log")
@@ -96,7 +88,7 @@ def test_engine_on_refuses_a_plain_backend(lab, pki):
 def test_ftps_url_never_goes_in_clear(lab, pki):
     b = lab.backend()
     p = _proxy(lab, [b.url.replace("ftp://", "ftps://")], pki, banner=False)
-    code, text = _first_reply(p)
+    code, text = H.first_reply(p)
     assert code is not None and code.startswith("4"), text
     assert "USER" not in b.read("extended.log")
 
@@ -112,7 +104,7 @@ def test_ftps_url_with_engine_off_is_skipped(lab, pki):
 def test_self_signed_backend_is_refused_without_its_ca(lab, pki):
     b = _tls_backend(lab, pki.self_signed)
     p = _proxy(lab, b, pki, banner=False)
-    code, text = _first_reply(p)
+    code, text = H.first_reply(p)
     assert code is not None and code.startswith("4"), text
     log = p.read("proxy.log")
     assert "certificate verification failed" in log and "ProxyTLSCACertificateFile" in log, log[-2000:]
@@ -121,7 +113,7 @@ def test_self_signed_backend_is_refused_without_its_ca(lab, pki):
 def test_name_mismatch_is_refused_with_advice(lab, pki):
     b = _tls_backend(lab, pki.wrong_name)
     p = _proxy(lab, b, pki, banner=False)
-    code, text = _first_reply(p)
+    code, text = H.first_reply(p)
     assert code is not None and code.startswith("4"), text
     log = p.read("proxy.log")
     assert "mismatch" in log and "ProxyTLSVerifyServer off" in log, log[-2000:]
@@ -183,7 +175,7 @@ def test_revoked_backend_certificate_is_refused(lab, pki, form):
         directive = f"ProxyTLSCARevocationFile {crl}"
     bad = _tls_backend(lab, revoked, name="revoked-backend")
     p = _proxy(lab, bad, pki, extra=f"  {directive}", banner=False)
-    code, text = _first_reply(p)
+    code, text = H.first_reply(p)
     assert code is not None and code.startswith("4"), text
     assert "certificate revoked" in p.read("proxy.log"), p.read("proxy.log")[-1500:]
     # the CAs still count: a certificate the CRL does not list is fine
@@ -196,7 +188,7 @@ def test_client_certificate_for_a_backend_that_asks(lab, pki):
     asks = f"  TLSVerifyClient on\n  TLSCACertificateFile {pki.ca_cert}"
     b = _tls_backend(lab, pki.server, extra=asks)
     without = _proxy(lab, b, pki, banner=False)
-    code, text = _first_reply(without)
+    code, text = H.first_reply(without)
     assert code is not None and code.startswith("4"), text
     with_cert = _proxy(lab, b, pki, name="proxy2", extra=(
         f"  ProxyTLSCertificateFile {pki.client[0]}\n  ProxyTLSCertificateKeyFile {pki.client[1]}"))
@@ -256,7 +248,7 @@ def test_protocols_must_overlap(lab, pki):
     _round_trip(works, size=10_000)
     assert "TLSv1.2" in works.read("proxy.log")
     refused = _proxy(lab, b, pki, name="proxy2", extra="  ProxyTLSProtocol TLSv1.3", banner=False)
-    code, text = _first_reply(refused)
+    code, text = H.first_reply(refused)
     assert code is not None and code.startswith("4"), text
     assert "TLS handshake failed" in refused.read("proxy.log")
 

@@ -177,21 +177,13 @@ def test_source_address_is_used_towards_the_backend(lab):
 # ------------------------------------------------------------- no clear-text fallback
 
 
-def _first_reply(p):
-    s = H.socket.create_connection((p.host, p.port), timeout=15)
-    try:
-        return H.raw_reply(s.makefile("rb"))
-    finally:
-        s.close()
-
-
 @pytest.mark.swift_only
 def test_tls_engine_on_never_falls_back_to_clear_text(lab):
     """With ProxyTLSEngine on (TLS required) a backend without AUTH TLS
     refuses the session rather than seeing it in clear."""
     b = lab.backend()
     p = lab.proxy(b, tls_engine_off=False, extra="  ProxyTLSEngine on", banner=False)
-    code, text = _first_reply(p)
+    code, text = H.first_reply(p)
     assert code is not None and code.startswith("4"), text
     assert "ProxyTLSEngine on" in p.read("proxy.log")
     assert "USER" not in b.read("extended.log")
@@ -214,5 +206,5 @@ def test_ftps_backends_are_skipped_not_used_in_clear(lab):
 def test_only_ftps_backends_refuse_the_session(lab):
     b = lab.backend()
     p = lab.proxy([b.url.replace("ftp://", "ftps://")], banner=False)
-    code, text = _first_reply(p)
+    code, text = H.first_reply(p)
     assert code is not None and code.startswith("4"), text
