@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""FTPS toward backends, side by side: an FTPS backend (mod_tls, session
+reuse required) reached directly, through Debian's C mod_proxy and through
+this module, both with `ProxyTLSEngine on`. Prints medians and the ratio
+Swift / C for: login (TCP connect to 230, the proxy doing the backend's TLS),
+RETR and STOR with TLS toward the backend only, RETR with TLS on both sides,
+and K=8 concurrent sessions. Transfers use curl; logins use ftplib.
+
+usage: bench/tls_compare.py [--rounds N] [--mib N] [--sessions N]
+       (root; REF_SO=/opt/proxy-ref/mod_proxy.so, SWIFT_SO=.build/release/libModProxySwift.so)
+"""
+import argparse
+import os
+import ssl
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(here, "..", "tests", "integration"))
+import harness as H  # noqa: E402
+import tls_pki  # noqa: E402
+
+
+UNVERIFIED = ssl.create_default_context()
+UNVERIFIED.check_hostname = False
+UNVERIFIED.verify_mode = ssl.CERT_NONE
+
+
+class Context:
+    """What harness.Backend/Proxy need of a test lab."""
+
+    def __init__(self, root, so, has_proxy_protocol, ports):
+        self.dir = root
+        self.ports = ports
+        self.module_dir = H.build_module_dir(os.path.join(root, "modules"), so)
+        self.has_proxy_protocol = has_proxy_protocol
+
+    def mkdir(self, name):
+        d = os.path.join(self.dir, name)
+        os.makedirs(d)
+        os.chmod(d, 0o755)
+        return d
+
+
+def curl(url, *args, upload=None):
+    cmd = ["curl", "-sS", "--fail", "-k", "-o", "/dev/null", "-w", "%{speed_download} %{speed_upload}", *args]
+    if upload:
+        cmd += ["-T", upload]
+    cmd.append(url)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if out.returncode != 0:
+        raise RuntimeError(f"curl {url}: {out.stderr.strip()}")
+    down, up = (float(x) for x in out.stdout.split())
+    return (up if upload else down) / 1e6
+
+
+def isolated_login_ms(target, tls):
+    """A login after ProFTPD's masters are back in their accept loop: after
+    each session's SIGCHLD a master sleeps (PR_TUNABLE_EINTR_RETRY_INTERVAL),
+    which back-to-back sessions would measure instead of the login."""
+    time.sleep(0.6)
+    return login_ms(target, tls)
+
+
+def login_ms(target, tls):
+    t = time.monotonic()
+    f = H.ftplib.FTP_TLS(context=UNVERIFIED, timeout=30) if tls else H.ftplib.FTP(timeout=30)
+    f.connect(target.host, target.port)
+    if tls:
+        f.auth()
+    f.login(H.USER, H.PASSWORD)
+    ms = (time.monotonic() - t) * 1000
+    f.quit()
+    return ms
+
+
+def concurrent_rate(target, tls, k=8, per=6):
+    errors = []
+
+    def worker():
+        for _ in range(per):
+            try:
+                login_ms(target, tls)
+            except Exception as e:      # counted below
+                errors.append(e)
+
+    t = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(k)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return (k * per - len(errors)) / (time.monotonic() - t), len(errors)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--mib", type=int, default=1024)
+    ap.add_argument("--sessions", type=int, default=15)
+    args = ap.parse_args()
+    ref_so = os.environ.get("REF_SO", "/opt/proxy-ref/mod_proxy.so")
+    swift_so = os.environ.get("SWIFT_SO", os.path.join(here, "..", ".build", "release", "libModProxySwift.so"))
+    root = tempfile.mkdtemp(prefix="tls-bench-", dir="/tmp")
+    os.chmod(root, 0o755)
+    ports = H.PortAllocator()
+    daemons = []
+    try:
+        base = Context(os.path.join(root, "base"), swift_so, True, ports)
+        os.makedirs(base.dir, exist_ok=True)
+        pki = tls_pki.PKI(os.path.join(root, "pki"))
+        backend = H.Backend(base, modules=("mod_tls.c",),
+                            extra=tls_pki.backend_tls_block(pki.server, os.path.join(root, "backend-tls.log")))
+        daemons.append(backend.start())
+        big = backend.home_path("big.bin")
+        subprocess.run(["dd", "if=/dev/urandom", f"of={big}", "bs=1M", f"count={args.mib}", "status=none"], check=True)
+        os.chown(big, H.NOBODY_UID, H.NOBODY_GID)
+        upload = os.path.join(root, "upload.bin")
+        shutil.copy(big, upload)
+        front = tls_pki.backend_tls_block(pki.server, os.path.join(root, "front-tls.log"), required="off",
+                                          extra="  TLSOptions NoSessionReuseRequired")
+        targets = {"direct": backend}
+        for name, so, pp in (("C", ref_so, False), ("Swift", swift_so, True)):
+            ctx = Context(os.path.join(root, name), so, pp, ports)
+            os.makedirs(ctx.dir, exist_ok=True)
+            p = H.Proxy(ctx, [backend.url], tls_engine_off=False, proxy_log=False, outside=front,
+                        extra=f"  ProxyTLSEngine on\n  ProxyTLSCACertificateFile {pki.ca_cert}")
+            daemons.append(p.start())
+            targets[name] = p
+
+        results = {}
+        def record(scenario, target, value):
+            results.setdefault(scenario, {}).setdefault(target, []).append(value)
+
+        for r in range(args.rounds):
+            order = list(targets)[r % 3:] + list(targets)[:r % 3]
+            print(f"round {r + 1}/{args.rounds} {order}", flush=True)
+            for name in order:
+                t = targets[name]
+                direct = name == "direct"
+                url = f"ftp://{H.USER}:{H.PASSWORD}@{t.host}:{t.port}/"
+                tls_args = ["--ssl-reqd"] if direct else []
+                record("login ms", name, statistics.median(isolated_login_ms(t, direct) for _ in range(args.sessions)))
+                record("RETR MB/s (TLS to backend)", name, curl(url + "big.bin", *tls_args))
+                record("STOR MB/s (TLS to backend)", name, curl(url + "up.bin", *tls_args, upload=upload))
+                record("RETR MB/s (TLS both sides)", name, curl(url + "big.bin", "--ssl-reqd"))
+                rate, errors = concurrent_rate(t, direct)
+                record("K=8 sessions/s", name, rate)
+                if errors:
+                    print(f"  {name}: {errors} failed concurrent sessions", flush=True)
+
+        print(f"\n{'scenario':32} {'direct':>10} {'C':>10} {'Swift':>10} {'Swift/C':>8}")
+        for scenario, by_target in results.items():
+            med = {k: statistics.median(v) for k, v in by_target.items()}
+            print(f"{scenario:32} {med['direct']:10.2f} {med['C']:10.2f} {med['Swift']:10.2f} {med['Swift'] / med['C']:8.2f}")
+        print("\ndirect = the FTPS backend itself (FTPS client); logins through the proxies are"
+              "\nplain toward the proxy, TLS toward the backend (ProxyTLSEngine on).")
+    finally:
+        for d in reversed(daemons):
+            d.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
