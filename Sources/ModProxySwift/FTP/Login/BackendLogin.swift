@@ -10,9 +10,15 @@ struct BackendLogin: LoginStrategy {
 
     func user(_ cmd: CommandRecord, session: ProxySession) -> Result {
         let user = cmd.argumentText
-        if session.isLoggedIn {
-            // A second login on the same backend connection: let the backend decide.
-            session.state = .connected
+        if case .loggedIn(let current) = session.state {
+            // As mod_auth: the same name again is accepted, another is
+            // refused; the backend never sees a second login.
+            if user == current {
+                ClientReplies.reply(code: "230", "User \(current) logged in")
+                return mps_handled(cmd.raw)
+            }
+            ClientReplies.reply(code: "501", "Reauthentication not supported")
+            return mps_error(cmd.raw)
         }
         if session.backend == nil {
             // Sticky policies choose the backend once the user is known.
@@ -40,6 +46,10 @@ struct BackendLogin: LoginStrategy {
     }
 
     func pass(_ cmd: CommandRecord, session: ProxySession) -> Result {
+        if session.isLoggedIn {
+            ClientReplies.reply(code: "503", "You are already logged in")
+            return mps_error(cmd.raw)
+        }
         guard case .userSent(let user) = session.state, let backend = session.backend,
               let target = session.backendTarget else {
             ClientReplies.reply(code: "503", "Login with USER first")
