@@ -16,12 +16,14 @@ enum CommandRouter {
         case "PASS":
             return session.login.pass(cmd, session: session)
         case "PASV", "EPSV", "PORT", "EPRT":
-            return requireLogin(cmd, session) ?? DataNegotiation.handle(cmd, name: name, session: session)
+            return requireLogin(cmd, session) ?? LimitCheck.deny(cmd)
+                ?? DataNegotiation.handle(cmd, name: name, session: session)
         case "RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD":
-            return requireLogin(cmd, session) ?? TransferHandler.handle(cmd, name: name, session: session)
+            return requireLogin(cmd, session) ?? LimitCheck.deny(cmd)
+                ?? TransferHandler.handle(cmd, name: name, session: session)
         case "FEAT":
             if session.options.showFeatures, session.backend != nil {
-                return relay(cmd, session: session)
+                return LimitCheck.deny(cmd) ?? relay(cmd, session: session)
             }
             return nil   // ProFTPD answers with the proxy's own features
         case "AUTH", "PBSZ", "ADAT", "CCC", "CONF", "ENC", "MIC", "PROT", "HOST":
@@ -32,7 +34,7 @@ enum CommandRouter {
             return relay(cmd, session: session)
         default:
             guard session.backend != nil else { return nil }
-            return requireLogin(cmd, session) ?? relay(cmd, session: session)
+            return requireLogin(cmd, session) ?? LimitCheck.deny(cmd) ?? relay(cmd, session: session)
         }
     }
 

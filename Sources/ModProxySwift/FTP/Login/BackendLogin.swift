@@ -77,6 +77,7 @@ struct BackendLogin: LoginStrategy {
         ProxyLog.write("login: user '\(user)' authenticated by backend \(session.backendTarget.map { "\($0.url)" } ?? "?")")
         _ = pr_timer_remove(PR_TIMER_LOGIN, ANY_MODULE)
         session_user_set(user)
+        LimitCheck.setUnknownGroups()
         ReverseBackend.rememberStickyBackend(session)
         SessionLifecycle.chroot(session)
     }
