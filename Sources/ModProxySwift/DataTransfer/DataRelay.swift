@@ -1,6 +1,7 @@
 import CProFTPD
 import CShims
 import Glibc
+import ProxyCore
 
 /// Moves the bytes of one data transfer from `source` to `destination`.
 ///
@@ -42,6 +43,10 @@ final class DataRelay {
     let onProgress: () -> Void
 
     private(set) var bytes: Int64 = 0
+    /// ASCII transfers: CRLF pairs read, for the file size the logs show
+    /// (these go through the buffered loop: splice never shows the bytes).
+    let countLineEnds: Bool
+    private(set) var lineEnds = LineEndCounter()
 
     // splice(2): the pipe and what it holds.
     private var pipeRead: Int32 = -1
@@ -64,7 +69,8 @@ final class DataRelay {
     private var controlPausedUntil: UInt64 = 0
 
     init(source: RelayEndpoint, destination: RelayEndpoint, controlFD: Int32, stallSeconds: Int,
-         onProgress: @escaping () -> Void) {
+         countLineEnds: Bool = false, onProgress: @escaping () -> Void) {
+        self.countLineEnds = countLineEnds
         self.source = source
         self.destination = destination
         self.controlFD = controlFD
@@ -89,7 +95,8 @@ final class DataRelay {
     }
 
     func run() -> Outcome {
-        if source.isPlainSocket && destination.isPlainSocket && !spliceUnusable, let outcome = runSplice() {
+        if source.isPlainSocket && destination.isPlainSocket && !spliceUnusable && !countLineEnds,
+           let outcome = runSplice() {
             return outcome
         }
         return runBuffered()
@@ -185,6 +192,7 @@ final class DataRelay {
             case .transferred(let n):
                 pendingStart = 0
                 pendingEnd = n
+                if countLineEnds { lineEnds.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
                 if controlDue(now: noteMovement()) { return .controlInput(bytes: bytes) }
             case .endOfStream:
                 return .completed(bytes: bytes)

@@ -6,14 +6,16 @@ extension Transfer {
     /// Phase 4: close the data connections in the order that lets each side
     /// see the end of the data, then relay the backend's final reply.
     func finish(_ relayed: RelayedTransfer, connections: TransferConnections) -> Transfer.Result {
-        let bytes = relayed.bytes
+        let bytes = relayed.fileBytes
         if relayed.aborted {
             session.frontendData.abortConnection()
             connections.backend.close()
             session.backendData.reset()
             AbortHandler.finishAbortedTransfer(session: session, backend: backend)
             log.end(bytes: bytes, started: started, result: "aborted by client")
-            return mps_handled(cmd.raw)
+            log.writeIncomplete()
+            // An error result: mod_xfer's LOG_CMD would log it as complete.
+            return mps_error(cmd.raw)
         }
 
         let failure = failureText(relayed.outcome)
@@ -41,6 +43,7 @@ extension Transfer {
         resetIdleTimers()
         if let failure {
             log.end(bytes: bytes, started: started, result: failure)
+            log.writeIncomplete()
             if let final, final.code / 100 != 2 {
                 ClientReplies.reply(final)
             } else {
@@ -57,6 +60,7 @@ extension Transfer {
             return mps_handled(cmd.raw)
         }
         log.end(bytes: bytes, started: started, result: "\(final.code)")
+        if final.code / 100 != 2 { log.writeIncomplete() }
         return ClientReplies.reply(final) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
     }
 

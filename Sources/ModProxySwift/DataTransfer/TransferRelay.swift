@@ -5,6 +5,11 @@ struct RelayedTransfer {
     let outcome: DataRelay.Outcome
     /// The client sent ABOR.
     let aborted: Bool
+    /// CRLF pairs seen in an ASCII transfer (0 in binary).
+    var lineEnds: Int64 = 0
+
+    /// The size a plain server logs: file bytes (an ASCII line ends in LF).
+    var fileBytes: Int64 { bytes - lineEnds }
 
     var bytes: Int64 {
         switch outcome {
@@ -25,6 +30,7 @@ extension Transfer {
                               destination: direction == .download ? frontend : backendEnd,
                               controlFD: mps_netio_fd(session_control_instream()),
                               stallSeconds: session.options.stallTimeout,
+                              countLineEnds: session.asciiType && ["RETR", "STOR", "STOU", "APPE"].contains(name),
                               onProgress: { resetIdleTimers() })
         var outcome = relay.run()
         while case .controlInput(let soFar) = outcome {
@@ -35,9 +41,9 @@ extension Transfer {
                 relay.pauseControl(milliseconds: 200)
                 outcome = relay.run()
             case .abort:
-                return RelayedTransfer(outcome: .completed(bytes: soFar), aborted: true)
+                return RelayedTransfer(outcome: .completed(bytes: soFar), aborted: true, lineEnds: relay.lineEnds.pairs)
             }
         }
-        return RelayedTransfer(outcome: outcome, aborted: false)
+        return RelayedTransfer(outcome: outcome, aborted: false, lineEnds: relay.lineEnds.pairs)
     }
 }

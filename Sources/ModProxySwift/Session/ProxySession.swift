@@ -33,6 +33,12 @@ final class ProxySession {
     var chrooted = false
     var rootDropped = false
     var quitRequested = false
+    /// The client's TYPE (ASCII until TYPE I, as RFC 959 and mod_xfer say):
+    /// the backend applies it, the TransferLog reports it.
+    var asciiType = true
+    /// The backend's working directory for TransferLog paths: asked with
+    /// PWD when a transfer needs it, forgotten when CWD/CDUP may change it.
+    var backendDirectory: String?
 
     init(options: SessionOptions, login: LoginStrategy) {
         self.options = options

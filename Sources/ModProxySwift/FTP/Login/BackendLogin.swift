@@ -79,6 +79,7 @@ struct BackendLogin: LoginStrategy {
         session_user_set(user)
         LimitCheck.setUnknownGroups()
         ReverseBackend.rememberStickyBackend(session)
+        TransferLogFile.open()
         SessionLifecycle.chroot(session)
     }
 }
