@@ -42,6 +42,9 @@ enum CommandLoop {
                 if let proxySession = currentSession, proxySession.isLoggedIn {
                     SessionLifecycle.dropRoot(proxySession)
                 }
+                if let reason = currentSession?.disconnectAfterCommand {
+                    pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_CONFIG_ACL), reason)
+                }
                 if currentSession?.quitRequested == true {
                     pr_session_disconnect(nil, Int32(PR_SESS_DISCONNECT_CLIENT_QUIT), nil)
                 }

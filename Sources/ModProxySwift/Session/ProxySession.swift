@@ -33,6 +33,11 @@ final class ProxySession {
     var chrooted = false
     var rootDropped = false
     var quitRequested = false
+    /// Logins the backend refused (MaxLoginAttempts).
+    var failedLogins = 0
+    /// Set by a handler that must end the session after its command's
+    /// POST/LOG handlers ran (MaxLoginAttempts), with the reason.
+    var disconnectAfterCommand: String?
     /// The client's TYPE (ASCII until TYPE I, as RFC 959 and mod_xfer say):
     /// the backend applies it, the TransferLog reports it.
     var asciiType = true

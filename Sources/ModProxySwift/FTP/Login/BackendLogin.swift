@@ -20,6 +20,7 @@ struct BackendLogin: LoginStrategy {
             ClientReplies.reply(code: "501", "Reauthentication not supported")
             return mps_error(cmd.raw)
         }
+        LoginAttempts.rememberUser(user)
         if session.backend == nil {
             // Sticky policies choose the backend once the user is known.
             guard ReverseBackend.connect(session, user: user) else {
@@ -65,6 +66,7 @@ struct BackendLogin: LoginStrategy {
             } else {
                 session.state = .connected
                 ProxyLog.write("login failed: user '\(user)' refused by backend \(target.url): \(reply.code)")
+                if reply.code == 530 { LoginAttempts.failed(session) }
             }
             return ClientReplies.reply(reply) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
         } catch {
