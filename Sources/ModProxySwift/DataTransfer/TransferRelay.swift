@@ -31,6 +31,7 @@ extension Transfer {
                               controlFD: mps_netio_fd(session_control_instream()),
                               stallSeconds: session.options.stallTimeout,
                               countLineEnds: session.asciiType && ["RETR", "STOR", "STOU", "APPE"].contains(name),
+                              throttle: TransferRateConfig.throttle(for: name),
                               onProgress: { resetIdleTimers() })
         var outcome = relay.run()
         while case .controlInput(let soFar) = outcome {
