@@ -17,7 +17,8 @@ final class ProxySession {
         case loggedIn(String)
     }
 
-    let options: SessionOptions
+    /// The options of the server the session runs in (HOST may change it).
+    var options: SessionOptions
     /// How USER/PASS are answered (chosen at session start).
     let login: LoginStrategy
     var state: State = .awaitingBackend
