@@ -88,7 +88,9 @@ def test_limit_replies_as_plain_proftpd(lab, name):
     assert got == expected
     denied = [c.split()[0] for c, r in zip(SAME, expected) if r.split(" -> ")[1].startswith("5")]
     for word in denied:
-        assert not _backend_saw(b, word), f"{word} reached the backend: {_backend_saw(b, word)}"
+        # the proxy asks PWD once itself, for its TransferLog paths
+        allowed = 1 if word == "PWD" else 0
+        assert len(_backend_saw(b, word)) <= allowed, f"{word} reached the backend: {_backend_saw(b, word)}"
 
 
 @pytest.mark.parametrize("command", ["LIST", "NLST", "MLSD"])

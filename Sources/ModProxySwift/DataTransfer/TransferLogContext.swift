@@ -13,8 +13,11 @@ struct TransferLogContext {
     /// session.xfer and the command's notes as mod_xfer leaves them: the
     /// backend's path (mod_xfer.retr-path / store-path for %f), the type.
     func begin(_ cmd: CommandRecord, session proxySession: ProxySession) {
-        let fullPath = TransferLogNames.backendPath(argument: path,
-                                                   workingDirectory: BackendDirectory.current(proxySession, for: path))
+        // Only file transfers are in the TransferLog: listings cost no PWD.
+        let isFileTransfer = ["RETR", "STOR", "STOU", "APPE"].contains(command)
+        let fullPath = isFileTransfer
+            ? TransferLogNames.backendPath(argument: path, workingDirectory: BackendDirectory.current(proxySession, for: path))
+            : path
         if proxySession.asciiType {
             session.sf_flags |= Int32(SF_ASCII)
         } else {
