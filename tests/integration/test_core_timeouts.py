@@ -43,7 +43,8 @@ def _wait_for_close(daemon, commands):
         s.close()
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.swift_only) if n == "TimeoutLogin" else n
+                                  for n in sorted(CASES)])
 def test_timeout_on_the_proxy_as_on_a_plain_server(lab, name):
     commands, expected = CASES[name]
     plain = lab.backend(name="plain", timeouts=_timeouts(name))
@@ -55,6 +56,7 @@ def test_timeout_on_the_proxy_as_on_a_plain_server(lab, name):
     assert 1.5 < waited < 6, waited
 
 
+@pytest.mark.swift_only
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_backend_timeout_reaches_the_client_unchanged(lab, name):
     commands, expected = CASES[name]
@@ -81,6 +83,7 @@ def _stall(daemon):
         f.close()
 
 
+@pytest.mark.swift_only
 def test_stalled_transfer_ends_the_session_as_on_a_plain_server(lab):
     plain = lab.backend(name="plain", timeouts=_timeouts("TimeoutStalled"))
     b = lab.backend()

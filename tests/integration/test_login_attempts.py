@@ -77,6 +77,7 @@ def _no_banner(text):
     return text.replace(H.BACKEND_IDENT, "<ident>")
 
 
+@pytest.mark.swift_only
 def test_refused_logins_count_for_max_login_attempts(lab):
     plain, b, p = _pair(lab, 2)
     expected = _transcript(plain, WRONG_TWICE)
