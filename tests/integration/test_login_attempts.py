@@ -107,7 +107,31 @@ def test_mod_ban_bans_after_max_login_attempts_as_on_a_plain_server(lab):
     expected = _transcript(plain, ["USER alice"])
     got = _transcript(p, ["USER alice"])
     assert expected == ["<closed>"]      # mod_ban closes at once, no reply
-    assert got == expected, (got, expected)
+    assert got == expected, "GOT " + repr(got)
     assert "MaxLoginAttempts" in p.read("ban.log"), p.read("ban.log")
     # the banned client's USER never reached the backend
     assert [ln.split()[0] for ln in b.read("extended.log").splitlines()].count("USER") == 1
+
+
+def test_mod_ban_login_rate_as_on_a_plain_server(lab):
+    """BanOnEvent LoginRate counts successful logins (mod_ban's POST_CMD PASS
+    handler, which runs after the proxy's PASS as after mod_auth's)."""
+    rate = "  BanOnEvent LoginRate 2/00:01:00 00:10:00\n"
+    plain = lab.backend(name="plain", start=False)
+    _start(plain, 100, _ban_conf(plain).replace("  BanOnEvent MaxLoginAttempts 1/00:10:00 00:10:00\n", rate))
+    b = lab.backend()
+    p = lab.proxy(b, start=False)
+    _start(p, 100, _ban_conf(p).replace("  BanOnEvent MaxLoginAttempts 1/00:10:00 00:10:00\n", rate))
+    login = ["USER alice", f"PASS {H.PASSWORD}", "QUIT"]
+    expected = [_transcript(plain, login)[1:] for _ in range(3)]
+    got = [_transcript(p, login)[1:] for _ in range(3)]
+    # the second login reaches the rate: mod_ban closes it and bans
+    # user@host, whose next PASS (mod_ban's PRE_CMD) is refused
+    assert expected[0][1].startswith("230") and expected[1][1:] == ["<closed>"], expected
+    assert expected[2][1] == "530 Login incorrect.", expected
+    assert got[0] == expected[0] and got[2] == expected[2], got
+    # Known difference: the proxy has sent the backend's 230 before mod_ban's
+    # POST_CMD handler closes the session; a plain server's 230 is still
+    # queued then and never sent.
+    assert got[1] == ["331 Password required for alice", "230 User alice logged in", "<closed>"], got
+    assert "LoginRate" in p.read("ban.log"), p.read("ban.log")
