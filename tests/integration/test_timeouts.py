@@ -18,6 +18,8 @@ from test_hostile_peers import LOGIN, ScriptedBackend, _proxy_for
 
 # H.connect sends TYPE I after login, ftplib's retrbinary once more
 TYPE_TWICE = [(b"TYPE", b"200 Type set to I\r\n", False)] * 2
+# the proxy asks once for the backend's directory (for its TransferLog paths)
+PWD = [(b"PWD", b'257 "/" is the current directory\r\n', False)]
 
 
 class _BackendData:
@@ -45,7 +47,7 @@ class _BackendData:
 def test_linger_zero_does_not_wait_for_a_missing_final_reply(lab):
     data = os.urandom(200_000)
     side = _BackendData(data)
-    backend = ScriptedBackend(lab, LOGIN + TYPE_TWICE + [(b"PASV", side.pasv, False),
+    backend = ScriptedBackend(lab, LOGIN + TYPE_TWICE + [(b"PASV", side.pasv, False)] + PWD + [
                                             (b"RETR", side.retr_without_final_reply, False)])
     p = _proxy_for(lab, backend, extra="  ProxyTimeoutLinger 0")
     f = H.connect(p, mode="PASV", timeout=20)
@@ -149,7 +151,7 @@ def test_backend_that_never_opens_its_active_data_connection(lab):
     """ProxyDataTransferPolicy active: the proxy waits ProxyTimeoutConnect
     for the backend's data connection, then 425; the session goes on."""
     backend = ScriptedBackend(lab, LOGIN + TYPE_TWICE + [
-        (b"PORT", b"200 PORT command successful\r\n", False),
+        (b"PORT", b"200 PORT command successful\r\n", False)] + PWD + [
         (b"RETR", b"150 Opening BINARY mode data connection\r\n", False),
         (None, b"", False)])
     p = _proxy_for(lab, backend, extra="  ProxyTimeoutConnect 2\n  ProxyDataTransferPolicy PORT\n"

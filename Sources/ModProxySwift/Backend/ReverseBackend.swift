@@ -11,7 +11,9 @@ enum ReverseBackend {
     /// session start) and records the session notes. On failure the client
     /// gets a 421 and the session ends.
     @discardableResult
-    static func connect(_ proxySession: ProxySession, user: String?) -> Bool {
+    /// `greet`: send the backend's banner to the client (not after HOST,
+    /// which the core answers).
+    static func connect(_ proxySession: ProxySession, user: String?, greet: Bool = true) -> Bool {
         let options = proxySession.options
         let candidates = BackendCandidates(servers: options.servers, ignoreConfigPerms: options.ignoreConfigPerms,
                                            tlsEngine: options.tls.engine, user: user)
@@ -55,7 +57,7 @@ enum ReverseBackend {
             if let tls = connected.tls {
                 SessionNotes.setBackendTLS(protocolName: tls.control.protocolName, cipher: tls.control.cipherName)
             }
-            if user == nil {
+            if user == nil && greet {
                 ClientReplies.sendNow(connected.banner)
             }
             return true

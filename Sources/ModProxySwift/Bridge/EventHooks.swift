@@ -15,5 +15,6 @@ enum EventHooks {
     /// Listeners of one proxied session.
     static func registerSessionEvents() {
         register(&proxy_module, "core.exit") { _, _ in SessionLifecycle.end() }
+        register(&proxy_module, "core.session-reinit") { _, _ in HostSwitch.serverChanged() }
     }
 }

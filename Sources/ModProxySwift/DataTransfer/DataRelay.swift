@@ -1,6 +1,7 @@
 import CProFTPD
 import CShims
 import Glibc
+import ProxyCore
 
 /// Moves the bytes of one data transfer from `source` to `destination`.
 ///
@@ -42,6 +43,13 @@ final class DataRelay {
     let onProgress: () -> Void
 
     private(set) var bytes: Int64 = 0
+    /// ASCII transfers: CRLF pairs read, for the file size the logs show
+    /// (these go through the buffered loop: splice never shows the bytes).
+    let countLineEnds: Bool
+    private(set) var lineEnds = LineEndCounter()
+    /// TransferRate: nil (the usual case) costs the loops one check.
+    let throttle: TransferThrottle?
+    private let startedAt: UInt64
 
     // splice(2): the pipe and what it holds.
     private var pipeRead: Int32 = -1
@@ -64,13 +72,16 @@ final class DataRelay {
     private var controlPausedUntil: UInt64 = 0
 
     init(source: RelayEndpoint, destination: RelayEndpoint, controlFD: Int32, stallSeconds: Int,
-         onProgress: @escaping () -> Void) {
+         countLineEnds: Bool = false, throttle: TransferThrottle? = nil, onProgress: @escaping () -> Void) {
+        self.countLineEnds = countLineEnds
+        self.throttle = throttle
         self.source = source
         self.destination = destination
         self.controlFD = controlFD
         self.stallSeconds = stallSeconds
         self.onProgress = onProgress
         lastMovement = Deadline.now()
+        startedAt = lastMovement
         lastProgressCall = lastMovement
         lastControlCheck = lastMovement
     }
@@ -89,7 +100,8 @@ final class DataRelay {
     }
 
     func run() -> Outcome {
-        if source.isPlainSocket && destination.isPlainSocket && !spliceUnusable, let outcome = runSplice() {
+        if source.isPlainSocket && destination.isPlainSocket && !spliceUnusable && !countLineEnds,
+           let outcome = runSplice() {
             return outcome
         }
         return runBuffered()
@@ -116,7 +128,8 @@ final class DataRelay {
         while true {
             var moved = false
             if !sourceDone && inPipe < pipeCapacity {
-                let n = splice(src, nil, pipeWrite, nil, pipeCapacity - inPipe, flags)
+                let room = pipeCapacity - inPipe
+                let n = splice(src, nil, pipeWrite, nil, throttle.map { min(room, $0.chunkLimit) } ?? room, flags)
                 if n > 0 {
                     inPipe += n; moved = true; splicedAny = true
                 } else if n == 0 {
@@ -139,6 +152,7 @@ final class DataRelay {
             if sourceDone && inPipe == 0 { return .completed(bytes: bytes) }
             if moved {
                 if controlDue(now: noteMovement()) { return .controlInput(bytes: bytes) }
+                if throttle != nil, keepToRate() == .control { return .controlInput(bytes: bytes) }
                 continue
             }
             // Neither side moved. With bytes in the pipe the destination is
@@ -167,6 +181,7 @@ final class DataRelay {
                     pendingStart += w
                     bytes += Int64(w)
                     if controlDue(now: noteMovement()) { return .controlInput(bytes: bytes) }
+                    if throttle != nil, keepToRate() == .control { return .controlInput(bytes: bytes) }
                 case .endOfStream:
                     return .destinationFailed(bytes: bytes, errno: EPIPE)
                 case .failed(let e):
@@ -181,10 +196,12 @@ final class DataRelay {
                 }
                 continue
             }
-            switch readSource(into: buffer) {
+            let readInto = throttle.map { UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(buffer.count, $0.chunkLimit)]) } ?? buffer
+            switch readSource(into: readInto) {
             case .transferred(let n):
                 pendingStart = 0
                 pendingEnd = n
+                if countLineEnds { lineEnds.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
                 if controlDue(now: noteMovement()) { return .controlInput(bytes: bytes) }
             case .endOfStream:
                 return .completed(bytes: bytes)
@@ -241,6 +258,30 @@ final class DataRelay {
     /// socket writable (TLS), and the other way round.
     private func waitFor(_ wanted: TransportReadiness, on fd: Int32) -> Wait {
         waitForIO(readFD: wanted == .readable ? fd : -1, writeFD: wanted == .writable ? fd : -1)
+    }
+
+    // MARK: - TransferRate
+
+    private enum RateWait { case onTime, control }
+
+    /// Ahead of the rate: sleep in poll(2) until the bytes moved are due,
+    /// still answering the control connection (ABOR) meanwhile.
+    private func keepToRate() -> RateWait {
+        guard let throttle else { return .onTime }
+        while true {
+            let now = Deadline.now()
+            let delay = throttle.delayNanoseconds(bytes: bytes, elapsedNanoseconds: now &- startedAt)
+            if delay == 0 { return .onTime }
+            let watchControl = controlFD >= 0 && now >= controlPausedUntil
+            var pfd = pollfd(fd: watchControl ? controlFD : -1, events: Int16(POLLIN), revents: 0)
+            let rc = poll(&pfd, 1, Int32(min(delay / 1_000_000 + 1, 1000)))
+            if rc < 0 && errno == EINTR { pr_signals_handle(); continue }
+            if rc > 0 && watchControl && pfd.revents != 0 { return .control }
+            // Waiting to keep the rate is not a stall; a long wait still
+            // resets the idle timers about once a second.
+            lastMovement = Deadline.now()
+            if rc == 0 && delay > 1_000_000_000 { onProgress() }
+        }
     }
 
     // MARK: - waiting

@@ -57,7 +57,7 @@ enum TransferHandler {
             return mps_error(cmd.raw)
         }
         let transfer = Transfer(cmd: cmd, name: name, session: session, backend: backend)
-        transfer.log.begin()
+        transfer.log.begin(cmd, session: session)
         let mark: FTPReply
         switch transfer.negotiate() {
         case .proceed(let reply): mark = reply

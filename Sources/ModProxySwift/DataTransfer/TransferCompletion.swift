@@ -6,16 +6,21 @@ extension Transfer {
     /// Phase 4: close the data connections in the order that lets each side
     /// see the end of the data, then relay the backend's final reply.
     func finish(_ relayed: RelayedTransfer, connections: TransferConnections) -> Transfer.Result {
-        let bytes = relayed.bytes
+        let bytes = relayed.fileBytes
         if relayed.aborted {
             session.frontendData.abortConnection()
             connections.backend.close()
             session.backendData.reset()
             AbortHandler.finishAbortedTransfer(session: session, backend: backend)
             log.end(bytes: bytes, started: started, result: "aborted by client")
-            return mps_handled(cmd.raw)
+            log.writeIncomplete()
+            // An error result: mod_xfer's LOG_CMD would log it as complete.
+            return mps_error(cmd.raw)
         }
 
+        if case .stalled = relayed.outcome {
+            return stalled(bytes: bytes, connections: connections)
+        }
         let failure = relayed.failure ?? failureText(relayed.outcome)
         if failure == nil {
             closeInOrder(connections)
@@ -41,6 +46,7 @@ extension Transfer {
         resetIdleTimers()
         if let failure {
             log.end(bytes: bytes, started: started, result: failure)
+            log.writeIncomplete()
             if let final, final.code / 100 != 2 {
                 ClientReplies.reply(final)
             } else {
@@ -57,7 +63,23 @@ extension Transfer {
             return mps_handled(cmd.raw)
         }
         log.end(bytes: bytes, started: started, result: "\(final.code)")
+        if final.code / 100 != 2 { log.writeIncomplete() }
         return ClientReplies.reply(final) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
+    }
+
+    /// TimeoutStalled as ProFTPD's data layer ends it (stalled_timeout_cb):
+    /// the event, a log line, and the session's end without a reply.
+    private func stalled(bytes: Int64, connections: TransferConnections) -> Transfer.Result {
+        log.end(bytes: bytes, started: started, result: "data transfer stalled")
+        log.writeIncomplete()
+        session.frontendData.abortConnection()
+        connections.backend.close()
+        session.closeBackend()
+        pr_event_generate("core.timeout-stalled", nil)
+        let seconds = session.options.stallTimeout
+        mps_log_pri(PR_LOG_NOTICE, "Data transfer stall timeout: \(seconds) \(seconds != 1 ? "seconds" : "second")")
+        pr_session_disconnect(nil, Int32(PR_SESS_DISCONNECT_TIMEOUT), "TimeoutStalled during data transfer")
+        return mps_error(cmd.raw)
     }
 
     /// Downloads: the client's connection closes first (its EOF is the end

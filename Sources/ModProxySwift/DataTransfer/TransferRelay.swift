@@ -9,6 +9,12 @@ struct RelayedTransfer {
     /// (e.g. a translated listing that exceeded its bound).
     var failure: String? = nil
 
+    /// CRLF pairs seen in an ASCII transfer (0 in binary).
+    var lineEnds: Int64 = 0
+
+    /// The size a plain server logs: file bytes (an ASCII line ends in LF).
+    var fileBytes: Int64 { bytes - lineEnds }
+
     var bytes: Int64 {
         switch outcome {
         case .completed(let n), .controlInput(let n), .stalled(let n),
@@ -37,6 +43,8 @@ extension Transfer {
         let relay = DataRelay(source: source, destination: destination,
                               controlFD: mps_netio_fd(session_control_instream()),
                               stallSeconds: session.options.stallTimeout,
+                              countLineEnds: session.asciiType && ["RETR", "STOR", "STOU", "APPE"].contains(name),
+                              throttle: TransferRateConfig.throttle(for: name),
                               onProgress: { resetIdleTimers() })
         var outcome = relay.run()
         while case .controlInput(let soFar) = outcome {
@@ -47,9 +55,9 @@ extension Transfer {
                 relay.pauseControl(milliseconds: 200)
                 outcome = relay.run()
             case .abort:
-                return RelayedTransfer(outcome: .completed(bytes: soFar), aborted: true)
+                return RelayedTransfer(outcome: .completed(bytes: soFar), aborted: true, lineEnds: relay.lineEnds.pairs)
             }
         }
-        return RelayedTransfer(outcome: outcome, aborted: false)
+        return RelayedTransfer(outcome: outcome, aborted: false, lineEnds: relay.lineEnds.pairs)
     }
 }

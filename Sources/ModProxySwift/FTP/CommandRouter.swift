@@ -16,28 +16,41 @@ enum CommandRouter {
         case "PASS":
             return session.login.pass(cmd, session: session)
         case "PASV", "EPSV", "PORT", "EPRT":
-            return requireLogin(cmd, session) ?? DataNegotiation.handle(cmd, name: name, session: session)
+            return requireLogin(cmd, session) ?? LimitCheck.deny(cmd)
+                ?? DataNegotiation.handle(cmd, name: name, session: session)
         case "RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD":
-            return requireLogin(cmd, session) ?? TransferHandler.handle(cmd, name: name, session: session)
+            return requireLogin(cmd, session) ?? LimitCheck.deny(cmd)
+                ?? TransferHandler.handle(cmd, name: name, session: session)
         case "FEAT":
             if session.options.translatesDirectoryLists {
                 return ListingFeatures.feat(cmd, session: session)
             }
             if session.options.showFeatures, session.backend != nil {
-                return relay(cmd, session: session)
+                return LimitCheck.deny(cmd) ?? relay(cmd, session: session)
             }
             return nil   // ProFTPD answers with the proxy's own features
         case "AUTH", "PBSZ", "ADAT", "CCC", "CONF", "ENC", "MIC", "PROT", "HOST":
             return nil   // frontend TLS belongs to mod_tls; HOST to the core
         case "OPTS" where session.options.translatesDirectoryLists && ListingFeatures.isOptsMLST(cmd):
             return ListingFeatures.optsMLST(cmd, session: session)
+        case "TYPE":
+            guard session.backend != nil else { return nil }
+            return requireLogin(cmd, session) ?? relay(cmd, session: session) { reply in
+                if reply.isPositiveCompletion, let ascii = TransferLogNames.isASCII(typeArgument: cmd.argumentText) {
+                    session.asciiType = ascii
+                }
+            }
+        case "CWD", "XCWD", "CDUP", "XCUP":
+            guard session.backend != nil else { return nil }
+            session.backendDirectory = nil
+            return requireLogin(cmd, session) ?? LimitCheck.deny(cmd) ?? relay(cmd, session: session)
         case "QUIT":
             session.quitRequested = true
             guard session.backend != nil else { return nil }
             return relay(cmd, session: session)
         default:
             guard session.backend != nil else { return nil }
-            return requireLogin(cmd, session) ?? relay(cmd, session: session)
+            return requireLogin(cmd, session) ?? LimitCheck.deny(cmd) ?? relay(cmd, session: session)
         }
     }
 
@@ -49,13 +62,15 @@ enum CommandRouter {
     }
 
     /// Sends the command to the backend and its reply to the client.
-    static func relay(_ cmd: CommandRecord, session: ProxySession, line: String? = nil) -> Result {
+    static func relay(_ cmd: CommandRecord, session: ProxySession, line: String? = nil,
+                      onReply: (FTPReply) -> Void = { _ in }) -> Result {
         guard let backend = session.backend else {
             ClientReplies.reply(code: "421", "Service not available: no backend connection")
             return mps_error(cmd.raw)
         }
         do {
             let reply = try backend.exchange(line ?? cmd.wireLine, deadline: session.replyDeadline)
+            onReply(reply)
             return ClientReplies.reply(reply) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
         } catch {
             return backendLost(cmd, session: session, error: error)

@@ -32,12 +32,18 @@ enum CommandLoop {
                 // A proxied command's reply blocks responses until here.
                 _ = pr_response_block(FALSE)
                 _ = pr_cmd_dispatch(cmd)
+                // Unblocked while waiting: a timeout's 421 (TimeoutIdle,
+                // TimeoutNoTransfer) must reach the client.
+                _ = pr_response_block(FALSE)
                 destroy_pool(cmd.pointee.pool)
                 session.curr_cmd = nil
                 session.curr_cmd_id = 0
                 session.curr_cmd_rec = nil
                 if let proxySession = currentSession, proxySession.isLoggedIn {
                     SessionLifecycle.dropRoot(proxySession)
+                }
+                if let reason = currentSession?.disconnectAfterCommand {
+                    pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_CONFIG_ACL), reason)
                 }
                 if currentSession?.quitRequested == true {
                     pr_session_disconnect(nil, Int32(PR_SESS_DISCONNECT_CLIENT_QUIT), nil)
@@ -97,7 +103,13 @@ enum CommandLoop {
         } else {
             ProxyLog.write("backend closed the session: \(failure.map { "\($0)" } ?? "connection closed")")
         }
-        ClientReplies.sendNow(code: "421", CommandRouter.clientText(for: failure ?? BackendClosed()))
+        if let reply {
+            // The backend's own words (its TimeoutIdle, TimeoutNoTransfer,
+            // ...), as its client would have read them.
+            ClientReplies.sendNow(reply)
+        } else {
+            ClientReplies.sendNow(code: "421", CommandRouter.clientText(for: failure ?? BackendClosed()))
+        }
         proxySession.closeBackend()
         pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), "Backend control connection lost")
     }

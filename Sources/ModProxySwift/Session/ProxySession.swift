@@ -17,7 +17,8 @@ final class ProxySession {
         case loggedIn(String)
     }
 
-    let options: SessionOptions
+    /// The options of the server the session runs in (HOST may change it).
+    var options: SessionOptions
     /// How USER/PASS are answered (chosen at session start).
     let login: LoginStrategy
     var state: State = .awaitingBackend
@@ -37,6 +38,17 @@ final class ProxySession {
     var quitRequested = false
     /// The MLSD facts the client chose with OPTS MLST (ProxyDirectoryListPolicy LIST).
     var mlstFacts = MLSTFact.defaultSelection
+    /// Logins the backend refused (MaxLoginAttempts).
+    var failedLogins = 0
+    /// Set by a handler that must end the session after its command's
+    /// POST/LOG handlers ran (MaxLoginAttempts), with the reason.
+    var disconnectAfterCommand: String?
+    /// The client's TYPE (ASCII until TYPE I, as RFC 959 and mod_xfer say):
+    /// the backend applies it, the TransferLog reports it.
+    var asciiType = true
+    /// The backend's working directory for TransferLog paths: asked with
+    /// PWD when a transfer needs it, forgotten when CWD/CDUP may change it.
+    var backendDirectory: String?
 
     init(options: SessionOptions, login: LoginStrategy) {
         self.options = options

@@ -52,7 +52,9 @@ enum SessionLifecycle {
         if ok { _ = chdir("/") }
         mps_privs_relinquish()
         if ok {
-            session_chroot_path_set(dir)
+            // session.chroot_path stays unset: ProFTPD would put it in
+            // front of every path it logs (dir_abs_path), and the paths the
+            // TransferLog shows are the backend's.
             ProxyLog.trace(8, "chrooted to \(dir)")
         } else {
             ProxyLog.write("unable to chroot to '\(dir)': \(errnoText(err))")
@@ -90,8 +92,4 @@ enum SessionLifecycle {
         currentSession = nil
         ProxyLog.close()
     }
-}
-
-private func session_chroot_path_set(_ dir: String) {
-    session.chroot_path = UnsafePointer(pstrdup(session.pool, dir))
 }

@@ -10,10 +10,17 @@ struct BackendLogin: LoginStrategy {
 
     func user(_ cmd: CommandRecord, session: ProxySession) -> Result {
         let user = cmd.argumentText
-        if session.isLoggedIn {
-            // A second login on the same backend connection: let the backend decide.
-            session.state = .connected
+        if case .loggedIn(let current) = session.state {
+            // As mod_auth: the same name again is accepted, another is
+            // refused; the backend never sees a second login.
+            if user == current {
+                ClientReplies.reply(code: "230", "User \(current) logged in")
+                return mps_handled(cmd.raw)
+            }
+            ClientReplies.reply(code: "501", "Reauthentication not supported")
+            return mps_error(cmd.raw)
         }
+        LoginAttempts.rememberUser(user)
         if session.backend == nil {
             // Sticky policies choose the backend once the user is known.
             guard ReverseBackend.connect(session, user: user) else {
@@ -40,6 +47,10 @@ struct BackendLogin: LoginStrategy {
     }
 
     func pass(_ cmd: CommandRecord, session: ProxySession) -> Result {
+        if session.isLoggedIn {
+            ClientReplies.reply(code: "503", "You are already logged in")
+            return mps_error(cmd.raw)
+        }
         guard case .userSent(let user) = session.state, let backend = session.backend,
               let target = session.backendTarget else {
             ClientReplies.reply(code: "503", "Login with USER first")
@@ -55,6 +66,7 @@ struct BackendLogin: LoginStrategy {
             } else {
                 session.state = .connected
                 ProxyLog.write("login failed: user '\(user)' refused by backend \(target.url): \(reply.code)")
+                if reply.code == 530 { LoginAttempts.failed(session) }
             }
             return ClientReplies.reply(reply) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
         } catch {
@@ -67,7 +79,9 @@ struct BackendLogin: LoginStrategy {
         ProxyLog.write("login: user '\(user)' authenticated by backend \(session.backendTarget.map { "\($0.url)" } ?? "?")")
         _ = pr_timer_remove(PR_TIMER_LOGIN, ANY_MODULE)
         session_user_set(user)
+        LimitCheck.setUnknownGroups()
         ReverseBackend.rememberStickyBackend(session)
+        TransferLogFile.open()
         SessionLifecycle.chroot(session)
     }
 }
