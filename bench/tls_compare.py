@@ -103,6 +103,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--mib", type=int, default=1024)
     ap.add_argument("--sessions", type=int, default=15)
+    ap.add_argument("--proxy-conf", default="", help="extra lines inside <IfModule mod_proxy.c> of both proxies")
+    ap.add_argument("--only", default="", help="comma-separated subset: login,retr,stor,both,conc")
     args = ap.parse_args()
     ref_so = os.environ.get("REF_SO", "/opt/proxy-ref/mod_proxy.so")
     swift_so = os.environ.get("SWIFT_SO", os.path.join(here, "..", ".build", "release", "libModProxySwift.so"))
@@ -129,7 +131,7 @@ def main():
             ctx = Context(os.path.join(root, name), so, pp, ports)
             os.makedirs(ctx.dir, exist_ok=True)
             p = H.Proxy(ctx, [backend.url], tls_engine_off=False, proxy_log=False, outside=front,
-                        extra=f"  ProxyTLSEngine on\n  ProxyTLSCACertificateFile {pki.ca_cert}")
+                        extra=f"  ProxyTLSEngine on\n  ProxyTLSCACertificateFile {pki.ca_cert}\n{args.proxy_conf}")
             daemons.append(p.start())
             targets[name] = p
 
@@ -145,14 +147,20 @@ def main():
                 direct = name == "direct"
                 url = f"ftp://{H.USER}:{H.PASSWORD}@{t.host}:{t.port}/"
                 tls_args = ["--ssl-reqd"] if direct else []
-                record("login ms", name, statistics.median(isolated_login_ms(t, direct) for _ in range(args.sessions)))
-                record("RETR MB/s (TLS to backend)", name, curl(url + "big.bin", *tls_args))
-                record("STOR MB/s (TLS to backend)", name, curl(url + "up.bin", *tls_args, upload=upload))
-                record("RETR MB/s (TLS both sides)", name, curl(url + "big.bin", "--ssl-reqd"))
-                rate, errors = concurrent_rate(t, direct)
-                record("K=8 sessions/s", name, rate)
-                if errors:
-                    print(f"  {name}: {errors} failed concurrent sessions", flush=True)
+                wanted = set(args.only.split(",")) if args.only else {"login", "retr", "stor", "both", "conc"}
+                if "login" in wanted:
+                    record("login ms", name, statistics.median(isolated_login_ms(t, direct) for _ in range(args.sessions)))
+                if "retr" in wanted:
+                    record("RETR MB/s (TLS to backend)", name, curl(url + "big.bin", *tls_args))
+                if "stor" in wanted:
+                    record("STOR MB/s (TLS to backend)", name, curl(url + "up.bin", *tls_args, upload=upload))
+                if "both" in wanted:
+                    record("RETR MB/s (TLS both sides)", name, curl(url + "big.bin", "--ssl-reqd"))
+                if "conc" in wanted:
+                    rate, errors = concurrent_rate(t, direct)
+                    record("K=8 sessions/s", name, rate)
+                    if errors:
+                        print(f"  {name}: {errors} failed concurrent sessions", flush=True)
 
         print(f"\n{'scenario':32} {'direct':>10} {'C':>10} {'Swift':>10} {'Swift/C':>8}")
         for scenario, by_target in results.items():
