@@ -35,6 +35,25 @@ struct SessionDatastore {
         }
     }
 
+    /// The TLS session cache for `kind`, or nil (logged) when it cannot be
+    /// used; the same choice as the reverse-proxy state, so another
+    /// ProxyDatastore plugs in here for both.
+    static func openTLSSessionStore(_ kind: ProxyDatastore, tablesDirectory: String) -> TLSSessionStore? {
+        switch kind {
+        case .sqlite:
+            mps_privs_root()
+            defer { mps_privs_relinquish() }
+            do {
+                return try SQLiteTLSSessionStore(tablesDirectory: tablesDirectory)
+            } catch {
+                DatastoreFailureLog.report("opening the TLS session cache", error)
+                return nil
+            }
+        case .redis:
+            return nil   // parsed only so far; openStore logged it
+        }
+    }
+
     /// A query's answer, or nil when there is no store or it failed.
     func read<T>(_ operation: String, _ body: (ReverseDatastore, Int) throws -> T) -> T? {
         guard let store else { return nil }

@@ -29,7 +29,11 @@ enum TLSSessionCache {
         let lifetime = min(Int(SSL_SESSION_get_timeout(session)), maxAgeSeconds)
         guard SSL_SESSION_is_resumable(session) == 1, started + lifetime > Int(time(nil)) else {
             SSL_SESSION_free(session)
-            try? store.removeSession(vhostID: options.vhostID, backend: backend)
+            do {
+                try store.removeSession(vhostID: options.vhostID, backend: backend)
+            } catch {
+                DatastoreFailureLog.report("dropping the expired TLS session of \(backend)", error)
+            }
             return nil
         }
         return session
@@ -52,14 +56,8 @@ enum TLSSessionCache {
     private static func open(_ options: SessionOptions) -> TLSSessionStore? {
         if let store { return store }
         guard !storeUnavailable else { return nil }
-        mps_privs_root()
-        defer { mps_privs_relinquish() }
-        do {
-            store = try SQLiteTLSSessionStore(tablesDirectory: options.tablesDirectory)
-        } catch {
-            storeUnavailable = true
-            DatastoreFailureLog.report("opening the TLS session cache", error)
-        }
+        store = SessionDatastore.openTLSSessionStore(options.datastore, tablesDirectory: options.tablesDirectory)
+        storeUnavailable = store == nil
         return store
     }
 
