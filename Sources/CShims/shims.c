@@ -16,6 +16,10 @@ int mps_log_writefile(int fd, const char *ident, const char *msg) {
   return pr_log_writefile(fd, ident, "%s", msg);
 }
 
+void mps_log_auth(int priority, const char *msg) {
+  pr_log_auth(priority, "%s", msg);
+}
+
 void mps_response_add(const char *code, const char *msg) {
   pr_response_add(code, "%s", msg);
 }

@@ -23,6 +23,7 @@ void mps_log_pri(int priority, const char *msg);
 void mps_log_debug(int level, const char *msg);
 void mps_trace_msg(const char *channel, int level, const char *msg);
 int mps_log_writefile(int fd, const char *ident, const char *msg);
+void mps_log_auth(int priority, const char *msg);
 
 /* Responses */
 void mps_response_add(const char *code, const char *msg);

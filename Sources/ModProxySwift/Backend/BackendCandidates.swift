@@ -14,10 +14,14 @@ struct BackendCandidates {
 
     /// Problems met while building the list (unreadable files, bad templates).
     var problems: [String] = []
+    /// Why the per-user/per-group sources gave nothing for this user or
+    /// group (e.g. the file is missing), when they were consulted.
+    var perNameMissing: String?
 
-    init(servers: ReverseServerList, ignoreConfigPerms: Bool, tlsEngine: TLSEngineMode, user: String?) {
+    init(servers: ReverseServerList, ignoreConfigPerms: Bool, tlsEngine: TLSEngineMode, user: String?,
+         group: String? = nil) {
         var seen = Set<String>()
-        for url in Self.configured(servers, ignoreConfigPerms, user, &problems) {
+        for url in Self.configured(servers, ignoreConfigPerms, user, group, &problems, &perNameMissing) {
             // State is kept per backend, so a backend listed twice is one backend.
             guard seen.insert(url.description).inserted else { continue }
             if let reason = Self.unsupported(url, tlsEngine: tlsEngine) {
@@ -49,7 +53,8 @@ struct BackendCandidates {
     }
 
     private static func configured(_ servers: ReverseServerList, _ ignorePerms: Bool, _ user: String?,
-                                   _ problems: inout [String]) -> [BackendURL] {
+                                   _ group: String?, _ problems: inout [String],
+                                   _ perNameMissing: inout String?) -> [BackendURL] {
         var result = servers.staticURLs
         for path in servers.staticFiles {
             result += load(path, ignorePerms, &problems)
@@ -59,12 +64,15 @@ struct BackendCandidates {
             case .file(let template):
                 guard let user else { continue }
                 do {
-                    let path = try template.expand(user: user, group: nil)
+                    let path = try template.expand(user: user, group: group)
+                    let before = problems.count
                     let found = load(path, ignorePerms, &problems)
-                    // Per-user lists take precedence over the shared pool.
+                    // Per-user/per-group lists take precedence over the shared pool.
                     if !found.isEmpty { return found }
+                    perNameMissing = problems.count > before ? problems[before] : "no usable URLs in '\(path)'"
                 } catch {
                     problems.append("ProxyReverseServers '\(template)': \(error)")
+                    perNameMissing = "\(error)"
                 }
             case .sqlNamedQuery(let name):
                 problems.append("ProxyReverseServers sql:/\(name) is not supported yet; using the other configured servers")

@@ -7,31 +7,44 @@ import ProxyCore
 /// policy, connected (failover over ProxyRetryCount), recorded in the
 /// datastore, and remembered for sticky policies after login.
 enum ReverseBackend {
+    enum Outcome {
+        case connected
+        /// The per-user/per-group sources have nothing for this name and no
+        /// shared list is configured: that login is refused (logged), the
+        /// session goes on.
+        case noBackendForName
+        /// The client got a 421 and the session is ending.
+        case sessionEnded
+    }
+
     /// Chooses and connects the backend, sends its banner to the client (at
-    /// session start) and records the session notes. On failure the client
-    /// gets a 421 and the session ends.
+    /// session start) and records the session notes. `user` and `group`
+    /// (known once the proxy authenticated the user) select per-user and
+    /// per-group lists and sticky entries. `greet`: send the backend's
+    /// banner to the client (not after HOST, which the core answers).
     @discardableResult
-    /// `greet`: send the backend's banner to the client (not after HOST,
-    /// which the core answers).
-    static func connect(_ proxySession: ProxySession, user: String?, greet: Bool = true) -> Bool {
+    static func connect(_ proxySession: ProxySession, user: String?, group: String? = nil,
+                        greet: Bool = true) -> Outcome {
         let options = proxySession.options
         let candidates = BackendCandidates(servers: options.servers, ignoreConfigPerms: options.ignoreConfigPerms,
-                                           tlsEngine: options.tls.engine, user: user)
+                                           tlsEngine: options.tls.engine, user: user, group: group)
         candidates.log()
         let datastore = proxySession.datastore
         let selector = BackendSelector(policy: options.connectPolicy, backends: candidates.usable, datastore: datastore)
-        let stickyKey: String?
-        switch options.connectPolicy {
-        case .perUser: stickyKey = user
-        case .perHost: stickyKey = session.c.flatMap { $0.pointee.remote_addr }.map { String(cString: pr_netaddr_get_ipstr($0)) }
-        default: stickyKey = nil
-        }
+        let clientAddress = session.c.flatMap { $0.pointee.remote_addr }.map { String(cString: pr_netaddr_get_ipstr($0)) }
+        let stickyKey = options.connectPolicy.stickyKey(user: user, group: group, clientAddress: clientAddress)
         let now = Int(time(nil))
         let plan = selector.plan(attempts: options.retryCount, stickyKey: stickyKey, now: now)
         guard !plan.order.isEmpty else {
+            if let user, let missing = candidates.perNameMissing {
+                let name = options.connectPolicy == .perGroup ? "group '\(group ?? "?")'" : "user '\(user)'"
+                ProxyLog.write("login refused: no \(options.connectPolicy.rawValue) servers found for \(name) (\(missing)), "
+                               + "and no global ProxyReverseServers configured")
+                return .noBackendForName
+            }
             ProxyLog.write("session refused: no backend servers configured (ProxyReverseServers)")
             SessionLifecycle.refuse(reason: "no backend servers configured")
-            return false
+            return .sessionEnded
         }
         do {
             let connected = try ReverseConnector(options: options).connect(candidates: plan.order) { url in
@@ -60,11 +73,11 @@ enum ReverseBackend {
             if user == nil && greet {
                 ClientReplies.sendNow(connected.banner)
             }
-            return true
+            return .connected
         } catch {
             ProxyLog.write("session refused: \(error)")
             SessionLifecycle.refuse(reason: "unable to connect to a backend server")
-            return false
+            return .sessionEnded
         }
     }
 

@@ -32,6 +32,9 @@ struct SessionOptions {
     let directoryListUseSlink: Bool
     let showFeatures: Bool
     let useReverseProxyAuth: Bool
+    /// When the backend is chosen: at connect, at USER, or at PASS after the
+    /// proxy authenticated the user.
+    let backendChoice: BackendChoiceMoment
     let ignoreConfigPerms: Bool
     let foreignAddressPolicy: BackendDataChannel.ForeignAddressPolicy
     let proxyProtocol: BackendProxyHeader
@@ -62,6 +65,12 @@ struct SessionOptions {
         directoryListUseSlink = settings.directoryListUseSlink
         showFeatures = settings.options.contains(.showFeatures)
         useReverseProxyAuth = settings.options.contains(.useReverseProxyAuth)
+        do {
+            backendChoice = try BackendChoiceMoment.decide(policy: connectPolicy, useReverseProxyAuth: useReverseProxyAuth,
+                                                           servers: servers)
+        } catch {
+            throw ConfigurationError(description: "\(error), rejecting connection due to incompatible configuration")
+        }
         ignoreConfigPerms = settings.options.contains(.ignoreConfigPerms)
         if settings.options.contains(.ignoreForeignAddress) {
             foreignAddressPolicy = .ignore
@@ -83,7 +92,4 @@ struct SessionOptions {
         stallTimeout = CoreTimeouts.seconds("TimeoutStalled", default: 3600)
         frontendConnectTimeout = max(CoreTimeouts.seconds("TimeoutNoTransfer", default: 300), 30)
     }
-
-    /// Sticky per-user/per-group policies choose the backend after USER.
-    var selectionNeedsUser: Bool { connectPolicy.needsUserName || servers.dynamicSource != nil && servers.staticURLs.isEmpty && servers.staticFiles.isEmpty }
 }

@@ -28,10 +28,11 @@ enum HostSwitch {
         proxySession.closeBackend()
         proxySession.datastore.close()
         proxySession.options = options
+        proxySession.login = LoginStrategies.reverse(options)
         proxySession.datastore = SessionDatastore.open(options)
         proxySession.state = .awaitingBackend
-        if !options.selectionNeedsUser {
-            _ = ReverseBackend.connect(proxySession, user: nil, greet: false)
+        if options.backendChoice == .atConnect {
+            ReverseBackend.connect(proxySession, user: nil, greet: false)
         }
     }
 }

@@ -19,8 +19,8 @@ final class ProxySession {
 
     /// The options of the server the session runs in (HOST may change it).
     var options: SessionOptions
-    /// How USER/PASS are answered (chosen at session start).
-    let login: LoginStrategy
+    /// How USER/PASS are answered (chosen at session start, again after HOST).
+    var login: LoginStrategy
     var state: State = .awaitingBackend
     var backend: BackendControlChannel?
     var backendTarget: SelectedBackend?

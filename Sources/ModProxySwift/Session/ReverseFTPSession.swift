@@ -16,19 +16,25 @@ enum ReverseFTPSession {
         _ = pr_fsio_chdir_canon("\(options.tablesDirectory)/empty", TRUE)
         proxySession.datastore = SessionDatastore.open(options)
         SessionLifecycle.removeConflictingHandlers()
-        set_auth_check { cmd in (currentSession?.isLoggedIn ?? false) ? 1 : 0 }
+        // Replaces mod_auth's check, and answers as it does: a command that
+        // needs a login before one gets this 530 (nothing else replies).
+        set_auth_check { _ in
+            if currentSession?.isLoggedIn ?? false { return 1 }
+            mps_response_send("530", "Please login with USER and PASS")
+            return 0
+        }
 
         let client = session.c.flatMap { $0.pointee.remote_addr }.map { String(cString: pr_netaddr_get_ipstr($0)) } ?? "?"
         let server = main_server?.pointee.ServerName.map { String(cString: $0) } ?? "?"
         ProxyLog.write("connect: client \(client) to server '\(server)'")
 
-        if !options.selectionNeedsUser {
-            guard ReverseBackend.connect(proxySession, user: nil) else { return }
+        if options.backendChoice == .atConnect {
+            guard case .connected = ReverseBackend.connect(proxySession, user: nil) else { return }
             // ProFTPD would now send its own banner: the backend's went out already.
             _ = pr_response_block(TRUE)
         }
-        // Otherwise (PerUser/PerGroup, per-user files) the proxy greets the
-        // client itself and chooses the backend at USER.
+        // Otherwise (PerUser, per-user files, UseReverseProxyAuth) the proxy
+        // greets the client itself and chooses the backend at USER or PASS.
         pr_cmd_set_handler { _, _ in CommandLoop.run() }
     }
 }

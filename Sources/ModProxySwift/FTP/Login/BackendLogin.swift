@@ -11,30 +11,27 @@ struct BackendLogin: LoginStrategy {
     func user(_ cmd: CommandRecord, session: ProxySession) -> Result {
         let user = cmd.argumentText
         if case .loggedIn(let current) = session.state {
-            // As mod_auth: the same name again is accepted, another is
-            // refused; the backend never sees a second login.
-            if user == current {
-                ClientReplies.reply(code: "230", "User \(current) logged in")
-                return mps_handled(cmd.raw)
-            }
-            ClientReplies.reply(code: "501", "Reauthentication not supported")
-            return mps_error(cmd.raw)
+            return BackendLoginExchange.userAfterLogin(cmd, current: current)
         }
         LoginAttempts.rememberUser(user)
         if session.backend == nil {
             // Sticky policies choose the backend once the user is known.
-            guard ReverseBackend.connect(session, user: user) else {
+            switch ReverseBackend.connect(session, user: user) {
+            case .connected:
+                break
+            case .noBackendForName:
+                // As upstream: this name has no backend; the session goes on.
+                ClientReplies.reply(code: "530", "Login incorrect.")
+                return mps_error(cmd.raw)
+            case .sessionEnded:
                 return mps_error(cmd.raw)
             }
         }
-        guard let backend = session.backend, let target = session.backendTarget else { return mps_error(cmd.raw) }
-        let sentUser = target.url.username ?? user
         do {
-            var reply = try backend.exchange("USER \(sentUser)", deadline: session.replyDeadline)
-            if let uriUser = target.url.username { reply = reply.replacingText(uriUser, with: user) }
+            let reply = try BackendLoginExchange.sendUser(session, user: user)
             switch reply.code {
             case 230:
-                loggedIn(session, user: user)
+                BackendLoginExchange.completeLogin(session, user: user, by: "the backend", groupsKnown: false)
             case 331, 332:
                 session.state = .userSent(user)
             default:
@@ -51,18 +48,14 @@ struct BackendLogin: LoginStrategy {
             ClientReplies.reply(code: "503", "You are already logged in")
             return mps_error(cmd.raw)
         }
-        guard case .userSent(let user) = session.state, let backend = session.backend,
-              let target = session.backendTarget else {
+        guard case .userSent(let user) = session.state, let target = session.backendTarget else {
             ClientReplies.reply(code: "503", "Login with USER first")
             return mps_error(cmd.raw)
         }
-        let password = target.url.password ?? cmd.argumentText
         do {
-            // Never log this line.
-            var reply = try backend.exchange("PASS \(password)", deadline: session.replyDeadline)
-            if let uriUser = target.url.username { reply = reply.replacingText(uriUser, with: user) }
+            let reply = try BackendLoginExchange.sendPass(session, user: user, password: cmd.argumentText)
             if reply.code / 100 == 2 {
-                loggedIn(session, user: user)
+                BackendLoginExchange.completeLogin(session, user: user, by: "the backend", groupsKnown: false)
             } else {
                 session.state = .connected
                 ProxyLog.write("login failed: user '\(user)' refused by backend \(target.url): \(reply.code)")
@@ -73,20 +66,4 @@ struct BackendLogin: LoginStrategy {
             return CommandRouter.backendLost(cmd, session: session, error: error)
         }
     }
-
-    private func loggedIn(_ session: ProxySession, user: String) {
-        session.state = .loggedIn(user)
-        ProxyLog.write("login: user '\(user)' authenticated by backend \(session.backendTarget.map { "\($0.url)" } ?? "?")")
-        _ = pr_timer_remove(PR_TIMER_LOGIN, ANY_MODULE)
-        session_user_set(user)
-        LimitCheck.setUnknownGroups()
-        ReverseBackend.rememberStickyBackend(session)
-        TransferLogFile.open()
-        SessionLifecycle.chroot(session)
-    }
-}
-
-/// session.user, for loggers (%u) and the scoreboard.
-private func session_user_set(_ user: String) {
-    session.user = UnsafePointer(pstrdup(session.pool, user))
 }
