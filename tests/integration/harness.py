@@ -775,6 +775,26 @@ def raw_reply(sock_file):
     return code.decode(errors="replace"), "".join(text)
 
 
+def replies_to(daemon, commands, timeout=10):
+    """Sends each raw command line on a fresh connection after the greeting;
+    returns ["CMD -> reply text", ...] (for comparing with a plain server)."""
+    s = socket.create_connection((daemon.host, daemon.port), timeout=timeout)
+    try:
+        f = s.makefile("rb")
+        raw_reply(f)
+        out = []
+        for c in commands:
+            try:
+                s.sendall(c.encode() + b"\r\n")
+                code, text = raw_reply(f)
+            except (ConnectionResetError, BrokenPipeError):
+                text = ""      # closed by the server: "CMD -> "
+            out.append(f"{c.split()[0] if c.split() else c} -> {text.strip()}")
+        return out
+    finally:
+        s.close()
+
+
 def in_uts_namespace(hostname):
     """argv prefix: run the command in a new UTS namespace whose host name is
     `hostname` (root only). exec keeps the pid, so a daemon stays the leader

@@ -2,8 +2,6 @@
 
 Every sequence runs against the plain backend (no proxy) and through the
 proxy; the replies must be the same, code and text."""
-import socket
-
 import pytest
 
 import harness as H
@@ -22,26 +20,11 @@ SEQUENCES = {
 }
 
 
-def _replies(daemon, commands):
-    s = socket.create_connection((daemon.host, daemon.port), timeout=10)
-    try:
-        f = s.makefile("rb")
-        H.raw_reply(f)
-        out = []
-        for c in commands:
-            s.sendall(c.encode() + b"\r\n")
-            code, text = H.raw_reply(f)
-            out.append(f"{c.split()[0]} -> {text.strip()}")
-        return out
-    finally:
-        s.close()
-
-
 @pytest.mark.parametrize("name", sorted(SEQUENCES))
 def test_login_sequence_as_plain_proftpd(pair, name):
     b, p = pair
-    plain = _replies(b, SEQUENCES[name])
-    proxied = _replies(p, SEQUENCES[name])
+    plain = H.replies_to(b, SEQUENCES[name])
+    proxied = H.replies_to(p, SEQUENCES[name])
     assert proxied == plain
 
 

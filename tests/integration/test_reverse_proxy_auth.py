@@ -1,0 +1,313 @@
+"""ProxyOptions UseReverseProxyAuth, ProxyReverseConnectPolicy PerGroup and
+%g lists, and per-user/per-group names without any backend list.
+
+The proxy authenticates users itself from an AuthUserFile/AuthGroupFile of
+its own (mod_auth_file; mod_sql answers through the same auth API), then
+logs in to the backend with the same USER/PASS or the URL's credentials.
+
+Users at the proxy:   alice (teamA, the backends know her too), carol (teamA),
+dave (teamB), bob (teamB; no backend knows him).
+
+The C reference: a successful proxy-authenticated login as root ends the
+session at once (its chroot to ProxyTables/empty runs after mod_auth's
+RootRevoke: "unable to chroot ... Operation not permitted"), and it answers
+PASS without USER, or after a failed PASS, with 530 where ProFTPD says 503.
+"""
+import json
+import os
+import sqlite3
+import subprocess
+
+import pytest
+
+import harness as H
+
+P = H.PASSWORD
+USERS = {  # name: (password, primary group)
+    "alice": (P, "teamA"),
+    "carol": ("carol-pw-3", "teamA"),
+    "dave": ("dave-pw-5", "teamB"),
+    "bob": ("bob-pw-9", "teamB"),
+}
+GIDS = {"teamA": 2001, "teamB": 2002}
+REF_CHROOT = ("a proxy-authenticated session as root is closed right after PASS: "
+              "'unable to chroot to ProxyTables/empty/ directory: Operation not permitted'")
+
+
+def _auth_config(lab):
+    """The proxy's own AuthUserFile/AuthGroupFile (ftpasswd format, SHA-512 crypt)."""
+    d = lab.mkdir("proxy-auth")
+    pw, gr = os.path.join(d, "ftpd.passwd"), os.path.join(d, "ftpd.group")
+    with open(pw, "w") as f:
+        for name, (password, group) in USERS.items():
+            h = subprocess.run(["openssl", "passwd", "-6", password], check=True,
+                               capture_output=True, text=True).stdout.strip()
+            f.write(f"{name}:{h}:{H.NOBODY_UID}:{GIDS[group]}::/nonexistent/{name}:/bin/false\n")
+    with open(gr, "w") as f:
+        for group, gid in GIDS.items():
+            members = ",".join(n for n, (_, g) in USERS.items() if g == group)
+            f.write(f"{group}:x:{gid}:{members}\n")
+    os.chmod(pw, 0o440)
+    os.chmod(gr, 0o440)
+    return (f"AuthOrder mod_auth_file.c\nAuthUserFile {pw}\nAuthGroupFile {gr}\n"
+            "RequireValidShell off\n")
+
+
+def _proxy(lab, servers, policy="RoundRobin", extra="", outside="", **kw):
+    return lab.proxy(servers, policy=policy, extra="  ProxyOptions UseReverseProxyAuth\n" + extra,
+                     outside=_auth_config(lab) + outside, **kw)
+
+
+def _as_alice(url):
+    """The backend URL with alice's credentials: every proxy user logs in as her."""
+    return url.replace("ftp://", f"ftp://{H.USER}:{H.PASSWORD}@")
+
+
+def _login(p, user):
+    f = H.ModeFTP(timeout=30)
+    f.connect(p.host, p.port)
+    f.login(user, USERS[user][0])
+    return f
+
+
+def _backend_logins(b):
+    return [ln for ln in b.read("extended.log").splitlines() if ln.startswith("USER ")]
+
+
+# ------------------------------------------------------------- the login, as ProFTPD answers it
+
+SEQUENCES = {
+    "good_login": ["USER alice", f"PASS {P}", "PWD"],
+    "bad_password_then_good": ["USER alice", "PASS wrong", f"PASS {P}", "USER alice", f"PASS {P}", "PWD"],
+    "unknown_user": ["USER nosuch", "PASS x", "PWD"],
+    "pass_without_user": ["PASS x", "USER alice", f"PASS {P}", "PWD"],
+    "second_pass_after_login": ["USER alice", f"PASS {P}", f"PASS {P}", "PWD"],
+    "user_after_login": ["USER alice", f"PASS {P}", "USER alice", "USER mallory", "PWD"],
+    "commands_before_login": ["PWD", "LIST", "USER alice", "CWD /", f"PASS {P}", "PWD"],
+}
+
+
+@pytest.mark.reference_bug(REF_CHROOT)
+@pytest.mark.parametrize("name", sorted(SEQUENCES))
+def test_login_answers_as_a_plain_proftpd(lab, name):
+    """The same replies, code and text, as the backend answers directly (a
+    plain ProFTPD authenticating from its own AuthUserFile)."""
+    b = lab.backend()
+    p = _proxy(lab, [b])
+    plain = H.replies_to(b, SEQUENCES[name])
+    proxied = H.replies_to(p, SEQUENCES[name])
+    assert proxied == plain
+
+
+@pytest.mark.reference_bug(REF_CHROOT)
+def test_proxy_authenticates_before_any_backend_is_contacted(lab):
+    b = lab.backend()
+    b.put_file("marker.txt", b"through proxy auth\n")
+    p = _proxy(lab, [b])
+    # the proxy greets the client itself: no backend chosen yet
+    assert H.first_reply(p)[1].startswith("220 " + H.PROXY_IDENT)
+    for user, password in (("alice", "wrong"), ("nosuch", P), ("dave", "not-daves")):
+        f = H.ModeFTP(timeout=30)
+        f.connect(p.host, p.port)
+        try:
+            with pytest.raises(H.ftplib.error_perm, match="^530 Login incorrect.$"):
+                f.login(user, password)
+        finally:
+            H.bye(f)
+    assert _backend_logins(b) == []
+    log = p.read("proxy.log")
+    assert "login: user 'alice' refused by the proxy: Incorrect password" in log
+    assert "login: user 'nosuch' refused by the proxy: No such user found" in log
+    assert "USER nosuch (Login failed): No such user found" in (p.read("system.log") + p.read("stderr.log"))
+    # a good login reaches the backend with the same USER/PASS
+    f = _login(p, "alice")
+    try:
+        assert H.which_backend(f) == "through proxy auth"
+    finally:
+        H.bye(f)
+    assert len(_backend_logins(b)) == 1
+    assert "login: user 'alice' authenticated by the proxy" in p.read("proxy.log")
+    # mod_auth's own log line for the login, and the TransferLog names the user
+    assert "USER alice: Login successful." in (p.read("system.log") + p.read("stderr.log"))
+    assert " alice " in p.read("xferlog"), p.read("xferlog")
+
+
+@pytest.mark.reference_bug(REF_CHROOT)
+def test_backend_refusing_the_login_ends_the_login_not_the_session(lab):
+    """bob passes the proxy, the backend does not know him: the client gets
+    the backend's reply, the proxy forgets bob, and a new login works."""
+    b = lab.backend()
+    b.put_file("marker.txt", b"after a refused login\n")
+    p = _proxy(lab, [b])
+    got = H.replies_to(p, ["USER bob", f"PASS {USERS['bob'][0]}", "PWD", "USER alice", f"PASS {P}", "RETR marker.txt"])
+    assert got[:5] == ["USER -> 331 Password required for bob",
+                       "PASS -> 530 Login incorrect.",
+                       "PWD -> 530 Please login with USER and PASS",
+                       "USER -> 331 Password required for alice",
+                       "PASS -> 230 User alice logged in"], got
+    assert "login failed: user 'bob' authenticated by the proxy, refused by backend" in p.read("proxy.log")
+
+
+@pytest.mark.swift_only
+def test_refused_logins_count_for_max_login_attempts(lab):
+    b = lab.backend()
+    p = _proxy(lab, [b], start=False)
+    p.write_conf(p.read("proftpd.conf").replace("MaxLoginAttempts 100", "MaxLoginAttempts 2"))
+    p.start()
+    got = H.replies_to(p, ["USER alice", "PASS wrong", "USER bob", f"PASS {USERS['bob'][0]}", "NOOP"])
+    # the second refusal (the backend refused bob) is the last one allowed
+    assert got[:4] == ["USER -> 331 Password required for alice", "PASS -> 530 Login incorrect.",
+                       "USER -> 331 Password required for bob", "PASS -> 530 Login incorrect."], got
+    assert got[4] == "NOOP -> ", got    # closed
+    assert "Maximum login attempts (2) exceeded" in (p.read("system.log") + p.read("stderr.log"))
+
+
+# ------------------------------------------------------------- the proxy's rules know the user's groups
+
+@pytest.mark.reference_bug(REF_CHROOT)
+def test_limit_login_by_group(lab):
+    b = lab.backend()
+    p = _proxy(lab, [_as_alice(b.url)], outside="<Limit LOGIN>\n  DenyGroup teamB\n</Limit>\n")
+    with pytest.raises(H.ftplib.error_perm, match="^530 Login incorrect.$"):
+        _login(p, "dave")
+    assert "login: user 'dave' refused by the proxy: Limit configuration denies login" in p.read("proxy.log")
+    f = _login(p, "carol")
+    H.bye(f)
+    assert len(_backend_logins(b)) == 1
+
+
+@pytest.mark.reference_bug(REF_CHROOT)
+def test_limit_sections_match_the_users_groups(lab):
+    """AllowGroup/DenyGroup in <Limit> work with proxy auth (without it the
+    proxy knows no groups and they never match)."""
+    b = lab.backend()
+    b.put_file("f.txt", b"x")
+    p = _proxy(lab, [_as_alice(b.url)], extra="",
+               outside="<Limit RETR>\n  DenyGroup teamB\n</Limit>\n")
+    f = _login(p, "dave")
+    try:
+        with pytest.raises(H.ftplib.error_perm, match="^550 "):
+            H.retr_bytes(f, "f.txt")
+    finally:
+        H.bye(f)
+    f = _login(p, "carol")
+    try:
+        assert H.retr_bytes(f, "f.txt") == b"x"
+    finally:
+        H.bye(f)
+
+
+@pytest.mark.reference_bug(REF_CHROOT)
+def test_session_is_chrooted_and_unprivileged_after_proxy_auth(lab):
+    b = lab.backend()
+    p = _proxy(lab, [b])
+    f = _login(p, "alice")
+    try:
+        assert f.sendcmd("NOOP").startswith("200")
+        (child,) = p.wait_session_child(1)
+        assert os.path.realpath(H.proc_root(child)) == os.path.realpath(os.path.join(p.tables, "empty"))
+        ids = H.proc_ids(child)
+        assert 0 not in ids["Uid"] and 0 not in ids["Gid"], ids
+    finally:
+        H.bye(f)
+
+
+# ------------------------------------------------------------- PerGroup and %g
+
+def _group_files(lab, lists):
+    d = lab.mkdir("groups")
+    for group, urls in lists.items():
+        with open(os.path.join(d, f"{group}.json"), "w") as f:
+            json.dump(urls, f)
+    return d
+
+
+def _sticky_rows(p):
+    con = sqlite3.connect(f"file:{p.tables}/proxy-reverse.db?mode=ro", uri=True, timeout=10)
+    try:
+        cols = [r[1] for r in con.execute("PRAGMA table_info(proxy_vhost_reverse_per_group)")]
+        key = next(c for c in cols if c not in ("vhost_id", "backend_uri"))
+        return dict(con.execute(f"SELECT {key}, backend_uri FROM proxy_vhost_reverse_per_group"))
+    finally:
+        con.close()
+
+
+@pytest.mark.reference_bug(REF_CHROOT)
+def test_per_group_is_sticky_per_primary_group(lab):
+    backends = H.marker_backends(lab, 2)
+    p = _proxy(lab, [_as_alice(b.url) for b in backends], policy="PerGroup")
+    seen = {}
+    for user in ["alice", "dave", "carol", "bob", "alice", "dave"]:
+        f = _login(p, user)
+        try:
+            seen.setdefault(USERS[user][1], set()).add(H.which_backend(f))
+        finally:
+            H.bye(f)
+    # every member of a group on one backend; round robin gave each group its own
+    assert all(len(v) == 1 for v in seen.values()), seen
+    assert seen["teamA"] != seen["teamB"], seen
+    rows = _sticky_rows(p)
+    assert sorted(rows) == ["teamA", "teamB"], rows
+
+
+@pytest.mark.reference_bug(REF_CHROOT)
+def test_per_group_json_files_with_the_static_list_as_fallback(lab):
+    backends = H.marker_backends(lab, 3)
+    d = _group_files(lab, {"teamA": [_as_alice(backends[2].url)]})
+    p = _proxy(lab, [_as_alice(backends[0].url)], policy="PerGroup",
+               extra=f"  ProxyReverseServers file:{d}/%g.json")
+    for user, expected in (("alice", "backend2"), ("carol", "backend2"), ("dave", "backend0")):
+        f = _login(p, user)
+        try:
+            assert H.which_backend(f) == expected, user
+        finally:
+            H.bye(f)
+    # teamB has no file: the fallback is used, and ProxyLog says why
+    assert f"{d}/teamB.json" in p.read("proxy.log")
+
+
+@pytest.mark.reference_bug(REF_CHROOT)
+def test_group_file_without_fallback_refuses_that_login_cleanly(lab):
+    backends = H.marker_backends(lab, 1)
+    d = _group_files(lab, {"teamA": [_as_alice(backends[0].url)]})
+    p = _proxy(lab, [f"file:{d}/%g.json"], policy="PerGroup")
+    got = H.replies_to(p, ["USER dave", f"PASS {USERS['dave'][0]}", "PWD",
+                           "USER carol", f"PASS {USERS['carol'][0]}", "RETR marker.txt"])
+    assert got[:5] == ["USER -> 331 Password required for dave", "PASS -> 530 Login incorrect.",
+                       "PWD -> 530 Please login with USER and PASS",
+                       "USER -> 331 Password required for carol", "PASS -> 230 User carol logged in"], got
+    log = p.read("proxy.log")
+    assert f"no PerGroup servers found for group 'teamB' (" in log and f"{d}/teamB.json" in log, log
+    assert "and no global ProxyReverseServers configured" in log
+
+
+def test_per_group_without_proxy_auth_refuses_sessions(lab):
+    """As upstream: the configuration loads (proftpd -t), every session is
+    refused and ProxyLog says why."""
+    b = lab.backend()
+    p = lab.proxy([b], policy="PerGroup", banner=False)
+    assert p.check_syntax().returncode == 0
+    code, text = H.first_reply(p)
+    assert code in (None, "421"), text
+    assert "PerGroup requires the UseReverseProxyAuth ProxyOption" in p.read("proxy.log")
+    assert b.wait_no_sessions(5) and not _backend_logins(b)
+
+
+# ------------------------------------------------------------- PerUser without an entry
+
+
+def test_per_user_without_entry_and_without_fallback_refuses_that_login(lab):
+    """PerUser with only per-user files: a user without a file gets upstream's
+    530 at USER (no other pool, no hang); the session goes on."""
+    backends = H.marker_backends(lab, 1)
+    d = lab.mkdir("users")
+    with open(os.path.join(d, f"{H.USER}.json"), "w") as f:
+        json.dump([backends[0].url], f)
+    p = lab.proxy([f"file:{d}/%U.json"], policy="PerUser")
+    got = H.replies_to(p, ["USER nobody-here", "PASS x", f"USER {H.USER}", f"PASS {P}"])
+    assert got[0] == "USER -> 530 Login incorrect.", got
+    assert got[2:] == [f"USER -> 331 Password required for {H.USER}", f"PASS -> 230 User {H.USER} logged in"], got
+    log = p.read("proxy.log")
+    assert "no PerUser servers found for user 'nobody-here'" in log, log
+    if not lab.is_reference:
+        assert f"{d}/nobody-here.json" in log, log
