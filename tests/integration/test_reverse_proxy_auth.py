@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 import subprocess
+import time
 
 import pytest
 
@@ -34,15 +35,17 @@ REF_CHROOT = ("a proxy-authenticated session as root is closed right after PASS:
               "'unable to chroot to ProxyTables/empty/ directory: Operation not permitted'")
 
 
-def _auth_config(lab):
-    """The proxy's own AuthUserFile/AuthGroupFile (ftpasswd format, SHA-512 crypt)."""
+def _auth_config(lab, valid_shell="off"):
+    """The proxy's own AuthUserFile/AuthGroupFile (ftpasswd format, SHA-512
+    crypt). toor has uid 0 (RootLogin); every shell is /bin/false."""
     d = lab.mkdir("proxy-auth")
     pw, gr = os.path.join(d, "ftpd.passwd"), os.path.join(d, "ftpd.group")
     with open(pw, "w") as f:
-        for name, (password, group) in USERS.items():
+        for name, (password, group) in list(USERS.items()) + [("toor", ("toor-pw", "teamA"))]:
             h = subprocess.run(["openssl", "passwd", "-6", password], check=True,
                                capture_output=True, text=True).stdout.strip()
-            f.write(f"{name}:{h}:{H.NOBODY_UID}:{GIDS[group]}::/nonexistent/{name}:/bin/false\n")
+            uid = 0 if name == "toor" else H.NOBODY_UID
+            f.write(f"{name}:{h}:{uid}:{GIDS[group]}::/nonexistent/{name}:/bin/false\n")
     with open(gr, "w") as f:
         for group, gid in GIDS.items():
             members = ",".join(n for n, (_, g) in USERS.items() if g == group)
@@ -50,12 +53,12 @@ def _auth_config(lab):
     os.chmod(pw, 0o440)
     os.chmod(gr, 0o440)
     return (f"AuthOrder mod_auth_file.c\nAuthUserFile {pw}\nAuthGroupFile {gr}\n"
-            "RequireValidShell off\n")
+            f"RequireValidShell {valid_shell}\n")
 
 
-def _proxy(lab, servers, policy="RoundRobin", extra="", outside="", **kw):
+def _proxy(lab, servers, policy="RoundRobin", extra="", outside="", valid_shell="off", **kw):
     return lab.proxy(servers, policy=policy, extra="  ProxyOptions UseReverseProxyAuth\n" + extra,
-                     outside=_auth_config(lab) + outside, **kw)
+                     outside=_auth_config(lab, valid_shell) + outside, **kw)
 
 
 def _as_alice(url):
@@ -197,6 +200,47 @@ def test_limit_sections_match_the_users_groups(lab):
         assert H.retr_bytes(f, "f.txt") == b"x"
     finally:
         H.bye(f)
+
+
+def test_root_login_and_invalid_shells_are_refused_as_mod_auth_does(lab):
+    b = lab.backend()
+    p = _proxy(lab, [_as_alice(b.url)], valid_shell="on")
+    for user, password in (("toor", "toor-pw"), ("carol", USERS["carol"][0])):
+        f = H.ModeFTP(timeout=30)
+        f.connect(p.host, p.port)
+        try:
+            with pytest.raises(H.ftplib.error_perm, match="^530 Login incorrect.$"):
+                f.login(user, password)
+        finally:
+            H.bye(f)
+    assert _backend_logins(b) == []
+    logs = p.read("system.log") + p.read("stderr.log")
+    assert "SECURITY VIOLATION: Root login attempted" in logs
+    assert "USER carol (Login failed): Invalid shell" in logs
+
+
+@pytest.mark.reference_bug(REF_CHROOT)
+def test_group_rules_for_transfer_rates_and_log_formats(lab):
+    """TransferRate ... group and LogFormat's %g see the user's groups."""
+    b = lab.backend()
+    payload = os.urandom(600 * 1024)
+    b.put_file("f.bin", payload)
+    logs = lab.mkdir("logs")
+    p = _proxy(lab, [_as_alice(b.url)],
+               outside=f"TransferRate RETR 200 group teamB\nLogFormat who \"%u %g %m\"\n"
+                       f"ExtendedLog {logs}/who.log READ who\n")
+    took = {}
+    for user in ("carol", "dave"):
+        f = _login(p, user)
+        try:
+            t = time.monotonic()
+            assert H.retr_bytes(f, "f.bin") == payload
+            took[user] = time.monotonic() - t
+        finally:
+            H.bye(f)
+    assert took["carol"] < 1.5 and 2.4 < took["dave"] < 4.5, took      # 600 KiB at 200 KiB/s
+    with open(os.path.join(logs, "who.log")) as fh:
+        assert fh.read().splitlines() == ["carol teamA RETR", "dave teamB RETR"]
 
 
 @pytest.mark.reference_bug(REF_CHROOT)
