@@ -360,3 +360,74 @@ def test_per_user_without_entry_and_without_fallback_refuses_that_login(lab):
     assert "no PerUser servers found for user 'nobody-here'" in log, log
     if not lab.is_reference:
         assert f"{d}/nobody-here.json" in log, log
+
+
+# ------------------------------------------------------------- mod_sql at the proxy
+
+@pytest.mark.reference_bug(REF_CHROOT)
+def test_mod_sql_authenticates_and_names_the_group(lab):
+    """The same auth API: users and groups from mod_sql (SQLite) at the
+    proxy, PerGroup by the group mod_sql reports."""
+    backends = H.marker_backends(lab, 2)
+    d = lab.mkdir("sql")
+    db = os.path.join(d, "users.db")
+    subprocess.run(["sqlite3", db,
+                    "CREATE TABLE users (userid TEXT, passwd TEXT, uid INTEGER, gid INTEGER, homedir TEXT, shell TEXT);"
+                    "CREATE TABLE groups (groupname TEXT, gid INTEGER, members TEXT);"
+                    f"INSERT INTO users VALUES ('erin', 'erin-sql-pw', {H.NOBODY_UID}, 3001, '/nonexistent', '/bin/false');"
+                    "INSERT INTO groups VALUES ('sqlteam', 3001, 'erin');"], check=True)
+    os.chmod(db, 0o644)
+    groups = _group_files(lab, {"sqlteam": [_as_alice(backends[1].url)]})
+    sql = (f"LoadModule mod_sql.c\nLoadModule mod_sql_sqlite.c\n"
+           f"<IfModule mod_sql.c>\n  SQLEngine on\n  SQLBackend sqlite3\n  SQLConnectInfo {db}\n"
+           "  SQLAuthTypes Plaintext\n  SQLAuthenticate users groups\n"
+           "  SQLUserInfo users userid passwd uid gid homedir shell\n"
+           "  SQLGroupInfo groups groupname gid members\n</IfModule>\n")
+    p = lab.proxy([_as_alice(backends[0].url)], policy="PerGroup",
+                  extra=f"  ProxyOptions UseReverseProxyAuth\n  ProxyReverseServers file:{groups}/%g.json\n",
+                  outside=sql + "AuthOrder mod_sql.c\nRequireValidShell off\n")
+    f = H.ModeFTP(timeout=30)
+    f.connect(p.host, p.port)
+    try:
+        with pytest.raises(H.ftplib.error_perm, match="^530 Login incorrect.$"):
+            f.login("erin", "wrong")
+    finally:
+        H.bye(f)
+    f = H.ModeFTP(timeout=30)
+    f.connect(p.host, p.port)
+    try:
+        assert f.login("erin", "erin-sql-pw").startswith("230")
+        assert H.which_backend(f) == "backend1"
+    finally:
+        H.bye(f)
+    # (what the refusal says is mod_sql's word, through the auth API)
+    assert "login: user 'erin' refused by the proxy: " in p.read("proxy.log")
+
+
+@pytest.mark.swift_only
+def test_no_reachable_backend_after_proxy_auth_is_a_421(lab):
+    dead = f"ftp://127.0.0.1:{lab.ports.port()}"
+    p = _proxy(lab, [dead])
+    got = H.replies_to(p, ["USER alice", f"PASS {P}", "NOOP"])
+    assert got[0] == "USER -> 331 Password required for alice", got
+    assert got[1].startswith("PASS -> 421 "), got
+    assert got[2] == "NOOP -> ", got     # closed, no hang
+
+
+@pytest.mark.reference_bug(REF_CHROOT)
+def test_per_user_with_proxy_auth_is_sticky_and_reads_user_files(lab):
+    backends = H.marker_backends(lab, 3)
+    d = lab.mkdir("users")
+    with open(os.path.join(d, "carol.json"), "w") as fh:
+        json.dump([_as_alice(backends[2].url)], fh)
+    p = _proxy(lab, [_as_alice(backends[0].url), _as_alice(backends[1].url)], policy="PerUser",
+               extra=f"  ProxyReverseServers file:{d}/%U.json")
+    seen = {}
+    for user in ["alice", "dave", "carol", "alice", "dave", "carol"]:
+        f = _login(p, user)
+        try:
+            seen.setdefault(user, set()).add(H.which_backend(f))
+        finally:
+            H.bye(f)
+    assert seen["carol"] == {"backend2"}, seen
+    assert len(seen["alice"]) == 1 and len(seen["dave"]) == 1, seen
