@@ -73,6 +73,16 @@ def _login(p, user):
     return f
 
 
+def _assert_login_refused(p, user, password):
+    f = H.ModeFTP(timeout=30)
+    f.connect(p.host, p.port)
+    try:
+        with pytest.raises(H.ftplib.error_perm, match="^530 Login incorrect.$"):
+            f.login(user, password)
+    finally:
+        H.bye(f)
+
+
 def _backend_logins(b):
     return [ln for ln in b.read("extended.log").splitlines() if ln.startswith("USER ")]
 
@@ -112,13 +122,7 @@ def test_proxy_authenticates_before_any_backend_is_contacted(lab):
     # the proxy greets the client itself: no backend chosen yet
     assert H.first_reply(p)[1].startswith("220 " + H.PROXY_IDENT)
     for user, password in (("alice", "wrong"), ("nosuch", P), ("dave", "not-daves")):
-        f = H.ModeFTP(timeout=30)
-        f.connect(p.host, p.port)
-        try:
-            with pytest.raises(H.ftplib.error_perm, match="^530 Login incorrect.$"):
-                f.login(user, password)
-        finally:
-            H.bye(f)
+        _assert_login_refused(p, user, password)
     assert _backend_logins(b) == []
     log = p.read("proxy.log")
     assert "login: user 'alice' refused by the proxy: Incorrect password" in log
@@ -173,8 +177,7 @@ def test_refused_logins_count_for_max_login_attempts(lab):
 def test_limit_login_by_group(lab):
     b = lab.backend()
     p = _proxy(lab, [_as_alice(b.url)], outside="<Limit LOGIN>\n  DenyGroup teamB\n</Limit>\n")
-    with pytest.raises(H.ftplib.error_perm, match="^530 Login incorrect.$"):
-        _login(p, "dave")
+    _assert_login_refused(p, "dave", USERS["dave"][0])
     assert "login: user 'dave' refused by the proxy: Limit configuration denies login" in p.read("proxy.log")
     f = _login(p, "carol")
     H.bye(f)
@@ -206,13 +209,7 @@ def test_root_login_and_invalid_shells_are_refused_as_mod_auth_does(lab):
     b = lab.backend()
     p = _proxy(lab, [_as_alice(b.url)], valid_shell="on")
     for user, password in (("toor", "toor-pw"), ("carol", USERS["carol"][0])):
-        f = H.ModeFTP(timeout=30)
-        f.connect(p.host, p.port)
-        try:
-            with pytest.raises(H.ftplib.error_perm, match="^530 Login incorrect.$"):
-                f.login(user, password)
-        finally:
-            H.bye(f)
+        _assert_login_refused(p, user, password)
     assert _backend_logins(b) == []
     logs = p.read("system.log") + p.read("stderr.log")
     assert "SECURITY VIOLATION: Root login attempted" in logs
@@ -386,13 +383,7 @@ def test_mod_sql_authenticates_and_names_the_group(lab):
     p = lab.proxy([_as_alice(backends[0].url)], policy="PerGroup",
                   extra=f"  ProxyOptions UseReverseProxyAuth\n  ProxyReverseServers file:{groups}/%g.json\n",
                   outside=sql + "AuthOrder mod_sql.c\nRequireValidShell off\n")
-    f = H.ModeFTP(timeout=30)
-    f.connect(p.host, p.port)
-    try:
-        with pytest.raises(H.ftplib.error_perm, match="^530 Login incorrect.$"):
-            f.login("erin", "wrong")
-    finally:
-        H.bye(f)
+    _assert_login_refused(p, "erin", "wrong")
     f = H.ModeFTP(timeout=30)
     f.connect(p.host, p.port)
     try:
