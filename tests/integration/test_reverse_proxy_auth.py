@@ -422,3 +422,36 @@ def test_per_user_with_proxy_auth_is_sticky_and_reads_user_files(lab):
             H.bye(f)
     assert seen["carol"] == {"backend2"}, seen
     assert len(seen["alice"]) == 1 and len(seen["dave"]) == 1, seen
+
+
+@pytest.mark.reference_bug(REF_CHROOT)
+def test_host_selects_a_server_that_authenticates_at_the_proxy(lab):
+    """HOST before login moves the session to a name-based <VirtualHost>
+    whose proxy authenticates users itself: its login rules apply."""
+    backends = H.marker_backends(lab, 2)
+    p = lab.proxy([backends[0]], start=False)
+    auth = _auth_config(lab).replace("\n", "\n  ")
+    p.write_conf(p.read("proftpd.conf") + f"""
+<VirtualHost 127.0.0.1>
+  Port {p.port}
+  ServerName "it-auth"
+  ServerAlias auth.example
+  {auth}
+  <IfModule mod_proxy.c>
+    ProxyEngine on
+    ProxyRole reverse
+    ProxyLog {p.dir}/proxy.log
+    ProxyOptions UseReverseProxyAuth
+    ProxyReverseServers {_as_alice(backends[1].url)}
+  </IfModule>
+</VirtualHost>
+""")
+    p.start()
+    got = H.replies_to(p, ["HOST auth.example", "USER dave", "PASS wrong", "USER dave",
+                           f"PASS {USERS['dave'][0]}", "PWD"])
+    assert got[1:5] == ["USER -> 331 Password required for dave", "PASS -> 530 Login incorrect.",
+                        "USER -> 331 Password required for dave", "PASS -> 230 User dave logged in"], got
+    assert got[5].startswith("PWD -> 257 "), got
+    assert "login: user 'dave' authenticated by the proxy" in p.read("proxy.log")
+    # the vhost's backend got the one login; the first server's backend none
+    assert len(_backend_logins(backends[1])) == 1 and _backend_logins(backends[0]) == []
