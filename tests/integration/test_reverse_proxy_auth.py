@@ -9,9 +9,10 @@ Users at the proxy:   alice (teamA, the backends know her too), carol (teamA),
 dave (teamB), bob (teamB; no backend knows him).
 
 The C reference: a successful proxy-authenticated login as root ends the
-session at once (its chroot to ProxyTables/empty runs after mod_auth's
-RootRevoke: "unable to chroot ... Operation not permitted"), and it answers
-PASS without USER, or after a failed PASS, with 530 where ProFTPD says 503.
+session at once ("unable to chroot to ProxyTables/empty/ directory ...:
+Operation not permitted", also with RootRevoke off and mod_cap off), and it
+answers PASS without USER, or after a failed PASS, with 530 where ProFTPD
+says 503.
 """
 import json
 import os
@@ -352,6 +353,10 @@ def test_per_user_without_entry_and_without_fallback_refuses_that_login(lab):
     p = lab.proxy([f"file:{d}/%U.json"], policy="PerUser")
     got = H.replies_to(p, ["USER nobody-here", "PASS x", f"USER {H.USER}", f"PASS {P}"])
     assert got[0] == "USER -> 530 Login incorrect.", got
+    # PASS then: ProFTPD's answer to a PASS without an accepted USER
+    # (upstream: "500 PASS: Operation not permitted")
+    assert got[1] == ("PASS -> 500 PASS: Operation not permitted" if lab.is_reference
+                      else "PASS -> 503 Login with USER first"), got
     assert got[2:] == [f"USER -> 331 Password required for {H.USER}", f"PASS -> 230 User {H.USER} logged in"], got
     log = p.read("proxy.log")
     assert "no PerUser servers found for user 'nobody-here'" in log, log
