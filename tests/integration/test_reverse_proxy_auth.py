@@ -460,3 +460,26 @@ def test_host_selects_a_server_that_authenticates_at_the_proxy(lab):
     assert "login: user 'dave' authenticated by the proxy" in p.read("proxy.log")
     # the vhost's backend got the one login; the first server's backend none
     assert len(_backend_logins(backends[1])) == 1 and _backend_logins(backends[0]) == []
+
+
+@pytest.mark.swift_only
+@pytest.mark.parametrize("content,mode,says", [
+    (b'["ftp://127.0.0.1:1", ', 0o644, "error parsing ProxyReverseServers file"),
+    (b'{"url": "ftp://127.0.0.1:1"}', 0o644, "must hold a JSON array of URL strings"),
+    (b'["gopher://127.0.0.1"]', 0o644, "entry 0 in ProxyReverseServers file"),
+    (b'["ftp://127.0.0.1:1"]', 0o666, "unable to use world-writable ProxyReverseServers"),
+], ids=["truncated", "object", "scheme", "world-writable"])
+def test_a_bad_per_group_file_refuses_that_login_and_says_why(lab, content, mode, says):
+    b = lab.backend()
+    d = lab.mkdir("groups")
+    path = os.path.join(d, "teamB.json")
+    with open(path, "wb") as fh:
+        fh.write(content)
+    os.chmod(path, mode)
+    p = _proxy(lab, [f"file:{d}/%g.json"], policy="PerGroup")
+    got = H.replies_to(p, ["USER dave", f"PASS {USERS['dave'][0]}", "NOOP"])
+    assert got == ["USER -> 331 Password required for dave", "PASS -> 530 Login incorrect.",
+                   "NOOP -> 200 NOOP command successful"], got
+    refusal = [ln for ln in p.read("proxy.log").splitlines() if "login refused" in ln]
+    assert len(refusal) == 1 and "group 'teamB'" in refusal[0] and path in refusal[0] and says in refusal[0], refusal
+    assert b.wait_no_sessions(2) and _backend_logins(b) == []
