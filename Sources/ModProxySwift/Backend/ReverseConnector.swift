@@ -20,6 +20,8 @@ struct ReverseConnector {
 
     struct NoBackend: Error, CustomStringConvertible {
         let attempts: [String]
+        /// Why the last candidate failed (for replies that name one reason).
+        var lastError: Error?
         var description: String {
             "no backend server reachable after \(attempts.count) attempt(s): " + attempts.joined(separator: "; ")
         }
@@ -29,6 +31,7 @@ struct ReverseConnector {
     /// work (the caller holds it off for later sessions).
     func connect(candidates: [SelectedBackend], failed: (BackendURL) -> Void) throws -> Connected {
         var failures: [String] = []
+        var lastError: Error?
         for target in candidates {
             let started = Deadline.now()
             do {
@@ -38,10 +41,11 @@ struct ReverseConnector {
             } catch {
                 ProxyLog.write("backend connect failed: \(target.url): \(error)")
                 failures.append("\(target.url): \(error)")
+                lastError = error
                 failed(target.url)
             }
         }
-        throw NoBackend(attempts: failures)
+        throw NoBackend(attempts: failures, lastError: lastError)
     }
 
     private func connect(to target: SelectedBackend, started: UInt64) throws -> Connected {

@@ -32,6 +32,9 @@ struct SessionOptions {
     let directoryListUseSlink: Bool
     let showFeatures: Bool
     let useReverseProxyAuth: Bool
+    /// ProxyForwardMethod and ProxyForwardTo (the forward role).
+    let forwardMethod: ForwardMethod
+    let forwardTo: ForwardToPattern?
     let ignoreConfigPerms: Bool
     let foreignAddressPolicy: BackendDataChannel.ForeignAddressPolicy
     let proxyProtocol: BackendProxyHeader
@@ -62,6 +65,8 @@ struct SessionOptions {
         directoryListUseSlink = settings.directoryListUseSlink
         showFeatures = settings.options.contains(.showFeatures)
         useReverseProxyAuth = settings.options.contains(.useReverseProxyAuth)
+        forwardMethod = settings.forwardMethod
+        forwardTo = settings.forwardTo
         ignoreConfigPerms = settings.options.contains(.ignoreConfigPerms)
         if settings.options.contains(.ignoreForeignAddress) {
             foreignAddressPolicy = .ignore

@@ -21,4 +21,14 @@ enum LoginStrategies {
     static func reverse(_ options: SessionOptions) -> LoginStrategy {
         BackendLogin()
     }
+
+    /// The strategy for a forward-proxy session's ProxyForwardMethod; nil
+    /// for the methods with a proxy login, not built yet.
+    static func forward(_ options: SessionOptions) -> LoginStrategy? {
+        switch options.forwardMethod {
+        case .userAtHost: return ForwardUserLogin(destinationFromSNI: false)
+        case .userAtSNI: return ForwardUserLogin(destinationFromSNI: true)
+        case .proxyUserThenUserAtHost, .proxyUserAtHostThenUser: return nil
+        }
+    }
 }
