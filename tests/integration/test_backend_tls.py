@@ -380,3 +380,42 @@ def test_abort_over_tls(lab, pki):
         assert noop.startswith("200"), (noop, f.replies, p.read("proxy.log")[-1500:])   # still in step
     finally:
         H.bye(f)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("front", ["client-clear", "client-tls"])
+@pytest.mark.parametrize("command", ["RETR", "STOR"])
+def test_100mib_over_backend_tls(lab, pki, front, command):
+    """100 MiB each way, PROT P toward a backend that requires TLS for data
+    (TLSRequired on), the client in clear or with PROT P too; sha256 on
+    both ends."""
+    b = _tls_backend(lab, pki.server)
+    size = 100 * H.MiB
+    p = _proxy(lab, b, pki, outside=_frontend_tls(pki, lab) if front == "client-tls" else "")
+    if command == "RETR":
+        source = b.home_path("big.bin")
+    else:
+        source = os.path.join(lab.mkdir("upload"), "big.bin")
+    digest = H.make_random_file(source, size)
+    os.chown(source, H.NOBODY_UID, H.NOBODY_GID)
+    if front == "client-tls":
+        f = _ftps_client(p)
+        f.sock.settimeout(120)
+        f.voidcmd("TYPE I")
+    else:
+        f = H.connect(p, timeout=120)
+    try:
+        if command == "RETR":
+            assert H.retr_digest(f, "big.bin") == (digest, size)
+        else:
+            reply = H.stor_file(f, "up-big.bin", source)
+            assert reply.startswith("226"), reply
+    finally:
+        H.bye(f)
+    if command == "STOR":
+        assert os.path.getsize(b.home_path("up-big.bin")) == size
+        assert H.sha256_file(b.home_path("up-big.bin")) == digest
+    # toward the backend: TLS, PROT P (toward the client, ftplib's PROT P
+    # wraps each data connection in TLS itself)
+    log = p.read("proxy.log")
+    assert "data protected" in log, log[-1500:]
