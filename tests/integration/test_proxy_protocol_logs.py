@@ -39,18 +39,9 @@ def srv(suite):
         s.sftp_log = os.path.join(lab.dir, "sftp.log")
         s.tls_log = os.path.join(lab.dir, "tls.log")
         sftp, s.sftp_port = s.vhost(P.sftp_block(host_key, s.sftp_log), name="sftp")
-        ftps, s.ftps_port = s.vhost(f"""<IfModule mod_tls.c>
-  TLSEngine on
-  TLSRequired on
-  TLSProtocol TLSv1.2 TLSv1.3
-  TLSRSACertificateFile {pki.server[0]}
-  TLSRSACertificateKeyFile {pki.server[1]}
-  TLSCACertificateFile {pki.ca_cert}
-  TLSVerifyClient on
-  TLSOptions NoSessionReuseRequired iPAddressRequired
-  TLSLog {s.tls_log}
-</IfModule>""", name="ftps")
-        s.add(sftp + ftps)
+        ftps, s.ftps_port = s.vhost(_verifying_tls(pki, s.tls_log, ""), name="ftps")
+        implicit, s.implicit_port = s.vhost(_verifying_tls(pki, s.tls_log, "UseImplicitSSL"), name="implicit")
+        s.add(sftp + ftps + implicit)
         s.start()
         s.pki = pki
         s.put_file("f.bin", b"pp" * 5000)
@@ -58,6 +49,21 @@ def srv(suite):
     finally:
         problems = lab.shutdown()
     assert not problems, problems
+
+
+def _verifying_tls(pki, log, option):
+    """mod_tls requiring a client certificate whose iPAddress SAN is the client's."""
+    return f"""<IfModule mod_tls.c>
+  TLSEngine on
+  TLSRequired on
+  TLSProtocol TLSv1.2 TLSv1.3
+  TLSRSACertificateFile {pki.server[0]}
+  TLSRSACertificateKeyFile {pki.server[1]}
+  TLSCACertificateFile {pki.ca_cert}
+  TLSVerifyClient on
+  TLSOptions NoSessionReuseRequired iPAddressRequired {option}
+  TLSLog {log}
+</IfModule>"""
 
 
 def _read(path):
@@ -99,21 +105,24 @@ def test_sftp_log_and_traces_name_the_proxied_client(srv, header):
     assert "client address to '127.0.0.1'" not in after and "host = '127.0.0.1'" not in after, after[-3000:]
 
 
-def _ftps(srv, header):
-    f = P.HeaderFTPTLS(header)
+def _ftps(srv, header, implicit=False):
+    f = P.HeaderFTPTLS(header, implicit=implicit)
     f.context.load_cert_chain(*srv.pki.client_at)
-    f.connect("127.0.0.1", srv.ftps_port)
+    f.connect("127.0.0.1", srv.implicit_port if implicit else srv.ftps_port)
     return f
 
 
-def test_tls_log_checks_the_certificate_against_the_proxied_client(srv):
+@pytest.mark.parametrize("implicit", [False, True], ids=["explicit", "implicit"])
+def test_tls_log_checks_the_certificate_against_the_proxied_client(srv, implicit):
     """TLSOptions iPAddressRequired: mod_tls compares the certificate's
-    iPAddress SAN with the client address, which must be the proxied one."""
+    iPAddress SAN with the client address, which must be the proxied one
+    (with implicit FTPS, the handshake runs in mod_tls's session start)."""
     mark = srv.log_mark()
     tls_before = len(_read(srv.tls_log))
-    f = _ftps(srv, v1(FTPS_CLIENT, "10.9.8.7", 40002, 21))
+    f = _ftps(srv, v1(FTPS_CLIENT, "10.9.8.7", 40002, 21), implicit)
     try:
-        f.auth()
+        if not implicit:
+            f.auth()
         f.login(H.USER, H.PASSWORD)
         f.prot_p()
         assert "f.bin" in f.nlst()
