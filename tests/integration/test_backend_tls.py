@@ -283,6 +283,15 @@ def test_handshake_timeout_names_the_backend(lab, pki):
     assert "TLS handshake timed out after 2s (see ProxyTLSTimeoutHandshake)" in p.read("proxy.log")
 
 
+def test_backend_closing_during_the_handshake(lab, pki):
+    """A backend that accepts AUTH TLS and hangs up at the ClientHello."""
+    closes = ScriptedBackend(lab, [(None, b"220 flaky backend\r\n", False),
+                                   (b"AUTH", b"234 go ahead\r\n", True)])
+    p = _proxy(lab, [closes.url], pki, extra="  ProxyTLSEngine on", banner=False)
+    _refused_with(p, closes.port, "backend closed the connection during the TLS handshake")
+    assert "TLS handshake failed: error:0A000126:SSL routines::unexpected eof while reading" in p.read("proxy.log")
+
+
 def test_transfer_protection_policy_clear(lab, pki):
     b = _tls_backend(lab, pki.server, required="ctrl")
     p = _proxy(lab, b, pki, extra="  ProxyTLSTransferProtectionPolicy clear")

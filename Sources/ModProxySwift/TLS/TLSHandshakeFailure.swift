@@ -76,6 +76,9 @@ enum TLSHandshakeFailure {
         if reasons.contains(SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED) { return .clientCertificateRequired }
         if reasons.contains(where: protocolReasons.contains) { return .protocolMismatch }
         if reasons.contains(where: cipherReasons.contains) { return .noSharedCipher }
+        if reasons.contains(SSL_R_UNEXPECTED_EOF_WHILE_READING) && !ClientCertificateRequest.wasAsked {
+            return .closedByBackend
+        }
         return reasonWhenUnexplained
     }
 }
