@@ -117,12 +117,17 @@ def test_self_signed_backend_is_refused_without_its_ca(lab, pki):
     assert "certificate verification failed" in log and "ProxyTLSCACertificateFile" in log, log[-2000:]
 
 
-def test_name_mismatch_is_refused_with_advice(lab, pki):
-    b = _tls_backend(lab, pki.wrong_name)
-    p = _proxy(lab, b, pki, banner=False)
-    _refused_with(p, b.port, "certificate does not match the backend's name")
+@pytest.mark.parametrize("named_by", ["address", "host-name"])
+def test_name_mismatch_is_refused_with_advice(lab, pki, named_by):
+    b = _tls_backend(lab, pki.wrong_name)       # the certificate names other.example
+    host = "127.0.0.1" if named_by == "address" else "localhost"
+    p = _proxy(lab, [f"ftp://{host}:{b.port}"], pki, banner=False)
+    code, text = H.first_reply(p)
+    assert (code, text) == ("421", f"421 Service not available: TLS to backend {host}:{b.port} failed: "
+                                   "certificate does not match the backend's name\r\n"), text
     log = p.read("proxy.log")
-    assert "IP address mismatch" in log and "ProxyTLSVerifyServer off" in log, log[-2000:]
+    mismatch = "IP address mismatch" if named_by == "address" else "hostname mismatch"
+    assert mismatch in log and "ProxyTLSVerifyServer off" in log, log[-2000:]
 
 
 def test_enable_diags_logs_the_handshake(lab, pki):
