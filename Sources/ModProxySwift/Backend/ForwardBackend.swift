@@ -51,9 +51,13 @@ enum ForwardBackend {
             }
             ProxyLog.write("forward: \(who) connected to \(hostPort) (\(connected.channel.address))")
         } catch {
-            let reason = (error as? ReverseConnector.NoBackend)?.lastError ?? error
+            let noBackend = error as? ReverseConnector.NoBackend
+            let reason = noBackend?.lastError ?? error
             if let banner = reason as? BannerRefused {
                 throw refuse("\(banner)", reply: banner.text)
+            }
+            if let tlsText = noBackend?.clientText {
+                throw refuse("\(reason)", reply: tlsText)
             }
             throw refuse("\(reason)", reply: "Unable to connect to \(hostPort): \(shortReason(reason))")
         }

@@ -63,7 +63,8 @@ enum ReverseBackend {
             return true
         } catch {
             ProxyLog.write("session refused: \(error)")
-            SessionLifecycle.refuse(reason: "unable to connect to a backend server")
+            SessionLifecycle.refuse(reason: (error as? ReverseConnector.NoBackend)?.clientText
+                                        ?? "unable to connect to a backend server")
             return false
         }
     }
