@@ -582,7 +582,7 @@ class Proxy(Daemon):
     def __init__(self, ctx, servers, name="proxy", host="127.0.0.1", extra="",
                  tls_module=True, tls_engine_off=True, tables=True, proxy_log=True,
                  trace=False, policy="RoundRobin", timeouts=DEFAULT_TIMEOUTS,
-                 ident=PROXY_IDENT, outside=""):
+                 ident=PROXY_IDENT, outside="", role="reverse"):
         d = ctx.mkdir(name)
         super().__init__(name, d, host, ctx.ports.port())
         # tables: True = <dir>/tables, False = no ProxyTables line, str = that path verbatim
@@ -596,7 +596,7 @@ class Proxy(Daemon):
         loads.append("LoadModule mod_proxy.c")
         if ctx.has_proxy_protocol:
             loads.append("LoadModule mod_proxy_protocol.c")
-        inner = ["ProxyEngine on", "ProxyRole reverse"]
+        inner = ["ProxyEngine on", f"ProxyRole {role}"]
         if self.tables:
             inner.append(f"ProxyTables {self.tables}")
         if proxy_log:

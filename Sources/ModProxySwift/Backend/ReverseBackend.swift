@@ -76,7 +76,8 @@ enum ReverseBackend {
             return .connected
         } catch {
             ProxyLog.write("session refused: \(error)")
-            SessionLifecycle.refuse(reason: "unable to connect to a backend server")
+            SessionLifecycle.refuse(reason: (error as? ReverseConnector.NoBackend)?.clientText
+                                        ?? "unable to connect to a backend server")
             return .sessionEnded
         }
     }

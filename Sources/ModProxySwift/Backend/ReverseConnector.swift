@@ -20,6 +20,11 @@ struct ReverseConnector {
 
     struct NoBackend: Error, CustomStringConvertible {
         let attempts: [String]
+        /// Why the last candidate failed (for replies that name one reason).
+        var lastError: Error?
+        /// What the client is told when the last TLS failure among the
+        /// attempts explains it ("TLS to backend host:port failed: ...").
+        var clientText: String? = nil
         var description: String {
             "no backend server reachable after \(attempts.count) attempt(s): " + attempts.joined(separator: "; ")
         }
@@ -29,6 +34,8 @@ struct ReverseConnector {
     /// work (the caller holds it off for later sessions).
     func connect(candidates: [SelectedBackend], failed: (BackendURL) -> Void) throws -> Connected {
         var failures: [String] = []
+        var lastError: Error?
+        var clientText: String?
         for target in candidates {
             let started = Deadline.now()
             do {
@@ -38,10 +45,14 @@ struct ReverseConnector {
             } catch {
                 ProxyLog.write("backend connect failed: \(target.url): \(error)")
                 failures.append("\(target.url): \(error)")
+                lastError = error
+                if let reason = (error as? TLSFailure)?.reason {
+                    clientText = reason.clientText(backend: target.url.hostPort)
+                }
                 failed(target.url)
             }
         }
-        throw NoBackend(attempts: failures)
+        throw NoBackend(attempts: failures, lastError: lastError, clientText: clientText)
     }
 
     private func connect(to target: SelectedBackend, started: UInt64) throws -> Connected {
@@ -63,6 +74,7 @@ struct ReverseConnector {
                     ?? BackendTLSMode.none
                 let context = mode.usesTLS ? try TLSClientContexts.context(serverID: options.vhostID, settings: options.tls) : nil
                 var tls: TLSTransport?
+                ClientCertificateRequest.reset()
                 let cached = mode.usesTLS ? TLSSessionCache.session(for: url.description, options: options) : nil
                 defer { if let cached { SSL_SESSION_free(cached) } }
                 if mode == .implicit, let context {
@@ -71,7 +83,12 @@ struct ReverseConnector {
                     tls = implicit
                 }
                 let channel = BackendControlChannel(transport: tls ?? sock, address: address)
-                let banner = try channel.readReply(deadline: .after(seconds: max(options.connectTimeout, 10)))
+                let banner: FTPReply
+                do {
+                    banner = try channel.readReply(deadline: .after(seconds: max(options.connectTimeout, 10)))
+                } catch where tls != nil {
+                    throw TLSHandshakeFailure.afterHandshake(error)
+                }
                 guard banner.code / 100 == 2 else {
                     channel.close()
                     throw BannerRefused(code: banner.code, text: banner.lines.last ?? "")
@@ -82,8 +99,13 @@ struct ReverseConnector {
                 }
                 var backendTLS: BackendTLS?
                 if let tls, let context {
-                    let protects = try BackendTLSNegotiation.setProtection(channel, policy: options.tls.transferProtectionPolicy,
+                    let protects: Bool
+                    do {
+                        protects = try BackendTLSNegotiation.setProtection(channel, policy: options.tls.transferProtectionPolicy,
                                                                            options: options)
+                    } catch {
+                        throw TLSHandshakeFailure.afterHandshake(error)
+                    }
                     backendTLS = BackendTLS(control: tls, context: context, serverName: url.host, protectsData: protects)
                     ProxyLog.write("backend \(url): \(tls.protocolName) \(tls.cipherName)\(tls.sessionReused ? " (resumed session)" : ""), data \(protects ? "protected" : "clear")")
                     TLSSessionCache.remember(tls, backend: url.description, options: options)

@@ -32,9 +32,12 @@ struct SessionOptions {
     let directoryListUseSlink: Bool
     let showFeatures: Bool
     let useReverseProxyAuth: Bool
-    /// When the backend is chosen: at connect, at USER, or at PASS after the
-    /// proxy authenticated the user.
+    /// When the reverse role chooses its backend: at connect, at USER, or at
+    /// PASS after the proxy authenticated the user.
     let backendChoice: BackendChoiceMoment
+    /// ProxyForwardMethod and ProxyForwardTo (the forward role).
+    let forwardMethod: ForwardMethod
+    let forwardTo: ForwardToPattern?
     let ignoreConfigPerms: Bool
     let foreignAddressPolicy: BackendDataChannel.ForeignAddressPolicy
     let proxyProtocol: BackendProxyHeader
@@ -66,11 +69,15 @@ struct SessionOptions {
         showFeatures = settings.options.contains(.showFeatures)
         useReverseProxyAuth = settings.options.contains(.useReverseProxyAuth)
         do {
-            backendChoice = try BackendChoiceMoment.decide(policy: connectPolicy, useReverseProxyAuth: useReverseProxyAuth,
-                                                           servers: servers)
+            // The forward role connects where the client names a destination (USER).
+            backendChoice = role == .forward ? .atUser
+                : try BackendChoiceMoment.decide(policy: connectPolicy, useReverseProxyAuth: useReverseProxyAuth,
+                                                 servers: servers)
         } catch {
             throw ConfigurationError(description: "\(error), rejecting connection due to incompatible configuration")
         }
+        forwardMethod = settings.forwardMethod
+        forwardTo = settings.forwardTo
         ignoreConfigPerms = settings.options.contains(.ignoreConfigPerms)
         if settings.options.contains(.ignoreForeignAddress) {
             foreignAddressPolicy = .ignore

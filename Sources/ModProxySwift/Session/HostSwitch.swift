@@ -28,7 +28,9 @@ enum HostSwitch {
         proxySession.closeBackend()
         proxySession.datastore.close()
         proxySession.options = options
-        proxySession.login = LoginStrategies.reverse(options)
+        if options.role == .reverse {
+            proxySession.login = LoginStrategies.reverse(options)   // UseReverseProxyAuth may differ
+        }
         proxySession.datastore = SessionDatastore.open(options)
         proxySession.state = .awaitingBackend
         if options.backendChoice == .atConnect {

@@ -54,7 +54,8 @@ enum CoreDirectiveSpecs {
         DirectiveSpec("ProxyForwardMethod", feature: .forwardProxy) { args in
             try ConfigValues.requireCount(args, exactly: 1)
             let method = try ConfigValues.keyword(args[0], ForwardMethod.self, what: "forward method")
-            return ParsedArguments(args: [method.rawValue])
+            return ParsedArguments(args: [method.rawValue],
+                                   features: method.requiresProxyAuth ? [.forwardProxyLogin] : [])
         },
 
         DirectiveSpec("ProxyForwardTo", feature: .forwardProxy) { args in

@@ -10,9 +10,7 @@ struct BackendLogin: LoginStrategy {
 
     func user(_ cmd: CommandRecord, session: ProxySession) -> Result {
         let user = cmd.argumentText
-        if case .loggedIn(let current) = session.state {
-            return BackendLoginExchange.userAfterLogin(cmd, current: current)
-        }
+        if let repeated = Self.userAfterLogin(cmd, session: session) { return repeated }
         LoginAttempts.rememberUser(user)
         if session.backend == nil {
             // Sticky policies choose the backend once the user is known.
@@ -27,6 +25,25 @@ struct BackendLogin: LoginStrategy {
                 return mps_error(cmd.raw)
             }
         }
+        return relayUser(cmd, session: session, user: user)
+    }
+
+    /// USER once logged in, answered as mod_auth does: the same name again
+    /// is accepted, another is refused; the backend never sees a second
+    /// login. nil before login.
+    static func userAfterLogin(_ cmd: CommandRecord, session: ProxySession) -> Result? {
+        guard case .loggedIn(let current) = session.state else { return nil }
+        if cmd.argumentText == current {
+            ClientReplies.reply(code: "230", "User \(current) logged in")
+            return .some(mps_handled(cmd.raw))
+        }
+        ClientReplies.reply(code: "501", "Reauthentication not supported")
+        return .some(mps_error(cmd.raw))
+    }
+
+    /// USER `user` (or the backend URL's user name) to the connected
+    /// backend; its reply goes to the client.
+    func relayUser(_ cmd: CommandRecord, session: ProxySession, user: String) -> Result {
         do {
             let reply = try BackendLoginExchange.sendUser(session, user: user)
             switch reply.code {

@@ -5,8 +5,8 @@ import ProxyCore
 
 /// The login steps every reverse strategy shares: USER and PASS toward the
 /// backend (the backend URL's own credentials replace the client's; the
-/// client's user name replaces the URL's in the replies), the answer to a
-/// USER after login, and what a completed login sets up.
+/// client's user name replaces the URL's in the replies), and what a
+/// completed login sets up.
 enum BackendLoginExchange {
     static func sendUser(_ session: ProxySession, user: String) throws -> FTPReply {
         guard let backend = session.backend, let target = session.backendTarget else { throw BackendClosed() }
@@ -19,17 +19,6 @@ enum BackendLoginExchange {
         // Never log this line.
         let reply = try backend.exchange("PASS \(target.url.password ?? password)", deadline: session.replyDeadline)
         return target.url.username.map { reply.replacingText($0, with: user) } ?? reply
-    }
-
-    /// USER once logged in, as mod_auth answers it: the same name again is
-    /// accepted, another is refused; the backend never sees a second login.
-    static func userAfterLogin(_ cmd: CommandRecord, current: String) -> UnsafeMutablePointer<modret_t>? {
-        if cmd.argumentText == current {
-            ClientReplies.reply(code: "230", "User \(current) logged in")
-            return mps_handled(cmd.raw)
-        }
-        ClientReplies.reply(code: "501", "Reauthentication not supported")
-        return mps_error(cmd.raw)
     }
 
     /// The backend accepted the login: the session is logged in. `by` says

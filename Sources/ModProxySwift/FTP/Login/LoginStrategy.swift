@@ -6,11 +6,12 @@ import ProxyCore
 /// where ProFTPD's own auth modules (mod_auth with mod_auth_file, mod_sql,
 /// ...) must authenticate the user at the proxy first.
 ///
-/// Today: `BackendLogin` (the backend authenticates) and `ProxyAuthLogin`
+/// Today: `BackendLogin` (the backend authenticates), `ProxyAuthLogin`
 /// (ProxyOptions UseReverseProxyAuth: mod_auth answers USER, the proxy
-/// checks PASS through ProFTPD's auth API, then logs in to the backend).
-/// Where the others plug in: each ProxyForwardMethod (proxy user and
-/// destination in USER, in PASS, or from SNI).
+/// checks PASS through ProFTPD's auth API, then logs in to the backend) and
+/// `ForwardUserLogin` (user@host, user@sni). Where the others plug in: the
+/// ProxyForwardMethods with a proxy login (proxy user and destination in
+/// USER or in PASS).
 protocol LoginStrategy {
     func user(_ cmd: CommandRecord, session: ProxySession) -> UnsafeMutablePointer<modret_t>?
     func pass(_ cmd: CommandRecord, session: ProxySession) -> UnsafeMutablePointer<modret_t>?
@@ -20,5 +21,15 @@ enum LoginStrategies {
     /// The strategy for a reverse-proxy session's options.
     static func reverse(_ options: SessionOptions) -> LoginStrategy {
         options.useReverseProxyAuth ? ProxyAuthLogin() : BackendLogin()
+    }
+
+    /// The strategy for a forward-proxy session's ProxyForwardMethod; nil
+    /// for the methods with a proxy login, not built yet.
+    static func forward(_ options: SessionOptions) -> LoginStrategy? {
+        switch options.forwardMethod {
+        case .userAtHost: return ForwardUserLogin(destinationFromSNI: false)
+        case .userAtSNI: return ForwardUserLogin(destinationFromSNI: true)
+        case .proxyUserThenUserAtHost, .proxyUserAtHostThenUser: return nil
+        }
     }
 }

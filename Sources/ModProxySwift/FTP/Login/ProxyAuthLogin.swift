@@ -20,10 +20,8 @@ struct ProxyAuthLogin: LoginStrategy {
     typealias Result = UnsafeMutablePointer<modret_t>?
 
     func user(_ cmd: CommandRecord, session: ProxySession) -> Result {
-        if case .loggedIn(let current) = session.state {
-            return BackendLoginExchange.userAfterLogin(cmd, current: current)
-        }
-        return nil   // mod_auth answers
+        if let repeated = BackendLogin.userAfterLogin(cmd, session: session) { return repeated }
+        return nil   // before the login, mod_auth answers
     }
 
     func pass(_ cmd: CommandRecord, session: ProxySession) -> Result {

@@ -1,0 +1,311 @@
+"""Forward proxying (ProxyRole forward): the client names its destination.
+
+Methods without a proxy login (user@host, user@sni), who may use the proxy
+(RFC 1918 by default, ProxyForwardEnabled per <Class>), ProxyForwardTo, and
+the refusals (bad USER, unreachable destination, the proxy itself)."""
+import ftplib
+import os
+import socket
+import ssl
+
+import pytest
+
+import harness as H
+import pp_helpers as PP
+
+pytestmark = pytest.mark.swift_only   # the reference is checked side by side by hand (see README)
+
+# Loopback is not RFC 1918: the test client (127.0.0.1) needs a class.
+LOCAL_CLASS = """<Class local>
+  From 127.0.0.1
+  ProxyForwardEnabled on
+</Class>"""
+
+
+def forward_proxy(lab, method="user@host", extra="", outside=LOCAL_CLASS, **kw):
+    return lab.proxy([], role="forward", policy=None, outside=outside,
+                     extra=f"  ProxyForwardMethod {method}\n{extra}", **kw)
+
+
+def login(p, dest, user=H.USER, password=H.PASSWORD, source=None):
+    f = H.ModeFTP("PASV")
+    f.source_address = (source, 0) if source else None
+    f.connect(p.host, p.port)
+    f.login(f"{user}@{dest}", password)
+    return f
+
+
+def dest_of(b):
+    return f"[{b.host}]:{b.port}" if ":" in b.host else f"{b.host}:{b.port}"
+
+
+def test_user_at_host_login_and_transfers(lab):
+    b = lab.backend()
+    data = os.urandom(3 * H.MiB + 5)
+    b.put_file("pub/file.bin", data)
+    p = forward_proxy(lab)
+    # the proxy greets with its own banner: there is no destination yet
+    assert H.first_reply(p)[0] == "220"
+    f = login(p, dest_of(b))
+    try:
+        assert f.pwd() == b.home
+        f.voidcmd("TYPE I")
+        assert H.retr_bytes(f, "pub/file.bin") == data
+        up = os.path.join(lab.dir, "up.bin")
+        H.make_random_file(up, 2 * H.MiB + 1)
+        H.stor_file(f, "uploaded.bin", up)
+        assert H.sha256_file(b.home_path("uploaded.bin")) == H.sha256_file(up)
+        assert "file.bin" in " ".join(H.lines_of(f, "NLST pub"))
+    finally:
+        H.bye(f)
+    log = p.read("proxy.log")
+    assert f"to {b.host}:{b.port}" in log or f"to {dest_of(b)}" in log
+    assert H.PASSWORD not in log
+
+
+def test_user_at_host_ipv6_destination(lab):
+    b = lab.backend(host="::1")
+    b.put_file("six.txt", b"over IPv6\n")
+    p = forward_proxy(lab)
+    f = login(p, dest_of(b))
+    try:
+        assert H.retr_bytes(f, "six.txt") == b"over IPv6\n"
+    finally:
+        H.bye(f)
+
+
+def test_commands_before_login_and_bad_user_arguments(lab):
+    b = lab.backend()
+    p = forward_proxy(lab)
+    f = H.ModeFTP("PASV")
+    f.connect(p.host, p.port)
+    try:
+        with pytest.raises(ftplib.error_perm, match="^530 Please login with USER and PASS"):
+            f.sendcmd("PWD")
+        for bad in ["alice", "@127.0.0.1", "alice@", "alice@127.0.0.1:0", "alice@127.0.0.1:99999",
+                    "alice@::1", "alice@[::1", "alice@host/path", "alice@" + "a" * 64 + ".example",
+                    "alice@127.0.0.1:21x"]:
+            with pytest.raises(ftplib.error_perm) as e:
+                f.sendcmd(f"USER {bad}")
+            assert str(e.value) == "530 Login incorrect.", bad
+        # a USER argument longer than ProFTPD's own limit is refused by the core first
+        with pytest.raises(ftplib.error_perm, match="^501 Login incorrect."):
+            f.sendcmd("USER alice@" + "a" * 300 + ".example")
+        # the session is still usable: a good USER now works
+        assert f.sendcmd(f"USER {H.USER}@{dest_of(b)}").startswith("331")
+        assert f.sendcmd(f"PASS {H.PASSWORD}").startswith("230")
+    finally:
+        H.bye(f)
+    log = p.read("proxy.log")
+    assert "missing the '@'" in log and "names no usable destination" in log
+
+
+def test_unreachable_destination_then_retry(lab):
+    b = lab.backend()
+    p = forward_proxy(lab)
+    closed = lab.ports.closed_port()
+    f = H.ModeFTP("PASV")
+    f.connect(p.host, p.port)
+    try:
+        with pytest.raises(ftplib.error_perm) as e:
+            f.sendcmd(f"USER {H.USER}@127.0.0.1:{closed}")
+        assert str(e.value) == f"530 Unable to connect to 127.0.0.1:{closed}: Connection refused"
+        assert f.sendcmd(f"USER {H.USER}@{dest_of(b)}").startswith("331")
+        assert f.sendcmd(f"PASS {H.PASSWORD}").startswith("230")
+        assert f.pwd() == b.home
+    finally:
+        H.bye(f)
+    assert f"127.0.0.1:{closed} refused" in p.read("proxy.log")
+
+
+def test_wrong_password_at_the_destination(lab):
+    b = lab.backend()
+    p = forward_proxy(lab)
+    f = H.ModeFTP("PASV")
+    f.connect(p.host, p.port)
+    try:
+        f.sendcmd(f"USER {H.USER}@{dest_of(b)}")
+        with pytest.raises(ftplib.error_perm, match="^530"):
+            f.sendcmd("PASS wrong@pass@word")
+        with pytest.raises(ftplib.error_perm, match="^530"):
+            f.sendcmd("PWD")
+    finally:
+        H.bye(f)
+    assert "wrong@pass@word" not in p.read("proxy.log")
+
+
+def test_destination_that_is_the_proxy_itself_is_refused(lab):
+    p = forward_proxy(lab)
+    f = H.ModeFTP("PASV")
+    f.connect(p.host, p.port)
+    try:
+        for dest in [f"127.0.0.1:{p.port}", f"localhost:{p.port}", f"0.0.0.0:{p.port}"]:
+            with pytest.raises(ftplib.error_perm) as e:
+                f.sendcmd(f"USER {H.USER}@{dest}")
+            assert str(e.value) == f"530 Unable to connect to {dest}: Operation not permitted", dest
+    finally:
+        H.bye(f)
+    log = p.read("proxy.log")
+    assert "own address and port (a loop)" in log
+    # nothing was connected, and no session of the proxy toward itself began
+    assert "connected to" not in log
+    assert log.count("connect: client 127.0.0.1") == 2   # the harness's start probe and this client
+
+
+@pytest.mark.parametrize("rule,dest_ok,dest_refused", ids=["anchored", "negated", "negated-nocase", "nocase"], argvalues=[
+    (r"^127\.0\.0\.1:{port}$", "127.0.0.1:{port}", "localhost:{port}"),
+    (r"!^localhost:", "127.0.0.1:{port}", "localhost:{port}"),
+    (r"!^LOCALHOST: [NC]", "127.0.0.1:{port}", "localhost:{port}"),
+    (r"^LOCALHOST:{port}$ [NC]", "localhost:{port}", "127.0.0.1:{port}"),
+])
+def test_forward_to(lab, rule, dest_ok, dest_refused):
+    b = lab.backend()
+    p = forward_proxy(lab, extra=f"  ProxyForwardTo {rule.format(port=b.port)}")
+    f = H.ModeFTP("PASV")
+    f.connect(p.host, p.port)
+    try:
+        refused = dest_refused.format(port=b.port)
+        with pytest.raises(ftplib.error_perm) as e:
+            f.sendcmd(f"USER {H.USER}@{refused}")
+        assert str(e.value) == "530 Login incorrect."
+        assert f.sendcmd(f"USER {H.USER}@{dest_ok.format(port=b.port)}").startswith("331")
+        assert f.sendcmd(f"PASS {H.PASSWORD}").startswith("230")
+    finally:
+        H.bye(f)
+    assert f"host/port '{refused}'" in p.read("proxy.log")
+
+
+def _refused_at_connect(p, header=b"", source=None):
+    s = socket.create_connection((p.host, p.port), 10, source_address=(source, 0) if source else None)
+    try:
+        if header:
+            s.sendall(header)
+        s.settimeout(10)
+        return s.recv(1024)
+    finally:
+        s.close()
+
+
+def test_loopback_is_not_rfc1918(lab):
+    b = lab.backend()
+    # only 127.0.0.1 is in a class; 127.0.0.2 is a plain non-RFC 1918 client
+    p = forward_proxy(lab, outside="<Class local>\n  From 127.0.0.1\n  ProxyForwardEnabled on\n</Class>")
+    assert _refused_at_connect(p, source="127.0.0.2") == b""
+    log = H.wait_until(lambda: "non-RFC1918 client address 127.0.0.2" in p.read("proxy.log"), 5)
+    assert log, p.read("proxy.log")
+    f = login(p, dest_of(b))
+    H.bye(f)
+    # the refused client never caused a connection to anywhere
+    assert p.read("proxy.log").count("connected to") == 1
+
+
+PP_ENGINE = "  ProxyProtocolEngine on\n  ProxyProtocolVersion haproxyV1\n"
+
+
+def _pp_forward_proxy(lab, outside=""):
+    if not lab.has_proxy_protocol:
+        pytest.skip("needs mod_proxy_protocol")
+    return forward_proxy(lab, outside=outside + "\n<IfModule mod_proxy_protocol.c>\n" + PP_ENGINE + "</IfModule>",
+                         banner=False)
+
+
+def test_rfc1918_clients_allowed_by_default(lab):
+    b = lab.backend()
+    b.put_file("lan.txt", b"from the LAN\n")
+    p = _pp_forward_proxy(lab)
+    f = PP.HeaderFTP(PP.v1(src="10.1.2.3", dst="127.0.0.1", dport=p.port))
+    f.connect(p.host, p.port)
+    try:
+        f.login(f"{H.USER}@{dest_of(b)}", H.PASSWORD)
+        assert H.retr_bytes(f, "lan.txt") == b"from the LAN\n"
+    finally:
+        H.bye(f)
+    for src in ["8.8.8.8", "127.0.0.1", "172.32.0.1"]:
+        assert _refused_at_connect(p, PP.v1(src=src, dst="127.0.0.1", dport=p.port)) == b"", src
+        assert H.wait_until(lambda: f"non-RFC1918 client address {src}" in p.read("proxy.log"), 5), src
+
+
+def test_proxy_forward_enabled_per_class(lab):
+    b = lab.backend()
+    p = _pp_forward_proxy(lab, outside="""<Class lan>
+  From 10.0.0.0/8
+  ProxyForwardEnabled off
+</Class>
+<Class partner>
+  From 203.0.113.0/24
+  ProxyForwardEnabled on
+</Class>""")
+    assert _refused_at_connect(p, PP.v1(src="10.1.2.3", dst="127.0.0.1", dport=p.port)) == b""
+    assert H.wait_until(lambda: "in <Class lan> (see ProxyForwardEnabled)" in p.read("proxy.log"), 5)
+    f = PP.HeaderFTP(PP.v1(src="203.0.113.5", dst="127.0.0.1", dport=p.port))
+    f.connect(p.host, p.port)
+    try:
+        f.login(f"{H.USER}@{dest_of(b)}", H.PASSWORD)
+        assert f.pwd() == b.home
+    finally:
+        H.bye(f)
+
+
+class SNIFTP(ftplib.FTP_TLS):
+    """Explicit FTPS whose ClientHello carries `sni` as the server name."""
+
+    def __init__(self, sni):
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        super().__init__(context=ctx, timeout=30)
+        self.sni = sni
+
+    def auth(self):
+        resp = self.voidcmd("AUTH TLS")
+        self.sock = self.context.wrap_socket(self.sock, server_hostname=self.sni)
+        self.file = self.sock.makefile(mode="r", encoding=self.encoding)
+        return resp
+
+
+def _tls_outside(lab):
+    cert = H.make_self_signed_cert(os.path.join(lab.dir, "cert"))
+    return LOCAL_CLASS + f"""
+<IfModule mod_tls.c>
+  TLSEngine on
+  TLSRequired off
+  TLSRSACertificateFile {cert[0]}
+  TLSRSACertificateKeyFile {cert[1]}
+  TLSOptions NoSessionReuseRequired
+  TLSLog {lab.dir}/tls.log
+</IfModule>"""
+
+
+def test_user_at_sni(lab):
+    b = lab.backend()
+    b.put_file("sni.txt", b"chosen by SNI\n")
+    p = forward_proxy(lab, method="user@sni", outside=_tls_outside(lab))
+    f = SNIFTP(f"localhost:{b.port}")
+    f.connect(p.host, p.port)
+    try:
+        f.auth()
+        f.login(H.USER, H.PASSWORD)
+        f.prot_p()
+        assert H.retr_bytes(f, "sni.txt") == b"chosen by SNI\n"
+    finally:
+        H.bye(f)
+    # without TLS there is no SNI: refused, with the reason logged
+    g = H.ModeFTP("PASV")
+    g.connect(p.host, p.port)
+    try:
+        with pytest.raises(ftplib.error_perm, match="^530 Login incorrect."):
+            g.sendcmd(f"USER {H.USER}")
+    finally:
+        H.bye(g)
+    assert "due to lack of TLS" in p.read("proxy.log")
+
+
+def test_proxy_login_methods_are_refused_with_a_reason_until_built(lab):
+    p = forward_proxy(lab, method="proxyuser,user@host", banner=False)
+    s = socket.create_connection((p.host, p.port), 10)
+    try:
+        got = s.recv(1024)
+    finally:
+        s.close()
+    assert got.startswith(b"421"), got
+    assert "ProxyForwardMethod proxyuser,user@host (a proxy login) is not supported yet" in p.read("proxy.log")
