@@ -110,12 +110,13 @@ def test_host_naming_the_current_server_keeps_the_backend(lab):
         H.bye(f)
     assert first in ("backend0", "backend1")
 
+
 def test_commands_before_user_with_a_per_user_policy(lab):
     """PerUser connects no backend before USER: the proxy's own auth check
     answers commands that need a login, as mod_auth's does."""
     b = lab.backend()
     p = lab.proxy(b, policy="PerUser")
     commands = ["PWD", "CWD /", "LIST", "USER alice", f"PASS {P}", "NOOP"]
-    plain = _replies(b, commands)
-    assert _replies(p, commands) == plain
+    plain = H.replies_to(b, commands)
+    assert H.replies_to(p, commands) == plain
     assert plain[0] == "PWD -> 530 Please login with USER and PASS"
