@@ -16,7 +16,8 @@ enum ReverseBackend {
     static func connect(_ proxySession: ProxySession, user: String?, greet: Bool = true) -> Bool {
         let options = proxySession.options
         let candidates = BackendCandidates(servers: options.servers, ignoreConfigPerms: options.ignoreConfigPerms,
-                                           tlsEngine: options.tls.engine, user: user)
+                                           tlsEngine: options.tls.engine, user: user,
+                                           perGroup: options.connectPolicy == .perGroup)
         candidates.log()
         let datastore = proxySession.datastore
         let selector = BackendSelector(policy: options.connectPolicy, backends: candidates.usable, datastore: datastore)
@@ -29,8 +30,12 @@ enum ReverseBackend {
         let now = Int(time(nil))
         let plan = selector.plan(attempts: options.retryCount, stickyKey: stickyKey, now: now)
         guard !plan.order.isEmpty else {
-            ProxyLog.write("session refused: no backend servers configured (ProxyReverseServers)")
-            SessionLifecycle.refuse(reason: "no backend servers configured")
+            // Lookups (sql:/, DNS) that found nothing usable are not a
+            // configuration without servers: say which it was.
+            let found = candidates.problems.isEmpty && candidates.skipped.isEmpty
+            ProxyLog.write("session refused: " + (found ? "no backend servers configured (ProxyReverseServers)"
+                                                         : "no usable backend server found"))
+            SessionLifecycle.refuse(reason: found ? "no backend servers configured" : "no usable backend server found")
             return false
         }
         do {

@@ -24,5 +24,7 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
         .proxyProtocolToBackend,
         .leastPolicies,
         .directoryListTranslation,
+        .dnsDiscovery,
+        .sqlBackends,
     ]
 }

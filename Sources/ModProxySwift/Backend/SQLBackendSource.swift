@@ -1,0 +1,48 @@
+import CProFTPD
+import CShims
+
+/// ProxyReverseServers sql:/NamedQuery: the rows of mod_sql's SQLNamedQuery,
+/// run through mod_sql's "sql_lookup" hook as upstream does, with the user
+/// name (the group name under PerGroup) as the query's %{0}, escaped by
+/// mod_sql's "sql_escapestr". The query may also use mod_sql's own
+/// variables (%U: the USER name, noted at USER). Every value of every row
+/// is returned; a NULL value as "".
+enum SQLBackendSource {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func rows(query: String, name: String) throws -> [String] {
+        let pool = make_sub_pool(session.pool)
+        defer { destroy_pool(pool) }
+        var found: Int32 = 0
+        var escaped = name
+        if let result = callHook(pool, "sql_escapestr", [name], &found), result.pointee.mr_error == 0,
+           let text = result.pointee.data {
+            escaped = String(cString: text.assumingMemoryBound(to: CChar.self))
+        }
+        let result = callHook(pool, "sql_lookup", ["sql_lookup", query, escaped], &found)
+        guard found != 0 else {
+            throw Failure(description: "SQLNamedQuery '\(query)': mod_sql is not loaded (no 'sql_lookup' hook)")
+        }
+        guard let result else {
+            throw Failure(description: "SQLNamedQuery '\(query)': mod_sql declined the lookup (SQLEngine off?)")
+        }
+        guard result.pointee.mr_error == 0 else {
+            throw Failure(description: "SQLNamedQuery '\(query)' failed (no such query, not a SELECT or FREEFORM query, or a database error; see the SQLLogFile)")
+        }
+        guard let data = result.pointee.data else { return [] }
+        let values = data.assumingMemoryBound(to: array_header.self).pointee
+        guard values.nelts > 0, let elements = values.elts else { return [] }
+        let strings = elements.assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self)
+        return (0..<Int(values.nelts)).map { strings[$0].map { String(cString: $0) } ?? "" }
+    }
+
+    private static func callHook(_ pool: OpaquePointer?, _ symbol: String, _ args: [String],
+                                 _ found: inout Int32) -> UnsafeMutablePointer<modret_t>? {
+        let argv: [UnsafePointer<CChar>?] = args.map { UnsafePointer(pstrdup(pool, $0)) }
+        return argv.withUnsafeBufferPointer { buffer in
+            mps_call_hook(pool, symbol, Int32(args.count), UnsafeMutablePointer(mutating: buffer.baseAddress), &found)
+        }
+    }
+}
