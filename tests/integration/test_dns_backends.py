@@ -1,0 +1,120 @@
+"""ftp+srv:// / ftp+txt:// backends: DNS SRV and TXT records looked up by
+each session (not at config time) from a real DNS server on loopback
+(dns_server.py), the proxy started in a private mount namespace whose
+/etc/resolv.conf names that server."""
+import itertools
+import time
+
+import pytest
+
+import dns_server as D
+import harness as H
+
+# The reference build cannot run these: it resolves SRV/TXT when the
+# configuration is parsed, and its mod_proxy.so fails then with "undefined
+# symbol: ns_initparse" (not linked with libresolv).
+pytestmark = pytest.mark.swift_only
+
+SERVICE = "_ftp._tcp.it.test"
+_addresses = itertools.count(160)
+
+
+@pytest.fixture
+def dns(lab):
+    address = f"127.0.0.{next(_addresses)}"
+    try:
+        server = D.DNSServer(address)
+    except OSError as e:
+        pytest.skip(f"cannot bind {address}:53: {e}")
+    probe = H.run(H.with_resolv_conf(server.resolv_conf(lab.dir)) + ["true"])
+    if probe.returncode != 0:
+        server.close()
+        pytest.skip(f"no private mount namespace here: {probe.stderr.decode().strip()}")
+    yield server
+    server.close()
+
+
+def _proxy(lab, dns, servers, start=True, **kw):
+    p = lab.proxy(servers, start=False, **kw)
+    p.launcher = H.with_resolv_conf(dns.resolv_conf(lab.dir))
+    if start:
+        p.start(banner=kw.get("banner", True))
+    return p
+
+
+def _port(b):
+    return int(b.url.rsplit(":", 1)[1])
+
+
+def test_srv_targets_in_priority_order_with_failover(lab, dns):
+    b0, b1 = H.marker_backends(lab, 2)
+    dead = lab.ports.closed_port()
+    dns.zone[(SERVICE, D.SRV)] = [D.srv(30, 0, _port(b0), "b0.it.test"),
+                                  D.srv(10, 0, dead, "dead.it.test"),
+                                  D.srv(20, 0, _port(b1), "b1.it.test")]
+    # LeastConns with no connections starts at the list's head: the first
+    # target (priority 10) refuses, failover goes on in RFC 2782 order.
+    p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}"], policy="LeastConns", extra="  ProxyRetryCount 3")
+    assert H.marker_session(p) == "backend1"
+    log = p.read("proxy.log")
+    failed = log.index(f"backend connect failed: ftp://dead.it.test:{dead}")
+    assert log.index(f"backend selected: ftp://b1.it.test:{_port(b1)}") > failed, log
+    assert (f"backend ftp+srv://{SERVICE}:21: DNS named ftp://dead.it.test:{dead}, "
+            f"ftp://b1.it.test:{_port(b1)}, ftp://b0.it.test:{_port(b0)}") in log, log
+    assert (SERVICE, D.SRV) in dns.queries
+
+
+def test_srv_is_looked_up_by_each_session_not_at_config_time(lab, dns):
+    b0, b1 = H.marker_backends(lab, 2)
+    dns.zone[(SERVICE, D.SRV)] = [D.srv(0, 0, _port(b0), "b0.it.test", ttl=1)]
+    p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}"])
+    assert H.marker_session(p) == "backend0"
+    dns.zone[(SERVICE, D.SRV)] = [D.srv(0, 0, _port(b1), "b1.it.test", ttl=1)]
+    assert H.marker_session(p) == "backend1"
+    assert dns.queries.count((SERVICE, D.SRV)) >= 2
+
+
+def test_txt_records_holding_urls(lab, dns):
+    (b0,) = H.marker_backends(lab, 1)
+    dns.zone[("it.test", D.TXT)] = [D.txt("v=spf1 -all"), D.txt("ftp+srv://_ftp._tcp.loop.test"),
+                                    D.txt(b"\x01\xffbinary"), D.txt("ftp://127.0.0.1:", f"{_port(b0)}")]
+    p = _proxy(lab, dns, ["ftp+txt://it.test:2121"])
+    assert H.marker_session(p) == "backend0"
+    log = p.read("proxy.log")
+    assert "skipping TXT record 'v=spf1 -all' is not a supported URL" in log, log
+    assert "a discovered URL may not use DNS discovery itself" in log, log
+    assert "skipping a TXT record that is not printable text" in log, log
+    assert "port 2121 ignored, the ports come from DNS TXT records" in log, log
+
+
+BAD_ANSWERS = [
+    ("nxdomain", "no such domain (NXDOMAIN)"),
+    ("servfail", "no answer (SERVFAIL, a timeout, or an unusable reply)"),
+    ("garbage", "no answer (SERVFAIL, a timeout, or an unusable reply)"),
+    ([], "no SRV records"),
+    ([D.srv(0, 0, 21, ".")], "skipping SRV target '.' (no service offered)"),
+    ([(D.SRV, 60, b"\x00\x01\x00\x01\x00\x15\xc0\xff")], "malformed DNS answer: name pointer does not point backwards"),
+    ([(D.SRV, 60, b"\x00\x01")], "malformed DNS answer: SRV record cut short"),
+]
+
+
+@pytest.mark.parametrize("answer,needle", BAD_ANSWERS, ids=["nxdomain", "servfail", "garbage", "empty", "root-target",
+                                                           "bad-pointer", "short-srv"])
+def test_bad_srv_answers_are_logged_and_refused(lab, dns, answer, needle):
+    dns.zone[(SERVICE, D.SRV)] = answer
+    p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}"], extra="  ProxyTimeoutConnect 2", banner=False)
+    started = time.monotonic()
+    code, text = H.first_reply(p)
+    assert code == "421", (code, text)
+    assert "no usable backend server found" in text, text
+    assert time.monotonic() - started < 8
+    log = p.read("proxy.log")
+    assert needle in log, log
+
+
+def test_a_failed_lookup_skips_only_that_backend(lab, dns):
+    (b0,) = H.marker_backends(lab, 1)
+    dns.zone[(SERVICE, D.SRV)] = "nxdomain"
+    p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}", b0.url], policy="RoundRobin")
+    assert {H.marker_session(p) for _ in range(2)} == {"backend0"}
+    assert f"skipping backend ftp+srv://{SERVICE}:21: DNS SRV lookup of '{SERVICE}': no such domain" in p.read("proxy.log")
