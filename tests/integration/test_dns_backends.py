@@ -52,13 +52,16 @@ def test_srv_targets_in_priority_order_with_failover(lab, dns):
     dns.zone[(SERVICE, D.SRV)] = [D.srv(30, 0, _port(b0), "b0.it.test"),
                                   D.srv(10, 0, dead, "dead.it.test"),
                                   D.srv(20, 0, _port(b1), "b1.it.test")]
-    # LeastConns with no connections starts at the list's head: the first
-    # target (priority 10) refuses, failover goes on in RFC 2782 order.
-    p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}"], policy="LeastConns", extra="  ProxyRetryCount 3")
-    assert H.marker_session(p) == "backend1"
+    # One backend for the policy: each session tries the targets in RFC 2782
+    # order, the first (priority 10) refuses, the next one (20) is used.
+    p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}"], extra="  ProxyRetryCount 1")
+    for _ in range(2):
+        assert H.marker_session(p) == "backend1"
     log = p.read("proxy.log")
-    failed = log.index(f"backend connect failed: ftp://dead.it.test:{dead}")
-    assert log.index(f"backend selected: ftp://b1.it.test:{_port(b1)}") > failed, log
+    url = f"ftp+srv://{SERVICE}:21"
+    failed = log.rindex(f"backend connect failed: {url} (ftp://dead.it.test:{dead})")
+    assert log.rindex(f"backend selected: {url} (ftp://b1.it.test:{_port(b1)})") > failed, log
+    assert "held off" not in log, log
     assert (f"backend ftp+srv://{SERVICE}:21: DNS named ftp://dead.it.test:{dead}, "
             f"ftp://b1.it.test:{_port(b1)}, ftp://b0.it.test:{_port(b0)}") in log, log
     assert (SERVICE, D.SRV) in dns.queries
@@ -118,3 +121,14 @@ def test_a_failed_lookup_skips_only_that_backend(lab, dns):
     p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}", b0.url], policy="RoundRobin")
     assert {H.marker_session(p) for _ in range(2)} == {"backend0"}
     assert f"skipping backend ftp+srv://{SERVICE}:21: DNS SRV lookup of '{SERVICE}': no such domain" in p.read("proxy.log")
+
+
+def test_srv_service_is_one_backend_for_the_connect_policy(lab, dns):
+    """RoundRobin alternates between the SRV service and a static URL; within
+    the service, the priority-10 target always comes before the priority-20 one."""
+    b0, b1, b2 = H.marker_backends(lab, 3)
+    dns.zone[(SERVICE, D.SRV)] = [D.srv(20, 50, _port(b2), "b2.it.test"),
+                                  D.srv(10, 50, _port(b1), "b1.it.test")]
+    p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}", b0.url], policy="RoundRobin")
+    seen = [H.marker_session(p) for _ in range(4)]
+    assert sorted(seen) == ["backend0", "backend0", "backend1", "backend1"], seen

@@ -10,6 +10,11 @@ import ProxyCore
 struct BackendCandidates {
     /// Usable backends, in configuration order.
     var usable: [BackendURL] = []
+    /// What a DNS-discovered backend (ftp+srv://, ftp+txt://) of `usable`
+    /// stands for, in the order to try them: SRV targets in RFC 2782 order,
+    /// or the URLs of TXT records. The connect policy and the datastore see
+    /// the configured URL, one backend (as upstream); the connector tries these.
+    var endpoints: [BackendURL: [BackendURL]] = [:]
     /// Left out, with the reason (logged by the caller).
     var skipped: [(url: BackendURL, reason: String)] = []
 
@@ -22,16 +27,24 @@ struct BackendCandidates {
          group: String? = nil, perGroup: Bool = false, resolveDNS: Bool = true) {
         var seen = Set<String>()
         let named = PerNameLookup(user: user, group: group, perGroup: perGroup)
-        let configured = Self.configured(servers, ignoreConfigPerms, named, &problems)
-        let discovered = configured.flatMap { url -> [BackendURL] in
-            guard url.dnsDiscovery != nil else { return [url] }
-            return resolveDNS ? DNSBackendDiscovery.backends(for: url, problems: &problems) : []
-        }
-        for url in discovered {
+        for url in Self.configured(servers, ignoreConfigPerms, named, &problems) {
             // State is kept per backend, so a backend listed twice is one backend.
             guard seen.insert(url.description).inserted else { continue }
             if let reason = Self.unsupported(url, tlsEngine: tlsEngine) {
                 skipped.append((url, reason))
+            } else if url.dnsDiscovery != nil && resolveDNS {
+                // The master records the row only; sessions look it up.
+                var found: [BackendURL] = []
+                for endpoint in DNSBackendDiscovery.backends(for: url, problems: &problems) {
+                    if let reason = Self.unsupported(endpoint, tlsEngine: tlsEngine) {
+                        problems.append("backend \(url): skipping \(endpoint): \(reason)")
+                    } else {
+                        found.append(endpoint)
+                    }
+                }
+                if found.isEmpty { continue }
+                usable.append(url)
+                endpoints[url] = found
             } else {
                 usable.append(url)
             }
@@ -51,8 +64,10 @@ struct BackendCandidates {
         switch url.scheme {
         case .ftp:
             return nil
-        case .ftps:
-            return tlsEngine == .off ? "ftps:// requires TLS, and ProxyTLSEngine is off" : nil
+        case .ftpSRV, .ftpTXT:
+            return nil
+        case .ftps, .ftpsSRV, .ftpsTXT:
+            return tlsEngine == .off ? "\(url.scheme.rawValue):// requires TLS, and ProxyTLSEngine is off" : nil
         default:
             return "\(url.scheme.rawValue):// backends are not supported by this build"
         }

@@ -39,7 +39,8 @@ enum ReverseBackend {
             return false
         }
         do {
-            let connected = try ReverseConnector(options: options).connect(candidates: plan.order) { url in
+            let connected = try ReverseConnector(options: options).connect(candidates: plan.order,
+                                                                           endpoints: candidates.endpoints) { url in
                 let until = now + BackendState.failureHoldOffSeconds
                 ProxyLog.write("backend \(url) held off for \(BackendState.failureHoldOffSeconds) s")
                 datastore.write("recording the failure of \(url)") {
@@ -58,7 +59,7 @@ enum ReverseBackend {
             if plan.movesCursor && url != plan.order[0].url.description {
                 datastore.write("moving the round-robin cursor") { try $0.setRoundRobinCursor(vhostID: $1, url: url) }
             }
-            SessionNotes.setBackend(address: connected.channel.address, url: connected.target.url)
+            SessionNotes.setBackend(address: connected.channel.address, url: connected.target.connectedURL)
             if let tls = connected.tls {
                 SessionNotes.setBackendTLS(protocolName: tls.control.protocolName, cipher: tls.control.cipherName)
             }
