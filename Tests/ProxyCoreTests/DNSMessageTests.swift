@@ -190,21 +190,25 @@ final class SRVOrderTests: XCTestCase {
     }
 }
 
-final class DNSAnswerCacheTests: XCTestCase {
-    func testAnswerKeptNoLongerThanItsTTL() {
-        var cache = DNSAnswerCache<[String]>()
-        cache.store(["a"], for: "x", ttl: 30, now: 1000)
-        XCTAssertEqual(cache.value(for: "x", now: 1000), ["a"])
-        XCTAssertEqual(cache.value(for: "x", now: 1029), ["a"])
-        XCTAssertNil(cache.value(for: "x", now: 1030))
-        XCTAssertNil(cache.value(for: "y", now: 1000))
+final class DNSAnswerTextTests: XCTestCase {
+    func testRecordsRoundTrip() {
+        let srv = [SRVRecord(priority: 10, weight: 5, port: 2121, target: "ftp1.example.test", ttl: 300),
+                   SRVRecord(priority: 0, weight: 0, port: 0, target: "", ttl: 0)]
+        XCTAssertEqual(DNSAnswerText.srvRecords(DNSAnswerText.encode(srv: srv)), srv)
+        let txt = [TXTRecord(bytes: Array("ftp://a.test".utf8), ttl: 7), TXTRecord(bytes: [0, 0xFF, 0x0A], ttl: 1),
+                   TXTRecord(bytes: [], ttl: 2)]
+        XCTAssertEqual(DNSAnswerText.txtRecords(DNSAnswerText.encode(txt: txt)), txt)
+        XCTAssertEqual(DNSAnswerText.srvRecords(""), [])
     }
 
-    func testZeroTTLIsNotCached() {
-        var cache = DNSAnswerCache<Int>()
-        cache.store(1, for: "x", ttl: 60, now: 0)
-        cache.store(2, for: "x", ttl: 0, now: 1)
-        XCTAssertNil(cache.value(for: "x", now: 1))
+    func testDamagedTextIsRefusedAsAWhole() {
+        for bad in ["srv 1 2 3 4", "srv 1 2 3 4 a b", "srv 1 2 70000 4 a", "srv -1 2 3 4 a", "txt 1 2 3",
+                    "srv 1 2 3 4 a\ngarbage", "srv 1 2 3 4 \u{7}bell", "srv 1 2 3 4 "] {
+            XCTAssertNil(DNSAnswerText.srvRecords(bad), bad)
+        }
+        for bad in ["txt 1 abc", "txt 1 zz", "txt x 00", "srv 1 00", "txt 1 00 00", "txt 99999999999 00"] {
+            XCTAssertNil(DNSAnswerText.txtRecords(bad), bad)
+        }
     }
 }
 

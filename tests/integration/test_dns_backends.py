@@ -69,10 +69,11 @@ def test_srv_targets_in_priority_order_with_failover(lab, dns):
 
 def test_srv_is_looked_up_by_each_session_not_at_config_time(lab, dns):
     b0, b1 = H.marker_backends(lab, 2)
-    dns.zone[(SERVICE, D.SRV)] = [D.srv(0, 0, _port(b0), "b0.it.test", ttl=1)]
+    # TTL 0: never kept, every session asks.
+    dns.zone[(SERVICE, D.SRV)] = [D.srv(0, 0, _port(b0), "b0.it.test", ttl=0)]
     p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}"])
     assert H.marker_session(p) == "backend0"
-    dns.zone[(SERVICE, D.SRV)] = [D.srv(0, 0, _port(b1), "b1.it.test", ttl=1)]
+    dns.zone[(SERVICE, D.SRV)] = [D.srv(0, 0, _port(b1), "b1.it.test", ttl=0)]
     assert H.marker_session(p) == "backend1"
     assert dns.queries.count((SERVICE, D.SRV)) >= 2
 
@@ -132,3 +133,19 @@ def test_srv_service_is_one_backend_for_the_connect_policy(lab, dns):
     p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}", b0.url], policy="RoundRobin")
     seen = [H.marker_session(p) for _ in range(4)]
     assert sorted(seen) == ["backend0", "backend0", "backend1", "backend1"], seen
+
+
+def test_answers_are_shared_by_sessions_until_their_ttl_runs_out(lab, dns):
+    b0, b1 = H.marker_backends(lab, 2)
+    dns.zone[(SERVICE, D.SRV)] = [D.srv(0, 0, _port(b0), "b0.it.test", ttl=3),
+                                  D.srv(1, 0, _port(b1), "b1.it.test", ttl=2)]
+    p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}"])   # its banner probe asked DNS
+    asked = dns.queries.count((SERVICE, D.SRV))
+    assert asked == 1
+    dns.zone[(SERVICE, D.SRV)] = [D.srv(0, 0, _port(b1), "b1.it.test", ttl=2)]
+    # Within the smallest TTL (2 s) the kept answer is used: no query.
+    assert H.marker_session(p) == "backend0"
+    assert dns.queries.count((SERVICE, D.SRV)) == asked
+    time.sleep(2.5)
+    assert H.marker_session(p) == "backend1"
+    assert dns.queries.count((SERVICE, D.SRV)) == asked + 1

@@ -22,9 +22,9 @@ struct BackendCandidates {
     var problems: [String] = []
 
     /// `group`: the session's group when known (PerGroup's sql:/ key and %g);
-    /// `resolveDNS`: false in the master, which must not look up at config time.
+    /// `dns`: nil in the master, which must not look up at config time.
     init(servers: ReverseServerList, ignoreConfigPerms: Bool, tlsEngine: TLSEngineMode, user: String?,
-         group: String? = nil, perGroup: Bool = false, resolveDNS: Bool = true) {
+         group: String? = nil, perGroup: Bool = false, dns: DNSBackendDiscovery?) {
         var seen = Set<String>()
         let named = PerNameLookup(user: user, group: group, perGroup: perGroup)
         for url in Self.configured(servers, ignoreConfigPerms, named, &problems) {
@@ -32,10 +32,10 @@ struct BackendCandidates {
             guard seen.insert(url.description).inserted else { continue }
             if let reason = Self.unsupported(url, tlsEngine: tlsEngine) {
                 skipped.append((url, reason))
-            } else if url.dnsDiscovery != nil && resolveDNS {
+            } else if url.dnsDiscovery != nil, let dns {
                 // The master records the row only; sessions look it up.
                 var found: [BackendURL] = []
-                for endpoint in DNSBackendDiscovery.backends(for: url, problems: &problems) {
+                for endpoint in dns.backends(for: url, log: &problems) {
                     if let reason = Self.unsupported(endpoint, tlsEngine: tlsEngine) {
                         problems.append("backend \(url): skipping \(endpoint): \(reason)")
                     } else {

@@ -1,5 +1,6 @@
 import Glibc
 import ProxyCore
+import ProxyStore
 
 /// ftp+srv:// and ftps+srv:// (SRV records: targets in RFC 2782 order, ports
 /// from DNS), ftp+txt:// and ftps+txt:// (TXT records holding ftp/ftps URLs),
@@ -7,60 +8,96 @@ import ProxyCore
 ///
 /// Upstream resolves these once, when the configuration is parsed, keeps
 /// the TTL but never re-resolves (a TODO in its conn.c), and falls back to
-/// the name's A/AAAA records when the lookup fails. Here each session asks
-/// DNS (through the resolver, so a local caching resolver's TTL handling
-/// applies), and the answer is kept in this process no longer than its
-/// smallest TTL, for a session that builds its list again (HOST). A
-/// failed lookup skips the backend with a log line: the name is a service
-/// name, not a host.
-enum DNSBackendDiscovery {
-    private static var srvCache = DNSAnswerCache<[SRVRecord]>()
-    private static var txtCache = DNSAnswerCache<[TXTRecord]>()
+/// the name's A/AAAA records when the lookup fails. Here the answer is
+/// shared by the vhost's sessions through the datastore
+/// (`ProxyTables/proxy-dns.db`) no longer than its smallest TTL, then asked
+/// again; a TTL of 0 is never kept. A failed lookup is not kept, and skips
+/// the backend with a log line: the name is a service name, not a host.
+struct DNSBackendDiscovery {
+    let options: SessionOptions
 
-    /// The backends `url` stands for; problems are appended for the log.
-    static func backends(for url: BackendURL, problems: inout [String]) -> [BackendURL] {
+    private static var store: DNSAnswerStore?
+    private static var storeUnavailable = false
+
+    /// The backends `url` stands for; what happened is appended to `log`.
+    func backends(for url: BackendURL, log: inout [String]) -> [BackendURL] {
         guard let kind = url.dnsDiscovery else { return [url] }
-        let now = Int(time(nil))
         do {
             let found: BackendURLRows.Result
             switch kind {
             case .srv:
-                let records = try srvCache.value(for: url.host, now: now) ?? {
-                    let records = try DNSResolver.query(url.host, type: DNSMessage.typeSRV).srvRecords()
-                    srvCache.store(records, for: url.host, ttl: records.map(\.ttl).min() ?? 0, now: now)
-                    return records
-                }()
+                let records = try answer("SRV \(url.host)", decode: DNSAnswerText.srvRecords, encode: DNSAnswerText.encode(srv:),
+                                         ttl: { $0.map(\.ttl).min() ?? 0 }) {
+                    try DNSResolver.query(url.host, type: DNSMessage.typeSRV).srvRecords()
+                }
                 found = BackendURLRows.srvTargets(of: url, SRVOrder.ordered(records))
-                for reason in found.refused { problems.append("backend \(url): skipping \(reason)") }
+                for reason in found.refused { log.append("backend \(url): skipping \(reason)") }
             case .txt:
-                let records = try txtCache.value(for: url.host, now: now) ?? {
-                    let records = try DNSResolver.query(url.host, type: DNSMessage.typeTXT).txtRecords()
-                    txtCache.store(records, for: url.host, ttl: records.map(\.ttl).min() ?? 0, now: now)
-                    return records
-                }()
+                let records = try answer("TXT \(url.host)", decode: DNSAnswerText.txtRecords, encode: DNSAnswerText.encode(txt:),
+                                         ttl: { $0.map(\.ttl).min() ?? 0 }) {
+                    try DNSResolver.query(url.host, type: DNSMessage.typeTXT).txtRecords()
+                }
                 var texts: [String] = []
                 for record in records {
                     if let text = record.text {
                         texts.append(text)
                     } else {
-                        problems.append("backend \(url): skipping a TXT record that is not printable text (\(ConfigText.printable(record.bytes, limit: 60)))")
+                        log.append("backend \(url): skipping a TXT record that is not printable text (\(ConfigText.printable(record.bytes, limit: 60)))")
                     }
                 }
                 found = BackendURLRows.parse(texts, allowDiscovery: false)
-                for reason in found.refused { problems.append("backend \(url): skipping TXT record \(reason)") }
+                for reason in found.refused { log.append("backend \(url): skipping TXT record \(reason)") }
             }
             if url.hasExplicitPort {
-                problems.append("backend \(url): port \(url.port) ignored, the ports come from DNS \(kind == .srv ? "SRV" : "TXT") records")
+                log.append("backend \(url): port \(url.port) ignored, the ports come from DNS \(kind == .srv ? "SRV" : "TXT") records")
             }
             if found.urls.isEmpty {
-                problems.append("skipping backend \(url): DNS named no usable backend")
+                log.append("skipping backend \(url): DNS named no usable backend")
             } else {
-                problems.append("backend \(url): DNS named \(found.urls.map(\.description).joined(separator: ", "))")
+                log.append("backend \(url): DNS named \(found.urls.map(\.description).joined(separator: ", "))")
             }
             return found.urls
         } catch {
-            problems.append("skipping backend \(url): \(error)")
+            log.append("skipping backend \(url): \(error)")
             return []
         }
+    }
+
+    /// The shared answer for `key` while it is fresh, else `lookup()`'s,
+    /// which is then shared until its TTL runs out.
+    private func answer<Records>(_ key: String, decode: (String) -> Records?, encode: (Records) -> String,
+                                 ttl: (Records) -> UInt32, lookup: () throws -> Records) throws -> Records {
+        let now = Int(time(nil))
+        let store = Self.open(options)
+        do {
+            if let text = try store?.answer(vhostID: options.vhostID, key: key, now: now), let records = decode(text) {
+                return records
+            }
+        } catch {
+            DatastoreFailureLog.report("reading the DNS answer for \(key)", error)
+        }
+        let records = try lookup()
+        let seconds = ttl(records)
+        if seconds > 0, let store {
+            do {
+                try store.setAnswer(vhostID: options.vhostID, key: key, answer: encode(records), expires: now + Int(seconds))
+            } catch {
+                DatastoreFailureLog.report("keeping the DNS answer for \(key)", error)
+            }
+        }
+        return records
+    }
+
+    private static func open(_ options: SessionOptions) -> DNSAnswerStore? {
+        if let store { return store }
+        guard !storeUnavailable else { return nil }
+        store = SessionDatastore.openDNSAnswerStore(options.datastore, tablesDirectory: options.tablesDirectory)
+        storeUnavailable = store == nil
+        return store
+    }
+
+    static func close() {
+        store?.close()
+        store = nil
     }
 }

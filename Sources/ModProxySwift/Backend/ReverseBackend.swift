@@ -17,7 +17,8 @@ enum ReverseBackend {
         let options = proxySession.options
         let candidates = BackendCandidates(servers: options.servers, ignoreConfigPerms: options.ignoreConfigPerms,
                                            tlsEngine: options.tls.engine, user: user,
-                                           perGroup: options.connectPolicy == .perGroup)
+                                           perGroup: options.connectPolicy == .perGroup,
+                                           dns: DNSBackendDiscovery(options: options))
         candidates.log()
         let datastore = proxySession.datastore
         let selector = BackendSelector(policy: options.connectPolicy, backends: candidates.usable, datastore: datastore)

@@ -54,6 +54,24 @@ struct SessionDatastore {
         }
     }
 
+    /// The DNS answers shared by sessions (ftp+srv/ftp+txt backends), or nil
+    /// (logged) when they cannot be kept: every session then asks DNS.
+    static func openDNSAnswerStore(_ kind: ProxyDatastore, tablesDirectory: String) -> DNSAnswerStore? {
+        switch kind {
+        case .sqlite:
+            mps_privs_root()
+            defer { mps_privs_relinquish() }
+            do {
+                return try SQLiteDNSAnswerStore(tablesDirectory: tablesDirectory)
+            } catch {
+                DatastoreFailureLog.report("opening the DNS answer cache", error)
+                return nil
+            }
+        case .redis:
+            return nil   // parsed only so far; openStore logged it
+        }
+    }
+
     /// A query's answer, or nil when there is no store or it failed.
     func read<T>(_ operation: String, _ body: (ReverseDatastore, Int) throws -> T) -> T? {
         guard let store else { return nil }

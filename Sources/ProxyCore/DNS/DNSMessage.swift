@@ -112,6 +112,11 @@ public struct TXTRecord: Sendable, Equatable {
     public let bytes: [UInt8]
     public let ttl: UInt32
 
+    public init(bytes: [UInt8], ttl: UInt32) {
+        self.bytes = bytes
+        self.ttl = ttl
+    }
+
     /// The text when it is printable ASCII, else nil.
     public var text: String? {
         bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) ? String(decoding: bytes, as: UTF8.self) : nil
