@@ -149,3 +149,17 @@ def test_answers_are_shared_by_sessions_until_their_ttl_runs_out(lab, dns):
     time.sleep(2.5)
     assert H.marker_session(p) == "backend1"
     assert dns.queries.count((SERVICE, D.SRV)) == asked + 1
+
+
+def test_a_long_srv_answer_is_cut_to_eight_targets(lab, dns):
+    (b0,) = H.marker_backends(lab, 1)
+    dead = lab.ports.closed_port()
+    dns.zone[(SERVICE, D.SRV)] = ([D.srv(i, 0, dead, f"dead{i}.it.test") for i in range(40)]
+                                  + [D.srv(50, 0, _port(b0), "b0.it.test")])
+    p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}"], banner=False)
+    code, text = H.first_reply(p)
+    assert code == "421", (code, text)
+    log = p.read("proxy.log")
+    assert "(the first 8 of 41)" in log, log
+    assert f"backend connect failed: ftp+srv://{SERVICE}:21 (ftp://dead7.it.test:{dead})" in log, log
+    assert "(ftp://dead8.it.test" not in log and "b0.it.test" not in log, log

@@ -16,6 +16,10 @@ import ProxyStore
 struct DNSBackendDiscovery {
     let options: SessionOptions
 
+    /// The connector gives each endpoint its own ProxyTimeoutConnect: a
+    /// long answer must not make one attempt last for minutes.
+    static let maxEndpoints = 8
+
     private static var store: DNSAnswerStore?
     private static var storeUnavailable = false
 
@@ -53,10 +57,12 @@ struct DNSBackendDiscovery {
             }
             if found.urls.isEmpty {
                 log.append("skipping backend \(url): DNS named no usable backend")
-            } else {
-                log.append("backend \(url): DNS named \(found.urls.map(\.description).joined(separator: ", "))")
+                return []
             }
-            return found.urls
+            let used = Array(found.urls.prefix(Self.maxEndpoints))
+            let rest = found.urls.count > used.count ? " (the first \(used.count) of \(found.urls.count))" : ""
+            log.append("backend \(url): DNS named \(used.map(\.description).joined(separator: ", "))\(rest)")
+            return used
         } catch {
             log.append("skipping backend \(url): \(error)")
             return []
