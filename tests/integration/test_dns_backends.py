@@ -3,12 +3,14 @@ each session (not at config time) from a real DNS server on loopback
 (dns_server.py), the proxy started in a private mount namespace whose
 /etc/resolv.conf names that server."""
 import itertools
+import os
 import time
 
 import pytest
 
 import dns_server as D
 import harness as H
+import tls_pki
 
 # The reference build cannot run these: it resolves SRV/TXT when the
 # configuration is parsed, and its mod_proxy.so fails then with "undefined
@@ -163,3 +165,21 @@ def test_a_long_srv_answer_is_cut_to_eight_targets(lab, dns):
     assert "(the first 8 of 41)" in log, log
     assert f"backend connect failed: ftp+srv://{SERVICE}:21 (ftp://dead7.it.test:{dead})" in log, log
     assert "(ftp://dead8.it.test" not in log and "b0.it.test" not in log, log
+
+
+def test_ftps_srv_targets_require_tls(lab, dns):
+    """ftps+srv://: TLS to the SRV target (verified by its name), never clear."""
+    pki = tls_pki.PKI(os.path.join(lab.dir, "pki"))
+    log = os.path.join(lab.dir, "tls-backend-tls.log")
+    b = lab.backend(name="tls-backend", modules=("mod_tls.c",), extra=tls_pki.backend_tls_block(pki.server, log))
+    b.put_file("marker.txt", b"tls-backend\n")
+    dns.zone[(SERVICE, D.SRV)] = [D.srv(0, 0, _port(b), "localhost")]
+    p = _proxy(lab, dns, [f"ftps+srv://{SERVICE}"], tls_engine_off=False,
+               extra=f"  ProxyTLSCACertificateFile {pki.ca_cert}\n  ProxyTLSEngine auto")
+    assert H.marker_session(p) == "tls-backend"
+    assert f"backend ftps://localhost:{_port(b)}: TLSv1.3" in p.read("proxy.log"), p.read("proxy.log")
+    # With ProxyTLSEngine off, the ftps+srv backend is skipped, never used in clear.
+    off = _proxy(lab, dns, [f"ftps+srv://{SERVICE}"], name="proxy-off", banner=False)
+    code, text = H.first_reply(off)
+    assert code == "421", (code, text)
+    assert "ftps+srv:// requires TLS, and ProxyTLSEngine is off" in off.read("proxy.log")
