@@ -32,14 +32,14 @@ def _db(lab, rows):
 
 
 def _sql_conf(lab, db, query=f'SELECT "url FROM proxy_user_servers WHERE user_name = \'%{{0}}\'"',
-              options="", load=True):
+              options="", load=True, engine="log"):
     if not os.path.exists(os.path.join(lab.module_dir, "mod_sql_sqlite.so")):
         pytest.skip("mod_sql_sqlite.so missing (./install.sh --test-deps installs proftpd-mod-sqlite)")
     loads = "LoadModule mod_sql.c\nLoadModule mod_sql_sqlite.c\n" if load else ""
     return loads + f"""<IfModule mod_sql.c>
   SQLBackend sqlite3
   SQLConnectInfo {db}
-  SQLEngine log
+  SQLEngine {engine}
   SQLAuthenticate off
   SQLLogFile {lab.dir}/sql.log
   SQLNamedQuery {QUERY} {query}
@@ -164,3 +164,24 @@ def test_sql_user_name_is_escaped(lab):
     log = p.read("proxy.log")
     assert "backend selected" not in log, log
     assert "no usable URL for 'x' OR '1'='1' (0 value(s) returned)" in log, log
+
+
+@pytest.mark.swift_only
+def test_sql_engine_off_refuses_the_session(lab):
+    db = _db(lab, [(H.USER, "ftp://127.0.0.1:21")])
+    p = _proxy(lab, [f"sql:/{QUERY}"], db, engine="off")
+    _refused(p, f"SQLNamedQuery '{QUERY}': SQLEngine is off")
+
+
+@pytest.mark.swift_only
+def test_sql_database_error_without_no_disconnect_option(lab):
+    """mod_sql itself ends a session whose query fails (unless SQLOptions
+    noDisconnectOnError): the client sees the connection close, no backend."""
+    (b0,) = H.marker_backends(lab, 1)
+    db = _db(lab, [(H.USER, b0.url)])
+    p = _proxy(lab, [f"sql:/{QUERY}"], db,
+               query='SELECT "url FROM no_such_table WHERE user_name = \'%{0}\'"')
+    code, text = _user_reply(p)
+    assert code in (None, "421"), (code, text)
+    assert "backend selected" not in p.read("proxy.log")
+    assert "USER" not in b0.read("extended.log")

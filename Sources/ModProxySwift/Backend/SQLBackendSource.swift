@@ -13,6 +13,9 @@ enum SQLBackendSource {
     }
 
     static func rows(query: String, name: String) throws -> [String] {
+        if pr_module_get("mod_sql.c") != nil, let problem = connectionProblem() {
+            throw Failure(description: "SQLNamedQuery '\(query)': \(problem)")
+        }
         let pool = make_sub_pool(session.pool)
         defer { destroy_pool(pool) }
         var found: Int32 = 0
@@ -26,7 +29,7 @@ enum SQLBackendSource {
             throw Failure(description: "SQLNamedQuery '\(query)': mod_sql is not loaded (no 'sql_lookup' hook)")
         }
         guard let result else {
-            throw Failure(description: "SQLNamedQuery '\(query)': mod_sql declined the lookup (SQLEngine off?)")
+            throw Failure(description: "SQLNamedQuery '\(query)': mod_sql declined the lookup")
         }
         guard result.pointee.mr_error == 0 else {
             throw Failure(description: "SQLNamedQuery '\(query)' failed (no such query, not a SELECT or FREEFORM query, or a database error; see the SQLLogFile)")
@@ -36,6 +39,21 @@ enum SQLBackendSource {
         guard values.nelts > 0, let elements = values.elts else { return [] }
         let strings = elements.assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self)
         return (0..<Int(values.nelts)).map { strings[$0].map { String(cString: $0) } ?? "" }
+    }
+
+    /// Why mod_sql has no database connection in this session, as its
+    /// session init decides. Its escaping hook would end the session
+    /// then ("unknown named connection"), so it is not asked.
+    private static func connectionProblem() -> String? {
+        let records = main_server?.pointee.conf
+        if let engine = find_config(records, Int32(CONF_PARAM), "SQLEngine", FALSE),
+           let value = engine.pointee.argv?[0], value.assumingMemoryBound(to: Int32.self).pointee == 0 {
+            return "SQLEngine is off"
+        }
+        if find_config(records, Int32(CONF_PARAM), "SQLConnectInfo", FALSE) == nil {
+            return "no SQLConnectInfo is configured"
+        }
+        return nil
     }
 
     private static func callHook(_ pool: OpaquePointer?, _ symbol: String, _ args: [String],
