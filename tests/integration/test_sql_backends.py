@@ -185,3 +185,15 @@ def test_sql_database_error_without_no_disconnect_option(lab):
     assert code in (None, "421"), (code, text)
     assert "backend selected" not in p.read("proxy.log")
     assert "USER" not in b0.read("extended.log")
+
+
+@SQL_ONLY
+def test_sql_query_may_use_environment_variables(lab):
+    """The FAQ's pattern: the key comes from %{env:...} (there mod_tls's
+    TLS_CLIENT_S_DN_CN; here a SetEnv of the proxy's)."""
+    (b0,) = H.marker_backends(lab, 1)
+    db = _db(lab, [("from-env", b0.url)])
+    p = lab.proxy([f"sql:/{QUERY}"], policy="PerUser",
+                  outside="SetEnv PROXY_BACKEND_KEY from-env\n" + _sql_conf(
+                      lab, db, query='SELECT "url FROM proxy_user_servers WHERE user_name = \'%{env:PROXY_BACKEND_KEY}\'"'))
+    assert H.marker_session(p) == "backend0"
