@@ -18,7 +18,8 @@ struct BackendCandidates {
     /// Left out, with the reason (logged by the caller).
     var skipped: [(url: BackendURL, reason: String)] = []
 
-    /// Problems met while building the list (unreadable files, bad templates).
+    /// Lines for the log: problems met while building the list (unreadable
+    /// files, bad templates, failed lookups, junk rows) and what DNS named.
     var problems: [String] = []
 
     /// `group`: the session's group when known (PerGroup's sql:/ key and %g);
@@ -33,7 +34,6 @@ struct BackendCandidates {
             if let reason = Self.unsupported(url, tlsEngine: tlsEngine) {
                 skipped.append((url, reason))
             } else if url.dnsDiscovery != nil, let dns {
-                // The master records the row only; sessions look it up.
                 var found: [BackendURL] = []
                 for endpoint in dns.backends(for: url, log: &problems) {
                     if let reason = Self.unsupported(endpoint, tlsEngine: tlsEngine) {
@@ -46,6 +46,7 @@ struct BackendCandidates {
                 usable.append(url)
                 endpoints[url] = found
             } else {
+                // (In the master a DNS-discovered URL too: its row, no lookup.)
                 usable.append(url)
             }
         }
