@@ -20,6 +20,11 @@ struct DNSBackendDiscovery {
     /// long answer must not make one attempt last for minutes.
     static let maxEndpoints = 8
 
+    /// Answers are kept a day at most, whatever their TTL (as caching
+    /// resolvers cap it), so a mistyped week-long TTL is not a week of
+    /// stale backends.
+    static let longestKeepSeconds: UInt32 = 86_400
+
     private static var store: DNSAnswerStore?
     private static var storeUnavailable = false
 
@@ -83,7 +88,7 @@ struct DNSBackendDiscovery {
             DatastoreFailureLog.report("reading the DNS answer for \(key)", error)
         }
         let records = try lookup()
-        let seconds = ttl(records)
+        let seconds = min(ttl(records), Self.longestKeepSeconds)
         if seconds > 0, let store {
             do {
                 try store.setAnswer(vhostID: options.vhostID, key: key, answer: encode(records), expires: now + Int(seconds))
