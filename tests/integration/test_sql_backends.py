@@ -11,10 +11,6 @@ import harness as H
 
 QUERY = "get-user-servers"
 
-# The reference finds no usable rows when sql:/ is the only source (its
-# proxy.log: "error reading ProxyReverseServers SQLNamedQuery ...: No such
-# file or directory"), and consults sql:/ only under PerUser/PerGroup.
-SQL_ONLY = pytest.mark.swift_only
 
 
 def _db(lab, rows):
@@ -78,7 +74,7 @@ def test_sql_rows_choose_the_backend_and_no_rows_fall_back_to_the_global_list(la
     assert H.marker_session(p) == "backend0"
 
 
-@SQL_ONLY
+@pytest.mark.swift_only   # the reference consults sql:/ under PerUser/PerGroup only
 def test_sql_is_the_only_source_every_row_a_url(lab):
     b0, b1 = H.marker_backends(lab, 2)
     db = _db(lab, [(H.USER, b0.url), (H.USER, b1.url)])
@@ -87,7 +83,7 @@ def test_sql_is_the_only_source_every_row_a_url(lab):
     assert seen == {"backend0", "backend1"}
 
 
-@SQL_ONLY
+@pytest.mark.swift_only   # the reference finds no row: %U is still empty when it asks
 def test_sql_query_may_use_mod_sql_variables(lab):
     (b0,) = H.marker_backends(lab, 1)
     db = _db(lab, [(H.USER, b0.url)])
@@ -96,7 +92,7 @@ def test_sql_query_may_use_mod_sql_variables(lab):
     assert H.marker_session(p) == "backend0"
 
 
-@SQL_ONLY
+@pytest.mark.swift_only   # the reference picks the sftp:// row and fails on it
 def test_sql_junk_rows_are_skipped_with_a_log_line(lab):
     (b0,) = H.marker_backends(lab, 1)
     db = _db(lab, [(H.USER, "not a url"), (H.USER, "gopher://x.example"), (H.USER, ""),
@@ -187,7 +183,6 @@ def test_sql_database_error_without_no_disconnect_option(lab):
     assert "USER" not in b0.read("extended.log")
 
 
-@SQL_ONLY
 def test_sql_query_may_use_environment_variables(lab):
     """The FAQ's pattern: the key comes from %{env:...} (there mod_tls's
     TLS_CLIENT_S_DN_CN; here a SetEnv of the proxy's)."""
