@@ -7,6 +7,11 @@ import CShims
 /// mod_sql's "sql_escapestr". The query may also use mod_sql's own
 /// variables (%U: the USER name, noted at USER). Every value of every row
 /// is returned; a NULL value as "".
+///
+/// mod_sql 1.3.8 escapes %{0} itself too, unless the text looks quoted
+/// already ('...'), which a client can fake: escaping first (as upstream
+/// does) keeps that door shut, at the price upstream pays as well: a name
+/// containing a quote is escaped twice and matches no row.
 enum SQLBackendSource {
     struct Failure: Error, CustomStringConvertible {
         let description: String
