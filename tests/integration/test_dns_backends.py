@@ -54,16 +54,19 @@ def test_srv_targets_in_priority_order_with_failover(lab, dns):
     dns.zone[(SERVICE, D.SRV)] = [D.srv(30, 0, _port(b0), "b0.it.test"),
                                   D.srv(10, 0, dead, "dead.it.test"),
                                   D.srv(20, 0, _port(b1), "b1.it.test")]
-    # One backend for the policy: each session tries the targets in RFC 2782
-    # order, the first (priority 10) refuses, the next one (20) is used.
-    p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}"], extra="  ProxyRetryCount 1")
+    # One backend for the policy: the targets are tried in RFC 2782 order,
+    # the first (priority 10) refuses, the next one (20) is used. The dead
+    # target is held off: the sessions after the first go straight to b1.
+    p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}"], extra="  ProxyRetryCount 1")   # its probe: the first
     for _ in range(2):
         assert H.marker_session(p) == "backend1"
     log = p.read("proxy.log")
     url = f"ftp+srv://{SERVICE}:21"
-    failed = log.rindex(f"backend connect failed: {url} (ftp://dead.it.test:{dead})")
-    assert log.rindex(f"backend selected: {url} (ftp://b1.it.test:{_port(b1)})") > failed, log
-    assert "held off" not in log, log
+    failed = log.index(f"backend connect failed: {url} (ftp://dead.it.test:{dead})")
+    assert log.index(f"backend selected: {url} (ftp://b1.it.test:{_port(b1)})") > failed, log
+    assert log.count("backend connect failed") == 1, log
+    assert f"backend ftp://dead.it.test:{dead} held off" in log, log
+    assert f"backend {url} held off" not in log, log
     assert (f"backend ftp+srv://{SERVICE}:21: DNS named ftp://dead.it.test:{dead}, "
             f"ftp://b1.it.test:{_port(b1)}, ftp://b0.it.test:{_port(b0)}") in log, log
     assert (SERVICE, D.SRV) in dns.queries

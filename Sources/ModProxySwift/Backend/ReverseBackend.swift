@@ -40,8 +40,9 @@ enum ReverseBackend {
             return false
         }
         do {
+            let endpoints = heldOffLast(candidates.endpoints, datastore: datastore, now: now)
             let connected = try ReverseConnector(options: options).connect(candidates: plan.order,
-                                                                           endpoints: candidates.endpoints) { url in
+                                                                           endpoints: endpoints) { url in
                 let until = now + BackendState.failureHoldOffSeconds
                 ProxyLog.write("backend \(url) held off for \(BackendState.failureHoldOffSeconds) s")
                 datastore.write("recording the failure of \(url)") {
@@ -72,6 +73,20 @@ enum ReverseBackend {
             ProxyLog.write("session refused: \(error)")
             SessionLifecycle.refuse(reason: "unable to connect to a backend server")
             return false
+        }
+    }
+
+    /// A DNS-discovered backend's endpoints in their order, less those held
+    /// off after a recent failure, which go last: a dead SRV target costs
+    /// later sessions nothing, as a dead backend does.
+    private static func heldOffLast(_ endpoints: [BackendURL: [BackendURL]], datastore: SessionDatastore,
+                                    now: Int) -> [BackendURL: [BackendURL]] {
+        endpoints.mapValues { list in
+            guard let states = datastore.read("reading endpoint states", {
+                try $0.states(vhostID: $1, candidates: list.map(\.description))
+            }) else { return list }
+            let healthy = states.map { $0.isHealthy(at: now) }
+            return list.indices.filter { healthy[$0] }.map { list[$0] } + list.indices.filter { !healthy[$0] }.map { list[$0] }
         }
     }
 

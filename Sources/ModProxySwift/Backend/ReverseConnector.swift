@@ -27,7 +27,8 @@ struct ReverseConnector {
 
     /// Tries `candidates` in order (a DNS-discovered one: each of its
     /// `endpoints` in turn, within the same attempt); `failed` hears of each
-    /// candidate that did not work (the caller holds it off for later sessions).
+    /// candidate, and each endpoint, that did not work (the caller holds it
+    /// off for later sessions).
     func connect(candidates: [SelectedBackend], endpoints: [BackendURL: [BackendURL]] = [:],
                  failed: (BackendURL) -> Void) throws -> Connected {
         var failures: [String] = []
@@ -45,6 +46,7 @@ struct ReverseConnector {
                 } catch {
                     ProxyLog.write("backend connect failed: \(shown): \(error)")
                     failures.append("\(shown): \(error)")
+                    if discovered != nil { failed(endpoint) }
                 }
             }
             failed(candidate.url)
