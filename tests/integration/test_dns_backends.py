@@ -186,3 +186,18 @@ def test_ftps_srv_targets_require_tls(lab, dns):
     code, text = H.first_reply(off)
     assert code == "421", (code, text)
     assert "ftps+srv:// requires TLS, and ProxyTLSEngine is off" in off.read("proxy.log")
+
+
+def test_no_lookup_at_config_time(lab, dns):
+    """proftpd -t and the daemon's start ask DNS nothing: sessions do."""
+    (b0,) = H.marker_backends(lab, 1)
+    dns.zone[(SERVICE, D.SRV)] = [D.srv(0, 0, _port(b0), "b0.it.test")]
+    p = _proxy(lab, dns, [f"ftp+srv://{SERVICE}"], start=False)
+    assert p.check_syntax().returncode == 0
+    p.start(wait=False)
+    assert H.wait_until(lambda: "STARTUP" in p.read("stderr.log"), 10), p.logs()
+    time.sleep(0.5)
+    assert (SERVICE, D.SRV) not in dns.queries, dns.queries
+    p.wait_ready()
+    assert H.marker_session(p) == "backend0"
+    assert (SERVICE, D.SRV) in dns.queries
