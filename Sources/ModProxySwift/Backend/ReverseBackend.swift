@@ -16,7 +16,9 @@ enum ReverseBackend {
     static func connect(_ proxySession: ProxySession, user: String?, greet: Bool = true) -> Bool {
         let options = proxySession.options
         let candidates = BackendCandidates(servers: options.servers, ignoreConfigPerms: options.ignoreConfigPerms,
-                                           tlsEngine: options.tls.engine, user: user)
+                                           tlsEngine: options.tls.engine, user: user,
+                                           perGroup: options.connectPolicy == .perGroup,
+                                           dns: DNSBackendDiscovery(options: options))
         candidates.log()
         let datastore = proxySession.datastore
         let selector = BackendSelector(policy: options.connectPolicy, backends: candidates.usable, datastore: datastore)
@@ -29,12 +31,18 @@ enum ReverseBackend {
         let now = Int(time(nil))
         let plan = selector.plan(attempts: options.retryCount, stickyKey: stickyKey, now: now)
         guard !plan.order.isEmpty else {
-            ProxyLog.write("session refused: no backend servers configured (ProxyReverseServers)")
-            SessionLifecycle.refuse(reason: "no backend servers configured")
+            // Lookups (sql:/, DNS) that found nothing usable are not a
+            // configuration without servers: say which it was.
+            let found = candidates.problems.isEmpty && candidates.skipped.isEmpty
+            ProxyLog.write("session refused: " + (found ? "no backend servers configured (ProxyReverseServers)"
+                                                         : "no usable backend server found"))
+            SessionLifecycle.refuse(reason: found ? "no backend servers configured" : "no usable backend server found")
             return false
         }
         do {
-            let connected = try ReverseConnector(options: options).connect(candidates: plan.order) { url in
+            let endpoints = heldOffLast(candidates.endpoints, datastore: datastore, now: now)
+            let connected = try ReverseConnector(options: options).connect(candidates: plan.order,
+                                                                           endpoints: endpoints) { url in
                 let until = now + BackendState.failureHoldOffSeconds
                 ProxyLog.write("backend \(url) held off for \(BackendState.failureHoldOffSeconds) s")
                 datastore.write("recording the failure of \(url)") {
@@ -53,7 +61,7 @@ enum ReverseBackend {
             if plan.movesCursor && url != plan.order[0].url.description {
                 datastore.write("moving the round-robin cursor") { try $0.setRoundRobinCursor(vhostID: $1, url: url) }
             }
-            SessionNotes.setBackend(address: connected.channel.address, url: connected.target.url)
+            SessionNotes.setBackend(address: connected.channel.address, url: connected.target.connectedURL)
             if let tls = connected.tls {
                 SessionNotes.setBackendTLS(protocolName: tls.control.protocolName, cipher: tls.control.cipherName)
             }
@@ -66,6 +74,20 @@ enum ReverseBackend {
             SessionLifecycle.refuse(reason: (error as? ReverseConnector.NoBackend)?.clientText
                                         ?? "unable to connect to a backend server")
             return false
+        }
+    }
+
+    /// A DNS-discovered backend's endpoints in their order, less those held
+    /// off after a recent failure, which go last: a dead SRV target costs
+    /// later sessions nothing, as a dead backend does.
+    private static func heldOffLast(_ endpoints: [BackendURL: [BackendURL]], datastore: SessionDatastore,
+                                    now: Int) -> [BackendURL: [BackendURL]] {
+        endpoints.mapValues { list in
+            guard let states = datastore.read("reading endpoint states", {
+                try $0.states(vhostID: $1, candidates: list.map(\.description))
+            }) else { return list }
+            let healthy = states.map { $0.isHealthy(at: now) }
+            return list.indices.filter { healthy[$0] }.map { list[$0] } + list.indices.filter { !healthy[$0] }.map { list[$0] }
         }
     }
 

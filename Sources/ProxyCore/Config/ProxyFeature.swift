@@ -26,5 +26,7 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
         .leastPolicies,
         .directoryListTranslation,
         .forwardProxy,
+        .dnsDiscovery,
+        .sqlBackends,
     ]
 }

@@ -38,10 +38,10 @@ struct BackendLogin: LoginStrategy {
     /// backend; its reply goes to the client.
     func relayUser(_ cmd: CommandRecord, session: ProxySession, user: String) -> Result {
         guard let backend = session.backend, let target = session.backendTarget else { return mps_error(cmd.raw) }
-        let sentUser = target.url.username ?? user
+        let sentUser = target.connectedURL.username ?? user
         do {
             var reply = try backend.exchange("USER \(sentUser)", deadline: session.replyDeadline)
-            if let uriUser = target.url.username { reply = reply.replacingText(uriUser, with: user) }
+            if let uriUser = target.connectedURL.username { reply = reply.replacingText(uriUser, with: user) }
             switch reply.code {
             case 230:
                 loggedIn(session, user: user)
@@ -66,11 +66,11 @@ struct BackendLogin: LoginStrategy {
             ClientReplies.reply(code: "503", "Login with USER first")
             return mps_error(cmd.raw)
         }
-        let password = target.url.password ?? cmd.argumentText
+        let password = target.connectedURL.password ?? cmd.argumentText
         do {
             // Never log this line.
             var reply = try backend.exchange("PASS \(password)", deadline: session.replyDeadline)
-            if let uriUser = target.url.username { reply = reply.replacingText(uriUser, with: user) }
+            if let uriUser = target.connectedURL.username { reply = reply.replacingText(uriUser, with: user) }
             if reply.code / 100 == 2 {
                 loggedIn(session, user: user)
             } else {
