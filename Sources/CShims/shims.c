@@ -112,3 +112,33 @@ void mps_ssl_ctx_set_client_options(SSL_CTX *ctx, int no_tickets) {
 int mps_x509_lookup_add_dir(X509_LOOKUP *lookup, const char *dir) {
   return X509_LOOKUP_add_dir(lookup, dir, X509_FILETYPE_PEM);
 }
+
+modret_t *mps_call_hook(pool *p, const char *symbol, int argc,
+    const char **argv, int *found) {
+  /* A module's exported hook (e.g. mod_sql's "sql_lookup"), called with a
+   * cmd_rec built as the hook's own module builds them. */
+  cmdtable *tab = pr_stash_get_symbol2(PR_SYM_HOOK, symbol, NULL, NULL, NULL);
+  cmd_rec *cmd;
+  int i;
+
+  *found = tab != NULL;
+  if (tab == NULL) {
+    return NULL;
+  }
+  cmd = pcalloc(p, sizeof(cmd_rec));
+  cmd->pool = p;
+  cmd->tmp_pool = p;
+  cmd->argc = argc;
+  cmd->argv = pcalloc(p, sizeof(void *) * (argc + 1));
+  for (i = 0; i < argc; i++) {
+    cmd->argv[i] = pstrdup(p, argv[i]);
+  }
+  return pr_module_call(tab->m, tab->handler, cmd);
+}
+
+int mps_dns_query(const char *name, int type, unsigned char *answer,
+    int size, int *herr) {
+  int len = res_query(name, C_IN, type, answer, size);
+  *herr = len < 0 ? h_errno : 0;
+  return len;
+}

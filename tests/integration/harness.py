@@ -802,6 +802,12 @@ def in_uts_namespace(hostname):
     return ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', hostname]
 
 
+def with_resolv_conf(path):
+    """argv prefix: a private mount namespace where /etc/resolv.conf is `path`."""
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            'mount --bind "$0" /etc/resolv.conf && exec "$@"', path]
+
+
 def run(cmd, timeout=120, **kw):
     return subprocess.run(cmd, capture_output=True, timeout=timeout, **kw)
 

@@ -309,3 +309,37 @@ def test_proxy_login_methods_are_refused_with_a_reason_until_built(lab):
         s.close()
     assert got.startswith(b"421"), got
     assert "ProxyForwardMethod proxyuser,user@host (a proxy login) is not supported yet" in p.read("proxy.log")
+
+
+def test_tls_toward_the_destination(lab, suite):
+    """ProxyTLSEngine applies to the destination as to a reverse backend:
+    AUTH TLS, verified by name (localhost) or address, TLS data resuming
+    the control session (the destination keeps mod_tls's defaults)."""
+    import tls_pki
+    pki = tls_pki.PKI(os.path.join(lab.dir, "pki"))
+    log = os.path.join(lab.dir, "dest-tls.log")
+    b = lab.backend(name="ftps-dest", modules=("mod_tls.c",), extra=tls_pki.backend_tls_block(pki.server, log))
+    data = os.urandom(H.MiB + 3)
+    b.put_file("tls.bin", data)
+    p = lab.proxy([], role="forward", policy=None, outside=LOCAL_CLASS, tls_engine_off=False,
+                  extra=f"  ProxyForwardMethod user@host\n  ProxyTLSEngine on\n"
+                        f"  ProxyTLSCACertificateFile {pki.ca_cert}")
+    for dest in [f"localhost:{b.port}", f"127.0.0.1:{b.port}"]:
+        f = login(p, dest)
+        try:
+            f.voidcmd("TYPE I")
+            assert H.retr_bytes(f, "tls.bin") == data
+        finally:
+            H.bye(f)
+    assert "TLS" in p.read("proxy.log") and "data protected" in p.read("proxy.log")
+    # a destination whose certificate names another host is refused, named
+    other = lab.backend(name="wrong-name", modules=("mod_tls.c",),
+                        extra=tls_pki.backend_tls_block(pki.wrong_name, os.path.join(lab.dir, "w.log")))
+    f = H.ModeFTP("PASV")
+    f.connect(p.host, p.port)
+    try:
+        with pytest.raises(ftplib.error_perm) as e:
+            f.sendcmd(f"USER {H.USER}@127.0.0.1:{other.port}")
+        assert str(e.value).startswith(f"530 TLS to backend 127.0.0.1:{other.port} failed: "), str(e.value)
+    finally:
+        H.bye(f)

@@ -57,4 +57,13 @@ void mps_ssl_ctx_disable_version(SSL_CTX *ctx, int version);
 void mps_ssl_ctx_set_client_options(SSL_CTX *ctx, int no_tickets);
 int mps_x509_lookup_add_dir(X509_LOOKUP *lookup, const char *dir);
 
+/* Calls another module's PR_SYM_HOOK `symbol` with argv; *found is 0 when no
+ * loaded module exports it. NULL result: declined. */
+modret_t *mps_call_hook(pool *p, const char *symbol, int argc,
+  const char **argv, int *found);
+
+/* res_query (class IN) with the process's resolver state; *herr = h_errno. */
+int mps_dns_query(const char *name, int type, unsigned char *answer,
+  int size, int *herr);
+
 #endif

@@ -27,7 +27,9 @@ enum ReverseBackend {
                         greet: Bool = true) -> Outcome {
         let options = proxySession.options
         let candidates = BackendCandidates(servers: options.servers, ignoreConfigPerms: options.ignoreConfigPerms,
-                                           tlsEngine: options.tls.engine, user: user, group: group)
+                                           tlsEngine: options.tls.engine, user: user, group: group,
+                                           perGroup: options.connectPolicy == .perGroup,
+                                           dns: DNSBackendDiscovery(options: options))
         candidates.log()
         let datastore = proxySession.datastore
         let selector = BackendSelector(policy: options.connectPolicy, backends: candidates.usable, datastore: datastore)
@@ -42,12 +44,18 @@ enum ReverseBackend {
                                + "and no global ProxyReverseServers configured")
                 return .noBackendForName
             }
-            ProxyLog.write("session refused: no backend servers configured (ProxyReverseServers)")
-            SessionLifecycle.refuse(reason: "no backend servers configured")
+            // Lookups (sql:/, DNS) that found nothing usable are not a
+            // configuration without servers: say which it was.
+            let found = candidates.problems.isEmpty && candidates.skipped.isEmpty
+            ProxyLog.write("session refused: " + (found ? "no backend servers configured (ProxyReverseServers)"
+                                                         : "no usable backend server found"))
+            SessionLifecycle.refuse(reason: found ? "no backend servers configured" : "no usable backend server found")
             return .sessionEnded
         }
         do {
-            let connected = try ReverseConnector(options: options).connect(candidates: plan.order) { url in
+            let endpoints = heldOffLast(candidates.endpoints, datastore: datastore, now: now)
+            let connected = try ReverseConnector(options: options).connect(candidates: plan.order,
+                                                                           endpoints: endpoints) { url in
                 let until = now + BackendState.failureHoldOffSeconds
                 ProxyLog.write("backend \(url) held off for \(BackendState.failureHoldOffSeconds) s")
                 datastore.write("recording the failure of \(url)") {
@@ -66,7 +74,7 @@ enum ReverseBackend {
             if plan.movesCursor && url != plan.order[0].url.description {
                 datastore.write("moving the round-robin cursor") { try $0.setRoundRobinCursor(vhostID: $1, url: url) }
             }
-            SessionNotes.setBackend(address: connected.channel.address, url: connected.target.url)
+            SessionNotes.setBackend(address: connected.channel.address, url: connected.target.connectedURL)
             if let tls = connected.tls {
                 SessionNotes.setBackendTLS(protocolName: tls.control.protocolName, cipher: tls.control.cipherName)
             }
@@ -79,6 +87,20 @@ enum ReverseBackend {
             SessionLifecycle.refuse(reason: (error as? ReverseConnector.NoBackend)?.clientText
                                         ?? "unable to connect to a backend server")
             return .sessionEnded
+        }
+    }
+
+    /// A DNS-discovered backend's endpoints in their order, less those held
+    /// off after a recent failure, which go last: a dead SRV target costs
+    /// later sessions nothing, as a dead backend does.
+    private static func heldOffLast(_ endpoints: [BackendURL: [BackendURL]], datastore: SessionDatastore,
+                                    now: Int) -> [BackendURL: [BackendURL]] {
+        endpoints.mapValues { list in
+            guard let states = datastore.read("reading endpoint states", {
+                try $0.states(vhostID: $1, candidates: list.map(\.description))
+            }) else { return list }
+            let healthy = states.map { $0.isHealthy(at: now) }
+            return list.indices.filter { healthy[$0] }.map { list[$0] } + list.indices.filter { !healthy[$0] }.map { list[$0] }
         }
     }
 

@@ -30,33 +30,43 @@ struct ReverseConnector {
         }
     }
 
-    /// Tries `candidates` in order; `failed` hears of each one that did not
-    /// work (the caller holds it off for later sessions).
-    func connect(candidates: [SelectedBackend], failed: (BackendURL) -> Void) throws -> Connected {
+    /// Tries `candidates` in order (a DNS-discovered one: each of its
+    /// `endpoints` in turn, within the same attempt); `failed` hears of each
+    /// candidate, and each endpoint, that did not work (the caller holds it
+    /// off for later sessions).
+    func connect(candidates: [SelectedBackend], endpoints: [BackendURL: [BackendURL]] = [:],
+                 failed: (BackendURL) -> Void) throws -> Connected {
         var failures: [String] = []
         var lastError: Error?
         var clientText: String?
-        for target in candidates {
-            let started = Deadline.now()
-            do {
-                let connected = try connect(to: target, started: started)
-                ProxyLog.write("backend selected: \(target.url) (policy \(target.reason)), connected in \(connected.connectMillis) ms")
-                return connected
-            } catch {
-                ProxyLog.write("backend connect failed: \(target.url): \(error)")
-                failures.append("\(target.url): \(error)")
-                lastError = error
-                if let reason = (error as? TLSFailure)?.reason {
-                    clientText = reason.clientText(backend: target.url.hostPort)
+        for candidate in candidates {
+            let discovered = endpoints[candidate.url]
+            for endpoint in discovered ?? [candidate.url] {
+                var target = candidate
+                target.endpoint = discovered == nil ? nil : endpoint
+                let shown = discovered == nil ? "\(candidate.url)" : "\(candidate.url) (\(endpoint))"
+                let started = Deadline.now()
+                do {
+                    let connected = try connect(to: target, started: started)
+                    ProxyLog.write("backend selected: \(shown) (policy \(target.reason)), connected in \(connected.connectMillis) ms")
+                    return connected
+                } catch {
+                    ProxyLog.write("backend connect failed: \(shown): \(error)")
+                    failures.append("\(shown): \(error)")
+                    lastError = error
+                    if let reason = (error as? TLSFailure)?.reason {
+                        clientText = reason.clientText(backend: endpoint.hostPort)
+                    }
+                    if discovered != nil { failed(endpoint) }
                 }
-                failed(target.url)
             }
+            failed(candidate.url)
         }
         throw NoBackend(attempts: failures, lastError: lastError, clientText: clientText)
     }
 
     private func connect(to target: SelectedBackend, started: UInt64) throws -> Connected {
-        let url = target.url
+        let url = target.connectedURL
         let addresses = try SocketAddress.resolve(host: url.host, port: url.port)
         let deadline = Deadline.after(seconds: options.connectTimeout)
         var lastError: Error = SystemError("connect", ECONNREFUSED)

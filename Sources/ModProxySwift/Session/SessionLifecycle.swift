@@ -118,6 +118,7 @@ enum SessionLifecycle {
         proxySession.closeBackend()
         proxySession.datastore.close()
         TLSSessionCache.close()
+        DNSBackendDiscovery.close()
         currentSession = nil
         ProxyLog.close()
     }

@@ -94,7 +94,7 @@ enum BackendTLSNegotiation {
     /// now, or the session ends (TLS exactly when the client uses it).
     static func followClientAUTH(session: ProxySession) {
         guard session.options.tls.engine == .matchClient, ClientTLS.isActive, session.backendTLS == nil,
-              let backend = session.backend, let url = session.backendTarget?.url,
+              let backend = session.backend, let url = session.backendTarget?.connectedURL,
               let socket = backend.transport as? TCPSocket else { return }
         do {
             let context = try TLSClientContexts.context(serverID: session.options.vhostID, settings: session.options.tls)

@@ -26,6 +26,8 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
         .leastPolicies,
         .directoryListTranslation,
         .forwardProxy,
+        .dnsDiscovery,
+        .sqlBackends,
         .reverseProxyAuth,
         .perGroupPolicy,
     ]

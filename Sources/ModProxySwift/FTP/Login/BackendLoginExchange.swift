@@ -10,15 +10,15 @@ import ProxyCore
 enum BackendLoginExchange {
     static func sendUser(_ session: ProxySession, user: String) throws -> FTPReply {
         guard let backend = session.backend, let target = session.backendTarget else { throw BackendClosed() }
-        let reply = try backend.exchange("USER \(target.url.username ?? user)", deadline: session.replyDeadline)
-        return target.url.username.map { reply.replacingText($0, with: user) } ?? reply
+        let reply = try backend.exchange("USER \(target.connectedURL.username ?? user)", deadline: session.replyDeadline)
+        return target.connectedURL.username.map { reply.replacingText($0, with: user) } ?? reply
     }
 
     static func sendPass(_ session: ProxySession, user: String, password: String) throws -> FTPReply {
         guard let backend = session.backend, let target = session.backendTarget else { throw BackendClosed() }
         // Never log this line.
-        let reply = try backend.exchange("PASS \(target.url.password ?? password)", deadline: session.replyDeadline)
-        return target.url.username.map { reply.replacingText($0, with: user) } ?? reply
+        let reply = try backend.exchange("PASS \(target.connectedURL.password ?? password)", deadline: session.replyDeadline)
+        return target.connectedURL.username.map { reply.replacingText($0, with: user) } ?? reply
     }
 
     /// The backend accepted the login: the session is logged in. `by` says
