@@ -172,6 +172,27 @@ def test_refused_logins_count_for_max_login_attempts(lab):
     assert "Maximum login attempts (2) exceeded" in (p.read("system.log") + p.read("stderr.log"))
 
 
+def test_mod_ban_bans_after_logins_the_proxy_refused(lab):
+    b = lab.backend()
+    p = _proxy(lab, [b], start=False)
+    p.write_conf(p.read("proftpd.conf").replace("MaxLoginAttempts 100", "MaxLoginAttempts 1") + f"""
+LoadModule mod_ban.c
+<IfModule mod_ban.c>
+  BanEngine on
+  BanLog {p.dir}/ban.log
+  BanTable {p.dir}/ban.tab
+  BanOnEvent MaxLoginAttempts 1/00:10:00 00:10:00
+</IfModule>
+""")
+    p.start()
+    got = H.replies_to(p, ["USER alice", "PASS wrong", "NOOP"])
+    assert got == ["USER -> 331 Password required for alice", "PASS -> 530 Login incorrect.", "NOOP -> "], got
+    # the next connection from this address is banned: closed, no banner
+    assert H.first_reply(p) == (None, "")
+    assert "MaxLoginAttempts" in p.read("ban.log"), p.read("ban.log")
+    assert _backend_logins(b) == []
+
+
 # ------------------------------------------------------------- the proxy's rules know the user's groups
 
 @pytest.mark.reference_bug(REF_CHROOT)
