@@ -300,17 +300,6 @@ def test_user_at_sni(lab):
     assert "due to lack of TLS" in p.read("proxy.log")
 
 
-def test_proxy_login_methods_are_refused_with_a_reason_until_built(lab):
-    p = forward_proxy(lab, method="proxyuser,user@host", banner=False)
-    s = socket.create_connection((p.host, p.port), 10)
-    try:
-        got = s.recv(1024)
-    finally:
-        s.close()
-    assert got.startswith(b"421"), got
-    assert "ProxyForwardMethod proxyuser,user@host (a proxy login) is not supported yet" in p.read("proxy.log")
-
-
 def test_tls_toward_the_destination(lab, suite):
     """ProxyTLSEngine applies to the destination as to a reverse backend:
     AUTH TLS, verified by name (localhost) or address, TLS data resuming
@@ -343,3 +332,126 @@ def test_tls_toward_the_destination(lab, suite):
         assert str(e.value).startswith(f"530 TLS to backend 127.0.0.1:{other.port} failed: "), str(e.value)
     finally:
         H.bye(f)
+
+
+# ---------------------------------------------------------------- proxy login
+
+
+def _login_proxy(lab, method=None, extra="", outside="", start=True):
+    """A forward proxy whose local accounts are test_reverse_proxy_auth's
+    (dave / dave-pw-5 is the proxy user here); no ProxyForwardMethod line
+    means the default, proxyuser,user@host."""
+    from test_reverse_proxy_auth import _auth_config
+    method_line = f"  ProxyForwardMethod {method}\n" if method else ""
+    return lab.proxy([], role="forward", policy=None, outside=LOCAL_CLASS + "\n" + _auth_config(lab) + outside,
+                     extra=method_line + extra, start=start)
+
+
+def _connect(p):
+    f = H.ModeFTP("PASV")
+    f.connect(p.host, p.port)
+    return f
+
+
+def test_default_method_proxy_user_then_user_at_host(lab):
+    b = lab.backend()
+    b.put_file("fw.txt", b"through the gateway\n")
+    p = _login_proxy(lab)
+    f = _connect(p)
+    try:
+        assert f.sendcmd("USER dave") == "331 Password required for dave"
+        with pytest.raises(ftplib.error_perm, match="^530 Please login with USER and PASS"):
+            f.sendcmd("PWD")
+        assert f.sendcmd("PASS dave-pw-5") == "230 User dave logged in"
+        # logged in to the proxy, not yet to a destination
+        with pytest.raises(ftplib.error_perm, match="^530 Access denied"):
+            f.sendcmd("PWD")
+        assert f.sendcmd(f"USER {H.USER}@{dest_of(b)}").startswith("331")
+        with pytest.raises(ftplib.error_perm, match="^530"):
+            f.sendcmd("PASS wrong")
+        # the client may try again
+        assert f.sendcmd(f"USER {H.USER}@{dest_of(b)}").startswith("331")
+        assert f.sendcmd(f"PASS {H.PASSWORD}").startswith("230")
+        assert f.pwd() == b.home
+        f.voidcmd("TYPE I")
+        assert H.retr_bytes(f, "fw.txt") == b"through the gateway\n"
+    finally:
+        H.bye(f)
+    log = p.read("proxy.log")
+    assert "proxy user 'dave' authenticated by the proxy" in log
+    assert f"(proxy user 'dave') connected to {dest_of(b)}" in log
+    assert "dave-pw-5" not in log and H.PASSWORD not in log
+
+
+def test_wrong_proxy_password_connects_nothing(lab):
+    b = lab.backend()
+    p = _login_proxy(lab)
+    f = _connect(p)
+    try:
+        f.sendcmd("USER dave")
+        with pytest.raises(ftplib.error_perm, match="^530 Login incorrect."):
+            f.sendcmd("PASS nope")
+        # not logged in to the proxy: a destination USER is just a proxy USER
+        assert f.sendcmd(f"USER {H.USER}@{dest_of(b)}").startswith("331 Password required")
+        with pytest.raises(ftplib.error_perm, match="^530 Login incorrect."):
+            f.sendcmd(f"PASS {H.PASSWORD}")
+    finally:
+        H.bye(f)
+    assert "connected to" not in p.read("proxy.log")
+    assert "refused by the proxy" in p.read("proxy.log")
+
+
+def test_proxy_user_at_host_then_user(lab):
+    b = lab.backend()
+    b.put_file("m2.txt", b"second method\n")
+    p = _login_proxy(lab, method="proxyuser@host,user")
+    f = _connect(p)
+    try:
+        with pytest.raises(ftplib.error_perm, match="^530 Login incorrect."):
+            f.sendcmd("USER dave")   # no destination
+        assert f.sendcmd(f"USER dave@{dest_of(b)}") == "331 Password required for dave"
+        assert f.sendcmd("PASS dave-pw-5") == "230 User dave logged in"
+        assert f.sendcmd(f"USER {H.USER}").startswith("331")
+        assert f.sendcmd(f"PASS {H.PASSWORD}").startswith("230")
+        assert H.retr_bytes(f, "m2.txt") == b"second method\n"
+    finally:
+        H.bye(f)
+    assert f"(proxy user 'dave') connected to {dest_of(b)}" in p.read("proxy.log")
+
+
+def test_proxy_login_failures_count_for_max_login_attempts(lab):
+    p = _login_proxy(lab, start=False)
+    p.write_conf(p.read("proftpd.conf").replace("MaxLoginAttempts 100", "MaxLoginAttempts 2"))
+    p.start()
+    f = _connect(p)
+    try:
+        f.sendcmd("USER dave")
+        with pytest.raises(ftplib.error_perm, match="^530"):
+            f.sendcmd("PASS bad-1")
+        f.sendcmd("USER dave")
+        with pytest.raises((ftplib.error_perm, EOFError, OSError)):
+            f.sendcmd("PASS bad-2")
+        # the second failure ends the session
+        with pytest.raises((EOFError, OSError, ftplib.Error)):
+            f.sendcmd("NOOP")
+    finally:
+        f.close()
+
+
+def test_curl_and_lftp_through_user_at_host(lab):
+    b = lab.backend()
+    data = os.urandom(512 * 1024 + 9)
+    b.put_file("cli.bin", data)
+    p = forward_proxy(lab)
+    dest = f"127.0.0.1:{b.port}"
+    user = f"{H.USER}%40{dest.replace(':', '%3A')}"
+    out = os.path.join(lab.dir, "curl.bin")
+    r = H.run(["curl", "-sS", "--max-time", "30", "-o", out,
+               f"ftp://{user}:{H.PASSWORD}@{p.host}:{p.port}/cli.bin"])
+    assert r.returncode == 0, r.stderr
+    assert open(out, "rb").read() == data
+    out2 = os.path.join(lab.dir, "lftp.bin")
+    r = H.run(["lftp", "-u", f"{H.USER}@{dest},{H.PASSWORD}", "-p", str(p.port),
+               "-e", f"set net:max-retries 1; set ftp:ssl-allow no; get cli.bin -o {out2}; quit", p.host])
+    assert r.returncode == 0, r.stderr
+    assert open(out2, "rb").read() == data

@@ -16,8 +16,7 @@ enum ForwardFTPSession {
                                   "forward proxying not allowed for this client")
             return
         }
-        guard let login = LoginStrategies.forward(options) else { return }
-        _ = SessionLifecycle.begin(options, login: login)
+        _ = SessionLifecycle.begin(options, login: LoginStrategies.forward(options))
         pr_cmd_set_handler { _, _ in CommandLoop.run() }
     }
 

@@ -52,8 +52,11 @@ enum SessionLifecycle {
         // proxy declines before any backend exists (PWD before USER) get
         // their 530 here.
         set_auth_check { _ in
-            if currentSession?.isLoggedIn == true { return 1 }
-            mps_response_send("530", "Please login with USER and PASS")
+            guard let proxySession = currentSession else { return 0 }
+            if proxySession.isLoggedIn { return 1 }
+            // Forward proxying: logged in to the proxy, not yet to a destination.
+            let text = proxySession.proxyUser == nil ? "Please login with USER and PASS" : "Access denied"
+            mps_response_send("530", text)
             return 0
         }
         let server = main_server?.pointee.ServerName.map { String(cString: $0) } ?? "?"

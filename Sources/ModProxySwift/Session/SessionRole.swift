@@ -19,9 +19,7 @@ enum SessionRole: Equatable {
     func notSupportedYet(_ options: SessionOptions) -> String? {
         switch self {
         case .reverseFTP: return nil
-        case .forwardFTP:
-            return LoginStrategies.forward(options) == nil
-                ? "ProxyForwardMethod \(options.forwardMethod.rawValue) (a proxy login)" : nil
+        case .forwardFTP: return nil
         case .reverseSSH: return "SFTP/SCP proxying (SFTPEngine on)"
         }
     }

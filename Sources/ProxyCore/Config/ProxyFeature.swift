@@ -26,6 +26,7 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
         .leastPolicies,
         .directoryListTranslation,
         .forwardProxy,
+        .forwardProxyLogin,
         .dnsDiscovery,
         .sqlBackends,
         .reverseProxyAuth,

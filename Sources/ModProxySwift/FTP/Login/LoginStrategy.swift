@@ -9,9 +9,8 @@ import ProxyCore
 /// Today: `BackendLogin` (the backend authenticates), `ProxyAuthLogin`
 /// (ProxyOptions UseReverseProxyAuth: mod_auth answers USER, the proxy
 /// checks PASS through ProFTPD's auth API, then logs in to the backend) and
-/// `ForwardUserLogin` (user@host, user@sni). Where the others plug in: the
-/// ProxyForwardMethods with a proxy login (proxy user and destination in
-/// USER or in PASS).
+/// `ForwardUserLogin` (user@host, user@sni) and `ForwardProxyLogin`
+/// (proxyuser,user@host and proxyuser@host,user: a local login first).
 protocol LoginStrategy {
     func user(_ cmd: CommandRecord, session: ProxySession) -> UnsafeMutablePointer<modret_t>?
     func pass(_ cmd: CommandRecord, session: ProxySession) -> UnsafeMutablePointer<modret_t>?
@@ -23,13 +22,13 @@ enum LoginStrategies {
         options.useReverseProxyAuth ? ProxyAuthLogin() : BackendLogin()
     }
 
-    /// The strategy for a forward-proxy session's ProxyForwardMethod; nil
-    /// for the methods with a proxy login, not built yet.
-    static func forward(_ options: SessionOptions) -> LoginStrategy? {
+    /// The strategy for a forward-proxy session's ProxyForwardMethod.
+    static func forward(_ options: SessionOptions) -> LoginStrategy {
         switch options.forwardMethod {
         case .userAtHost: return ForwardUserLogin(destinationFromSNI: false)
         case .userAtSNI: return ForwardUserLogin(destinationFromSNI: true)
-        case .proxyUserThenUserAtHost, .proxyUserAtHostThenUser: return nil
+        case .proxyUserThenUserAtHost: return ForwardProxyLogin(destinationWithProxyUser: false)
+        case .proxyUserAtHostThenUser: return ForwardProxyLogin(destinationWithProxyUser: true)
         }
     }
 }
