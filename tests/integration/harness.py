@@ -795,6 +795,19 @@ def replies_to(daemon, commands, timeout=10):
         s.close()
 
 
+def mod_ban_config(daemon):
+    """Config lines loading mod_ban: a ban for each MaxLoginAttempts event."""
+    return f"""
+LoadModule mod_ban.c
+<IfModule mod_ban.c>
+  BanEngine on
+  BanLog {daemon.dir}/ban.log
+  BanTable {daemon.dir}/ban.tab
+  BanOnEvent MaxLoginAttempts 1/00:10:00 00:10:00
+</IfModule>
+"""
+
+
 def in_uts_namespace(hostname):
     """argv prefix: run the command in a new UTS namespace whose host name is
     `hostname` (root only). exec keeps the pid, so a daemon stays the leader

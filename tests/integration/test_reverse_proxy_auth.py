@@ -175,15 +175,8 @@ def test_refused_logins_count_for_max_login_attempts(lab):
 def test_mod_ban_bans_after_logins_the_proxy_refused(lab):
     b = lab.backend()
     p = _proxy(lab, [b], start=False)
-    p.write_conf(p.read("proftpd.conf").replace("MaxLoginAttempts 100", "MaxLoginAttempts 1") + f"""
-LoadModule mod_ban.c
-<IfModule mod_ban.c>
-  BanEngine on
-  BanLog {p.dir}/ban.log
-  BanTable {p.dir}/ban.tab
-  BanOnEvent MaxLoginAttempts 1/00:10:00 00:10:00
-</IfModule>
-""")
+    p.write_conf(p.read("proftpd.conf").replace("MaxLoginAttempts 100", "MaxLoginAttempts 1")
+                 + H.mod_ban_config(p))
     p.start()
     got = H.replies_to(p, ["USER alice", "PASS wrong", "NOOP"])
     assert got == ["USER -> 331 Password required for alice", "PASS -> 530 Login incorrect.", "NOOP -> "], got
