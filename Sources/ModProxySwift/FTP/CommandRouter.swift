@@ -16,9 +16,17 @@ enum CommandRouter {
         case "PASS":
             return session.login.pass(cmd, session: session)
         case "PASV", "EPSV", "PORT", "EPRT":
+            if session.options.directDataTransfers {
+                return requireLogin(cmd, session) ?? LimitCheck.deny(cmd)
+                    ?? DirectDataNegotiation.handle(cmd, name: name, session: session)
+            }
             return requireLogin(cmd, session) ?? LimitCheck.deny(cmd)
                 ?? DataNegotiation.handle(cmd, name: name, session: session)
         case "RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD":
+            if session.options.directDataTransfers {
+                return requireLogin(cmd, session) ?? LimitCheck.deny(cmd)
+                    ?? DirectTransfer.handle(cmd, name: name, session: session)
+            }
             return requireLogin(cmd, session) ?? LimitCheck.deny(cmd)
                 ?? TransferHandler.handle(cmd, name: name, session: session)
         case "FEAT":

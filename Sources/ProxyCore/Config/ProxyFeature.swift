@@ -28,5 +28,6 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
         .forwardProxy,
         .dnsDiscovery,
         .sqlBackends,
+        .directDataTransfers,
     ]
 }

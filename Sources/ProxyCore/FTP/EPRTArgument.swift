@@ -34,6 +34,15 @@ public enum EPRTArgument {
         }
     }
 
+    /// Whether the network protocol field is 1 or 2, read as core reads it
+    /// (the digits after the first delimiter): anything else gets core's
+    /// 522 "Network protocol not supported" rather than 501.
+    public static func hasSupportedFamily(_ text: String) -> Bool {
+        let digits = text.utf8.dropFirst().prefix(while: ASCII.isDigit)
+        let family = ASCII.decimalValue(digits, limit: 9)
+        return family == 1 || family == 2
+    }
+
     /// "|1|a.b.c.d|port|" or "|2|v6|port|".
     public static func format(_ endpoint: DataEndpoint) -> String {
         "|\(endpoint.family == .ipv4 ? 1 : 2)|\(endpoint.address)|\(endpoint.port)|"
