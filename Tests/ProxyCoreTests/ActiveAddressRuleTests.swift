@@ -80,11 +80,13 @@ final class ActiveAddressRuleTests: XCTestCase {
     }
 
     func testEPRTFamilyAsCoreReadsIt() {
-        XCTAssertTrue(EPRTArgument.hasSupportedFamily("|1|1.2.3.4|5|"))
-        XCTAssertTrue(EPRTArgument.hasSupportedFamily("|2|::1|5|"))
-        XCTAssertTrue(EPRTArgument.hasSupportedFamily("|01|garbage"))
-        for text in ["|3|1.2.3.4|5|", "||1.2.3.4|5|", "|x|", "", "|", "|99999999999999999999|", "|1"] {
-            XCTAssertEqual(EPRTArgument.hasSupportedFamily(text), text == "|1", text)
+        XCTAssertEqual(EPRTArgument.networkProtocol("|1|1.2.3.4|5|"), 1)
+        XCTAssertEqual(EPRTArgument.networkProtocol("|2|::1|5|"), 2)
+        XCTAssertEqual(EPRTArgument.networkProtocol("|01|garbage"), 1)
+        XCTAssertEqual(EPRTArgument.networkProtocol("|3|1.2.3.4|5|"), 3)
+        XCTAssertEqual(EPRTArgument.networkProtocol("|1"), 1)
+        for text in ["||1.2.3.4|5|", "|x|", "", "|", "|99999999999999999999|", "|\u{0}1|"] {
+            XCTAssertNil(EPRTArgument.networkProtocol(text), text)
         }
     }
 }

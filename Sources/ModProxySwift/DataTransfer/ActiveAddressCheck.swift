@@ -19,11 +19,10 @@ enum ActiveAddressCheck {
             parsed = command == .port ? try PORTArgument.parse(argument) : try EPRTArgument.parse(argument)
         } catch {
             ProxyLog.write("\(command.rawValue) '\(ConfigText.printable(argument, limit: 100))' refused: \(error)")
-            if command == .eprt, !EPRTArgument.hasSupportedFamily(argument) {
-                throw Refusal(code: "522", text: "Network protocol not supported, use (1,2)")
-            }
+            if command == .eprt { try checkNetworkProtocol(argument) }
             throw Refusal(code: "501", text: ActiveAddressRule.illegal(command))
         }
+        if command == .eprt { try checkNetworkProtocol(argument) }
         guard let ctrl = session.c, let remote = ctrl.pointee.remote_addr,
               let client = IPAddress(String(cString: pr_netaddr_get_ipstr(remote))) else {
             throw Refusal(code: "425", text: "Unable to build data connection: no control connection")
@@ -43,6 +42,18 @@ enum ActiveAddressCheck {
             ProxyLog.write(logLine)
             mps_log_pri(PR_LOG_WARNING, logLine)
             throw Refusal(code: "500", text: ActiveAddressRule.illegal(command))
+        }
+    }
+
+    /// EPRT's network protocol as core checks it first: 1, or 2 with
+    /// UseIPv6 on.
+    private static func checkNetworkProtocol(_ argument: String) throws {
+        let ipv6 = pr_netaddr_use_ipv6() == TRUE
+        switch EPRTArgument.networkProtocol(argument) {
+        case 1?: return
+        case 2? where ipv6: return
+        default: throw Refusal(code: "522", text: ipv6 ? "Network protocol not supported, use (1,2)"
+                                                       : "Network protocol not supported, use (1)")
         }
     }
 

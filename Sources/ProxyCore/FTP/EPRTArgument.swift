@@ -34,13 +34,12 @@ public enum EPRTArgument {
         }
     }
 
-    /// Whether the network protocol field is 1 or 2, read as core reads it
-    /// (the digits after the first delimiter): anything else gets core's
-    /// 522 "Network protocol not supported" rather than 501.
-    public static func hasSupportedFamily(_ text: String) -> Bool {
-        let digits = text.utf8.dropFirst().prefix(while: ASCII.isDigit)
-        let family = ASCII.decimalValue(digits, limit: 9)
-        return family == 1 || family == 2
+    /// The network protocol field read as core reads it (the digits after
+    /// the first delimiter; nil when there are none): core answers anything
+    /// but 1 (and 2 with IPv6 on) with 522 "Network protocol not supported"
+    /// before it looks at the rest.
+    public static func networkProtocol(_ text: String) -> Int? {
+        ASCII.decimalValue(text.utf8.dropFirst().prefix(while: ASCII.isDigit), limit: 9)
     }
 
     /// "|1|a.b.c.d|port|" or "|2|v6|port|".

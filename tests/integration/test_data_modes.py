@@ -1,0 +1,588 @@
+"""Data connections at the proxy as ProFTPD's own rules shape them:
+PORT/EPRT checked as core checks them (AllowForeignAddress on|off|<Class>,
+the reply texts), address families translated between client and backend
+(IPv6, IPv4-mapped, IPv4), PassivePorts and MasqueradeAddress of the proxy
+for its own passive listeners, and ProxyOptions UseDirectDataTransfers
+(data between client and backend, never through the proxy)."""
+import ftplib
+import io
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+import harness as H
+
+MODES = ["PASV", "EPSV", "PORT", "EPRT"]
+
+
+def ask(f, line):
+    """The reply to one command, error replies included, as text."""
+    try:
+        return f.sendcmd(line)
+    except ftplib.Error as e:
+        return str(e)
+
+
+def pasv_port(reply):
+    """The port of a 227 or 229 reply."""
+    if reply.startswith("229"):
+        return int(re.search(r"\(\|\|\|(\d+)\|\)", reply).group(1))
+    nums = re.search(r"\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)", reply).groups()
+    return int(nums[4]) * 256 + int(nums[5])
+
+
+def active_retr(f, command, host, name, family=socket.AF_INET):
+    """RETR over a data connection to a listener of ours on `host`, announced
+    with `command` (PORT/EPRT); returns (data, peer address of the data
+    connection), or raises ftplib.Error with the refusal."""
+    with socket.socket(family, socket.SOCK_STREAM) as srv:
+        if family == socket.AF_INET6:      # an IPv4-mapped address needs a dual-stack socket
+            srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        srv.bind((host, 0))
+        srv.listen(1)
+        srv.settimeout(20)
+        port = srv.getsockname()[1]
+        if command == "PORT":
+            f.sendcmd("PORT " + ",".join(host.split(".") + [str(port >> 8), str(port & 255)]))
+        else:
+            f.sendcmd(f"EPRT |{1 if family == socket.AF_INET else 2}|{host}|{port}|")
+        f.putcmd(f"RETR {name}")
+        mark = f.getresp()
+        assert mark.startswith("150"), mark
+        conn, peer = srv.accept()
+        with conn:
+            chunks = []
+            while True:
+                b = conn.recv(1 << 16)
+                if not b:
+                    break
+                chunks.append(b)
+        f.voidresp()
+        return b"".join(chunks), peer
+
+
+class RecordingFTP(H.ModeFTP):
+    """ModeFTP that remembers who opened each active data connection."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.data_peers = []
+
+    def makeport(self):
+        sock = super().makeport()
+        outer = self
+
+        class Listener:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                sock.close()
+
+            def accept(self):
+                conn, peer = sock.accept()
+                outer.data_peers.append(peer)
+                return conn, peer
+
+            def __getattr__(self, name):
+                return getattr(sock, name)
+        return Listener()
+
+
+def rconnect(daemon, mode, host=None):
+    f = RecordingFTP(mode, timeout=30)
+    f.connect(host or daemon.host, daemon.port)
+    f.login(H.USER, H.PASSWORD)
+    f.voidcmd("TYPE I")
+    return f
+
+
+# ----------------------------------------------------------- PORT/EPRT as core checks them
+
+BAD_ACTIVE = [
+    "PORT 1,2,3",                      # syntax
+    "PORT 127,0,0,1,300,1",            # out of range
+    "PORT 127,0,0,2,156,64",           # foreign address
+    "PORT 127,0,0,1,0,21",             # privileged port
+    "EPRT |1|127.0.0.1|",              # syntax
+    "EPRT |1|127.0.0.300|40000|",      # not an address
+    "EPRT |3|127.0.0.1|40000|",        # unknown network protocol
+    "EPRT |x|127.0.0.1|40000|",
+    "EPRT |1|127.0.0.2|40000|",        # foreign address
+    "EPRT |1|127.0.0.1|21|",           # privileged port
+]
+
+
+def test_bad_port_and_eprt_get_the_replies_of_a_plain_server(lab):
+    """Each refusal reads as the backend's own core gives it: 'Illegal EPRT
+    command' for EPRT, 522 for an unknown network protocol, 501 for syntax,
+    500 for a foreign address or a privileged port."""
+    b = lab.backend()
+    p = lab.proxy(b)
+    plain, proxied = H.connect(b), H.connect(p)
+    try:
+        for line in BAD_ACTIVE:
+            want = ask(plain, line)
+            assert want[:1] in "45", (line, want)
+            assert ask(proxied, line) == want, line
+        assert ask(proxied, "EPRT |1|127.0.0.2|40000|") == "500 Illegal EPRT command"
+        assert ask(proxied, "PORT 127,0,0,2,156,64") == "500 Illegal PORT command"
+        # Still usable afterwards.
+        b.put_file("after.txt", b"after\n")
+        assert H.retr_bytes(proxied, "after.txt") == b"after\n"
+    finally:
+        H.bye(plain)
+        H.bye(proxied)
+    log = p.read("stderr.log")     # the proxy's SystemLog lines (-n: on stderr), as the backend's
+    assert "Refused EPRT |1|127.0.0.2|40000| (address mismatch)" in log, log[-2000:]
+    assert "Refused PORT 127,0,0,1,0,21 (port 21 below 1024, possible bounce attack)" in log
+
+
+def test_epsv_all_allows_only_epsv_afterwards(lab):
+    b = lab.backend()
+    b.put_file("f.txt", b"epsv all\n")
+    p = lab.proxy(b)
+    plain, proxied = H.connect(b, mode="EPSV"), H.connect(p, mode="EPSV")
+    try:
+        for f in (plain, proxied):
+            assert f.sendcmd("EPSV ALL").startswith("200")
+        for line in ["PASV", "PORT 127,0,0,1,156,64", "EPRT |1|127.0.0.1|40000|"]:
+            want = ask(plain, line)
+            assert "EPSV ALL in effect" in want, want
+            assert ask(proxied, line) == want
+        assert H.retr_bytes(proxied, "f.txt") == b"epsv all\n"
+    finally:
+        H.bye(plain)
+        H.bye(proxied)
+
+
+@pytest.mark.parametrize("command", ["PORT", "EPRT"])
+def test_allow_foreign_address_on(lab, command):
+    b = lab.backend()
+    data = os.urandom(300_000)
+    b.put_file("f.bin", data)
+    p = lab.proxy(b, outside="AllowForeignAddress on")
+    f = H.connect(p)
+    try:
+        got, _ = active_retr(f, command, "127.0.0.2", "f.bin")
+        assert got == data
+    finally:
+        H.bye(f)
+
+
+CLASSES = """
+<Class data-hosts>
+  From 127.0.0.2
+</Class>
+<Class other-hosts>
+  From 127.0.0.3
+</Class>
+"""
+
+
+@pytest.mark.parametrize("command", ["PORT", "EPRT"])
+def test_allow_foreign_address_class_is_matched_by_the_foreign_address(lab, command):
+    """AllowForeignAddress <class> (ProFTPD 1.3.7+, upstream issue #223): the
+    foreign address is allowed when it satisfies the class; the client's own
+    class does not matter."""
+    b = lab.backend()
+    data = os.urandom(200_000)
+    b.put_file("f.bin", data)
+    p = lab.proxy(b, outside=CLASSES + "AllowForeignAddress data-hosts")
+    f = H.connect(p)
+    try:
+        got, _ = active_retr(f, command, "127.0.0.2", "f.bin")
+        assert got == data
+        with pytest.raises(ftplib.error_perm) as refused:
+            active_retr(f, command, "127.0.0.3", "f.bin")
+        assert str(refused.value) == f"500 Illegal {command} command"
+        # The client's own address is always fine.
+        got, _ = active_retr(f, command, "127.0.0.1", "f.bin")
+        assert got == data
+    finally:
+        H.bye(f)
+
+
+def test_allow_foreign_address_unknown_class_refuses(lab):
+    b = lab.backend()
+    b.put_file("f.bin", b"x")
+    p = lab.proxy(b, outside=CLASSES + "AllowForeignAddress no-such-class")
+    f = H.connect(p)
+    try:
+        assert ask(f, "EPRT |1|127.0.0.2|40000|") == "500 Illegal EPRT command"
+    finally:
+        H.bye(f)
+
+
+# ----------------------------------------------------------- address families
+
+def _transfer_round(f, b, tag):
+    data = os.urandom(1 * H.MiB + 333)
+    b.put_file(f"{tag}.bin", data)
+    assert H.retr_bytes(f, f"{tag}.bin") == data
+    up = os.urandom(700_000)
+    f.storbinary(f"STOR {tag}-up.bin", io.BytesIO(up))
+    with open(b.home_path(f"{tag}-up.bin"), "rb") as fh:
+        assert H.sha256_bytes(fh.read()) == H.sha256_bytes(up)
+    assert f"{tag}.bin" in [os.path.basename(n) for n in f.nlst()]
+
+
+@pytest.mark.parametrize("mode", ["EPSV", "EPRT"])
+def test_ipv6_client_ipv4_backend(lab, mode):
+    """Upstream issue #158: an IPv6 client's EPRT/EPSV with an IPv4 backend."""
+    b = lab.backend()
+    p = lab.proxy(b, host="::1")
+    f = H.connect(p, mode=mode)
+    try:
+        assert f.sock.family == socket.AF_INET6
+        _transfer_round(f, b, f"v6-{mode}")
+    finally:
+        H.bye(f)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_ipv4_client_ipv6_backend(lab, mode):
+    b = lab.backend(host="::1")
+    p = lab.proxy(b)
+    f = H.connect(p, mode=mode)
+    try:
+        _transfer_round(f, b, f"v4-{mode}")
+    finally:
+        H.bye(f)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_ipv4_mapped_client_ipv4_backend(lab, mode):
+    """The proxy listens on ::ffff:127.0.0.1: an IPv4 client arrives as an
+    IPv4-mapped IPv6 peer; every data mode works toward an IPv4 backend."""
+    b = lab.backend()
+    p = lab.proxy(b, host="::ffff:127.0.0.1")
+    f = H.ModeFTP(mode, timeout=30)
+    f.connect("127.0.0.1", p.port)
+    try:
+        f.login(H.USER, H.PASSWORD)
+        f.voidcmd("TYPE I")
+        assert f.sock.family == socket.AF_INET
+        _transfer_round(f, b, f"mapped-{mode}")
+    finally:
+        H.bye(f)
+
+
+def test_ipv4_mapped_eprt_address_is_the_clients_own(lab):
+    """EPRT |2|::ffff:127.0.0.1|port| from a mapped client names the client's
+    own host; the proxy sends the IPv4 backend an IPv4 EPRT/PORT."""
+    b = lab.backend()
+    data = os.urandom(100_000)
+    b.put_file("f.bin", data)
+    p = lab.proxy(b, host="::ffff:127.0.0.1")
+    f = H.connect(p)      # an AF_INET6 socket to ::ffff:127.0.0.1
+    try:
+        assert f.sock.family == socket.AF_INET6
+        got, _ = active_retr(f, "EPRT", "::ffff:127.0.0.1", "f.bin", family=socket.AF_INET6)
+        assert got == data
+        got, _ = active_retr(f, "EPRT", "127.0.0.1", "f.bin")
+        assert got == data
+    finally:
+        H.bye(f)
+
+
+def test_ipv6_client_pasv_is_refused_as_upstream(lab):
+    b = lab.backend()
+    p = lab.proxy(b, host="::1")
+    f = H.connect(p, mode="EPSV")
+    try:
+        assert ask(f, "PASV") == "501 PASV: Operation not permitted"
+        assert ask(f, "PORT 127,0,0,1,156,64") == "500 Illegal PORT command"
+    finally:
+        H.bye(f)
+    assert "Unable to handle PASV for IPv6 address '::1'" in p.read("proxy.log")
+
+
+# ----------------------------------------------------------- PassivePorts, MasqueradeAddress
+
+def test_passive_listeners_use_the_proxys_passive_ports(lab):
+    b = lab.backend()
+    b.put_file("f.txt", b"ports\n")
+    p = lab.proxy(b)
+    f = H.connect(p)
+    try:
+        for _ in range(6):
+            for cmd in ("PASV", "EPSV"):
+                port = pasv_port(f.sendcmd(cmd))
+                assert p.pasv[0] <= port <= p.pasv[1], (cmd, port, p.pasv)
+        f.set_mode("EPSV")
+        assert H.retr_bytes(f, "f.txt") == b"ports\n"
+        assert p.pasv[0] <= pasv_port([r for r in f.replies if r.startswith("229")][-1]) <= p.pasv[1]
+    finally:
+        H.bye(f)
+
+
+def test_exhausted_passive_ports_fall_back_to_any_port(lab):
+    """As core_pasv: a PassivePorts range with no free port is a warning."""
+    b = lab.backend()
+    b.put_file("f.txt", b"fallback\n")
+    p = lab.proxy(b)
+    held = []
+    try:
+        for port in range(p.pasv[0], p.pasv[1] + 1):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0)
+            s.bind(("127.0.0.1", port))
+            s.listen(1)
+            held.append(s)
+        f = H.connect(p)
+        try:
+            reply = f.sendcmd("PASV")
+            assert not p.pasv[0] <= pasv_port(reply) <= p.pasv[1], reply
+            assert H.retr_bytes(f, "f.txt") == b"fallback\n"
+        finally:
+            H.bye(f)
+    finally:
+        for s in held:
+            s.close()
+    assert (f"unable to find open port in PassivePorts range {p.pasv[0]}-{p.pasv[1]}: "
+            "defaulting to INPORT_ANY") in p.read("stderr.log")
+
+
+def test_masquerade_address_in_pasv_replies(lab):
+    b = lab.backend()
+    data = os.urandom(50_000)
+    b.put_file("f.bin", data)
+    p = lab.proxy(b, outside="MasqueradeAddress 127.0.0.9")
+    plain = lab.backend(name="plain", extra="MasqueradeAddress 127.0.0.9")
+    f, g = H.connect(p), H.connect(plain)
+    try:
+        reply = f.sendcmd("PASV")
+        assert reply.startswith("227 Entering Passive Mode (127,0,0,9,"), reply
+        # The same text as a plain server with the same MasqueradeAddress.
+        assert re.sub(r",\d+,\d+\)", ")", reply) == re.sub(r",\d+,\d+\)", ")", g.sendcmd("PASV"))
+        assert ask(f, "EPSV").startswith("229 Entering Extended Passive Mode (|||")
+        assert H.retr_bytes(f, "f.bin") == data      # ftplib connects to the control peer
+    finally:
+        H.bye(f)
+        H.bye(g)
+
+
+# ----------------------------------------------------------- ProxyTimeoutLinger
+
+def test_linger_waits_for_a_late_final_reply(lab):
+    """A backend's final reply that comes after the data, within
+    ProxyTimeoutLinger, is the client's reply (not one of the proxy's)."""
+    from test_hostile_peers import LOGIN, ScriptedBackend, _proxy_for
+    data = os.urandom(100_000)
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(15)
+
+    def pasv(conn):
+        port = listener.getsockname()[1]
+        conn.sendall(b"227 Entering Passive Mode (127,0,0,1,%d,%d)\r\n" % (port >> 8, port & 255))
+
+    def retr_late(conn):
+        conn.sendall(b"150 Opening BINARY mode data connection\r\n")
+        d, _ = listener.accept()
+        with d:
+            d.sendall(data)
+        time.sleep(1.5)
+        conn.sendall(b"226 Late but whole\r\n")
+
+    steps = LOGIN + [(b"TYPE", b"200 Type set to I\r\n", False)] * 2 + [
+        (b"PASV", pasv, False), (b"PWD", b'257 "/" is the current directory\r\n', False),
+        (b"RETR", retr_late, False), (b"NOOP", b"200 NOOP ok\r\n", False)]
+    backend = ScriptedBackend(lab, steps)
+    p = _proxy_for(lab, backend, extra="  ProxyTimeoutLinger 4")
+    f = H.connect(p, mode="PASV", timeout=20)
+    try:
+        assert H.retr_bytes(f, "file.bin") == data
+        assert f.replies[-1] == "226 Late but whole", f.replies
+        assert f.sendcmd("NOOP") == "200 NOOP ok"
+    finally:
+        f.close()
+        backend.close()
+        listener.close()
+
+
+# ----------------------------------------------------------- UseDirectDataTransfers
+
+DIRECT = "  ProxyOptions UseDirectDataTransfers"
+
+
+@pytest.fixture
+def direct(lab):
+    b = lab.backend()
+    p = lab.proxy(b, extra=DIRECT)
+    return b, p
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_direct_transfers_every_data_command(lab, mode):
+    """The backend listens on 127.0.0.4, the proxy on 127.0.0.1: a data
+    connection with 127.0.0.4 on its far end went to or came from the
+    backend itself. (EPSV's 229 names no address: the client connects to
+    the proxy's, so there the two share 127.0.0.1.)"""
+    b = lab.backend(host="127.0.0.1" if mode == "EPSV" else "127.0.0.4")
+    p = lab.proxy(b, extra=DIRECT)
+    data = os.urandom(2 * H.MiB + 11)
+    b.mkdir("dir")
+    b.put_file("dir/f.bin", data)
+    f = rconnect(p, mode)
+    f.trust_server_pasv_ipv4_address = True     # connect where the 227 says
+    try:
+        f.cwd("dir")
+        assert H.retr_bytes(f, "f.bin") == data
+        assert H.retr_bytes(f, "f.bin", rest=1000) == data[1000:]
+        up = os.urandom(900_001)
+        f.storbinary("STOR up.bin", io.BytesIO(up))
+        f.storbinary("APPE up.bin", io.BytesIO(b"tail"))
+        with open(b.home_path("dir", "up.bin"), "rb") as fh:
+            assert fh.read() == up + b"tail"
+        reply = f.storbinary("STOU", io.BytesIO(b"unique"))
+        assert reply.startswith("226"), reply
+        names = sorted(os.path.basename(n) for n in f.nlst())
+        assert "f.bin" in names and "up.bin" in names and len(names) == 3, names
+        listing = H.lines_of(f, "LIST")
+        assert len(listing) == 3 and any(ln.endswith(" f.bin") for ln in listing), listing
+        facts = H.lines_of(f, "MLSD")
+        assert any(ln.endswith("; f.bin") and "size=%d;" % len(data) in ln for ln in facts), facts
+    finally:
+        H.bye(f)
+    if mode in ("PASV", "EPSV"):
+        # Every passive port the client was given is one of the backend's.
+        ports = [pasv_port(r) for r in f.replies if r[:3] in ("227", "229")]
+        assert ports and all(b.pasv[0] <= x <= b.pasv[1] for x in ports), (ports, b.pasv)
+        if mode == "PASV":
+            assert all("(127,0,0,4," in r for r in f.replies if r.startswith("227")), f.replies
+    else:
+        assert len(f.data_peers) == 8 and all(peer[0] == "127.0.0.4" for peer in f.data_peers), f.data_peers
+    log = p.read("proxy.log")
+    assert "direct transfer: RETR 'f.bin'" in log
+    assert not re.search(r"\]: transfer: ", log), log     # the proxied relay's line
+
+
+def test_direct_pasv_reply_is_the_backends_own(direct):
+    b, p = direct
+    f = H.connect(p)
+    try:
+        reply = f.sendcmd("PASV")
+        assert reply.startswith("227 Entering Passive Mode (127,0,0,1,"), reply
+        assert b.pasv[0] <= pasv_port(reply) <= b.pasv[1]
+    finally:
+        H.bye(f)
+
+
+def test_direct_ignores_data_transfer_policy(lab):
+    b = lab.backend()
+    b.put_file("f.txt", b"policy\n")
+    p = lab.proxy(b, extra=DIRECT + "\n  ProxyDataTransferPolicy PORT")
+    f = H.connect(p, mode="PASV")
+    try:
+        assert H.retr_bytes(f, "f.txt") == b"policy\n"
+        port = pasv_port([r for r in f.replies if r.startswith("227")][-1])
+        assert b.pasv[0] <= port <= b.pasv[1]
+    finally:
+        H.bye(f)
+
+
+def test_direct_port_is_checked_at_the_proxy(lab):
+    """The backend sees only the proxy's address, so the proxy applies its
+    own AllowForeignAddress to the client's PORT/EPRT before sending it on."""
+    b = lab.backend(extra="AllowForeignAddress on")
+    p = lab.proxy(b, extra=DIRECT)
+    f = H.connect(p)
+    try:
+        assert ask(f, "EPRT |1|127.0.0.2|40000|") == "500 Illegal EPRT command"
+        assert ask(f, "PORT 127,0,0,2,156,64") == "500 Illegal PORT command"
+        assert ask(f, "EPRT |1|127.0.0.1|80|") == "500 Illegal EPRT command"
+        assert ask(f, "EPRT |7|127.0.0.1|40000|") == "522 Network protocol not supported, use (1)"
+    finally:
+        H.bye(f)
+
+
+def test_direct_abort_and_stat_during_a_transfer(direct):
+    b, p = direct
+    data = os.urandom(64 * H.MiB)
+    b.put_file("big.bin", data)
+    b.put_file("small.txt", b"small\n")
+    f = H.connect(p, mode="PASV")
+    try:
+        conn = f.transfercmd("RETR big.bin")
+        first = conn.recv(65536)
+        assert first
+        assert f.sendcmd("NOOP").startswith("200")
+        replies = H.abort_transfer(f, conn)
+        assert replies and replies[-1].startswith("2"), replies
+        assert any(r.startswith("426") or r.startswith("451") for r in replies) or len(replies) == 1, replies
+        assert H.retr_bytes(f, "small.txt") == b"small\n"
+    finally:
+        H.bye(f)
+    assert "ABOR from client during a direct data transfer" in p.read("proxy.log")
+
+
+def test_direct_backend_error_reply_is_relayed(direct):
+    b, p = direct
+    f = H.connect(p)
+    try:
+        with pytest.raises(ftplib.error_perm) as err:
+            H.retr_bytes(f, "missing.bin")
+        assert str(err.value).startswith("550 missing.bin"), err.value
+    finally:
+        H.bye(f)
+
+
+def test_direct_with_directory_list_policy_list_relays_mlsd(lab):
+    """The listing does not pass the proxy, so it is the backend's own MLSD
+    (ProFTPD's 'unique' fact, which the LIST translation never makes)."""
+    b = lab.backend()
+    b.put_file("m.txt", b"mlsd\n")
+    p = lab.proxy(b, extra=DIRECT + "\n  ProxyDirectoryListPolicy LIST")
+    f = H.connect(p)
+    try:
+        facts = H.lines_of(f, "MLSD")
+        assert any(ln.endswith("; m.txt") and "unique=" in ln.lower() for ln in facts), facts
+    finally:
+        H.bye(f)
+
+
+def test_direct_transfer_log(direct):
+    """The proxy's TransferLog line: the backend's path, type, direction,
+    user, complete; the size is 0 (the bytes never pass the proxy)."""
+    b, p = direct
+    b.put_file("logged.bin", os.urandom(10_000))
+    f = H.connect(p)
+    try:
+        H.retr_bytes(f, "logged.bin")
+    finally:
+        H.bye(f)
+    p.wait_no_sessions()
+    lines = [ln for ln in p.read("xferlog").splitlines() if "logged.bin" in ln]
+    assert len(lines) == 1, p.read("xferlog")
+    fields = lines[0].split()
+    # The backend is not chrooted: its path is the one its PWD names.
+    assert fields[7:9] == ["0", b.home_path("logged.bin")], fields
+    assert fields[9:] == ["b", "_", "o", "r", H.USER, "ftp", "0", "*", "c"], fields
+
+
+def test_direct_curl_and_lftp(direct, tmp_path):
+    b, p = direct
+    data = os.urandom(3 * H.MiB + 1)
+    b.put_file("c.bin", data)
+    out = tmp_path / "c.bin"
+    for extra in ([], ["--ftp-port", "-"], ["--disable-epsv"]):
+        out.unlink(missing_ok=True)
+        r = H.run(["curl", "-sS", "--fail", "--max-time", "60", *extra, "-o", str(out),
+                   f"ftp://{H.USER}:{H.PASSWORD}@127.0.0.1:{p.port}/c.bin"], timeout=70)
+        assert r.returncode == 0, (extra, r.stderr.decode(errors="replace"))
+        assert out.read_bytes() == data
+    up = tmp_path / "lftp-up.bin"
+    up.write_bytes(os.urandom(1 * H.MiB + 5))
+    for passive in ("on", "off"):
+        script = (f"set ftp:passive-mode {passive}; set net:max-retries 1; set net:timeout 20; "
+                  f"open -u {H.USER},{H.PASSWORD} ftp://127.0.0.1:{p.port}; "
+                  f"put {up} -o lftp-{passive}.bin; get lftp-{passive}.bin -o {tmp_path}/back-{passive}.bin")
+        r = H.run(["lftp", "-c", script], timeout=90)
+        assert r.returncode == 0, (passive, r.stderr.decode(errors="replace"))
+        assert (tmp_path / f"back-{passive}.bin").read_bytes() == up.read_bytes()
