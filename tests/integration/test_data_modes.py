@@ -138,11 +138,13 @@ def test_bad_port_and_eprt_get_the_replies_of_a_plain_server(lab):
     finally:
         H.bye(plain)
         H.bye(proxied)
-    log = p.read("stderr.log")     # the proxy's SystemLog lines (-n: on stderr), as the backend's
+    log = p.read("proxy.log")
     assert "Refused EPRT |1|127.0.0.2|40000| (address mismatch)" in log, log[-2000:]
     assert "Refused PORT 127,0,0,1,0,21 (port 21 below 1024, possible bounce attack)" in log
 
 
+@pytest.mark.reference_bug("EPSV ALL is sent on as a plain EPSV (mod_proxy.c proxy_epsv: "
+                            "'TODO: Handle any possible EPSV params')")
 def test_epsv_all_allows_only_epsv_afterwards(lab):
     b = lab.backend()
     b.put_file("f.txt", b"epsv all\n")
@@ -232,6 +234,11 @@ def _transfer_round(f, b, tag):
     assert f"{tag}.bin" in [os.path.basename(n) for n in f.nlst()]
 
 
+V6_TO_V4 = ("the backend connection is bound to the frontend's IPv6 address "
+            "('consider using ProxySourceAddress'), so an IPv4 backend is never reached")
+
+
+@pytest.mark.reference_bug(V6_TO_V4)
 @pytest.mark.parametrize("mode", ["EPSV", "EPRT"])
 def test_ipv6_client_ipv4_backend(lab, mode):
     """Upstream issue #158: an IPv6 client's EPRT/EPSV with an IPv4 backend."""
@@ -245,10 +252,12 @@ def test_ipv6_client_ipv4_backend(lab, mode):
         H.bye(f)
 
 
+@pytest.mark.reference_bug("a proxy on an IPv4 address never reaches an IPv6 backend "
+                            "(the backend connection is bound to the frontend's address family)")
 @pytest.mark.parametrize("mode", MODES)
 def test_ipv4_client_ipv6_backend(lab, mode):
     b = lab.backend(host="::1")
-    p = lab.proxy(b)
+    p = lab.proxy(b, outside="UseIPv6 on")     # for the [::1] backend URL
     f = H.connect(p, mode=mode)
     try:
         _transfer_round(f, b, f"v4-{mode}")
@@ -273,6 +282,8 @@ def test_ipv4_mapped_client_ipv4_backend(lab, mode):
         H.bye(f)
 
 
+@pytest.mark.reference_bug("an EPRT naming an IPv4-mapped address never gets its data connection "
+                            "(upstream issue #158)")
 def test_ipv4_mapped_eprt_address_is_the_clients_own(lab):
     """EPRT |2|::ffff:127.0.0.1|port| from a mapped client names the client's
     own host; the proxy sends the IPv4 backend an IPv4 EPRT/PORT."""
@@ -291,8 +302,9 @@ def test_ipv4_mapped_eprt_address_is_the_clients_own(lab):
         H.bye(f)
 
 
+@pytest.mark.reference_bug("the 501 is logged but never sent: the client waits for a reply")
 def test_ipv6_client_pasv_is_refused_as_upstream(lab):
-    b = lab.backend()
+    b = lab.backend(host="::1")
     p = lab.proxy(b, host="::1")
     f = H.connect(p, mode="EPSV")
     try:
@@ -331,8 +343,12 @@ def test_exhausted_passive_ports_fall_back_to_any_port(lab):
     try:
         for port in range(p.pasv[0], p.pasv[1] + 1):
             s = socket.socket()
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 0)
-            s.bind(("127.0.0.1", port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:         # someone else's: taken for the proxy too
+                s.close()
+                continue
             s.listen(1)
             held.append(s)
         f = H.connect(p)
@@ -370,6 +386,7 @@ def test_masquerade_address_in_pasv_replies(lab):
 
 # ----------------------------------------------------------- ProxyTimeoutLinger
 
+@pytest.mark.swift_only
 def test_linger_waits_for_a_late_final_reply(lab):
     """A backend's final reply that comes after the data, within
     ProxyTimeoutLinger, is the client's reply (not one of the proxy's)."""
@@ -458,9 +475,10 @@ def test_direct_transfers_every_data_command(lab, mode):
             assert all("(127,0,0,4," in r for r in f.replies if r.startswith("227")), f.replies
     else:
         assert len(f.data_peers) == 8 and all(peer[0] == "127.0.0.4" for peer in f.data_peers), f.data_peers
-    log = p.read("proxy.log")
-    assert "direct transfer: RETR 'f.bin'" in log
-    assert not re.search(r"\]: transfer: ", log), log     # the proxied relay's line
+    if not lab.is_reference:
+        log = p.read("proxy.log")
+        assert "direct transfer: RETR 'f.bin'" in log
+        assert not re.search(r"\]: transfer: ", log), log     # the proxied relay's line
 
 
 def test_direct_pasv_reply_is_the_backends_own(direct):
@@ -487,6 +505,7 @@ def test_direct_ignores_data_transfer_policy(lab):
         H.bye(f)
 
 
+@pytest.mark.swift_only      # upstream sends the client's PORT/EPRT on unchecked
 def test_direct_port_is_checked_at_the_proxy(lab):
     """The backend sees only the proxy's address, so the proxy applies its
     own AllowForeignAddress to the client's PORT/EPRT before sending it on."""
@@ -502,7 +521,9 @@ def test_direct_port_is_checked_at_the_proxy(lab):
         H.bye(f)
 
 
-def test_direct_abort_and_stat_during_a_transfer(direct):
+@pytest.mark.reference_bug("proxy_data_cmd waits for the final reply without reading the client's "
+                            "commands, so ABOR is never seen")
+def test_direct_abort_noop_stat_during_a_transfer(direct):
     b, p = direct
     data = os.urandom(64 * H.MiB)
     b.put_file("big.bin", data)
@@ -513,13 +534,13 @@ def test_direct_abort_and_stat_during_a_transfer(direct):
         first = conn.recv(65536)
         assert first
         assert f.sendcmd("NOOP").startswith("200")
+        assert f.sendcmd("STAT") == "213 Status: data transfer in progress"
         replies = H.abort_transfer(f, conn)
         assert replies and replies[-1].startswith("2"), replies
         assert any(r.startswith("426") or r.startswith("451") for r in replies) or len(replies) == 1, replies
         assert H.retr_bytes(f, "small.txt") == b"small\n"
     finally:
         H.bye(f)
-    assert "ABOR from client during a direct data transfer" in p.read("proxy.log")
 
 
 def test_direct_backend_error_reply_is_relayed(direct):
@@ -548,22 +569,22 @@ def test_direct_with_directory_list_policy_list_relays_mlsd(lab):
 
 
 def test_direct_transfer_log(direct):
-    """The proxy's TransferLog line: the backend's path, type, direction,
-    user, complete; the size is 0 (the bytes never pass the proxy)."""
+    """As upstream: the proxy never sees the bytes and writes no TransferLog
+    line; the backend's own TransferLog has the transfer."""
     b, p = direct
     b.put_file("logged.bin", os.urandom(10_000))
     f = H.connect(p)
     try:
         H.retr_bytes(f, "logged.bin")
+        f.storbinary("STOR logged-up.bin", io.BytesIO(b"u" * 777))
     finally:
         H.bye(f)
     p.wait_no_sessions()
-    lines = [ln for ln in p.read("xferlog").splitlines() if "logged.bin" in ln]
-    assert len(lines) == 1, p.read("xferlog")
-    fields = lines[0].split()
-    # The backend is not chrooted: its path is the one its PWD names.
-    assert fields[7:9] == ["0", b.home_path("logged.bin")], fields
-    assert fields[9:] == ["b", "_", "o", "r", H.USER, "ftp", "0", "*", "c"], fields
+    b.wait_no_sessions()
+    assert "logged" not in p.read("xferlog")
+    backend_lines = [ln.split() for ln in b.read("xferlog").splitlines() if "logged" in ln]
+    assert [(x[7], os.path.basename(x[8]), x[11], x[-1]) for x in backend_lines] == [
+        ("10000", "logged.bin", "o", "c"), ("777", "logged-up.bin", "i", "c")], backend_lines
 
 
 def test_direct_curl_and_lftp(direct, tmp_path):

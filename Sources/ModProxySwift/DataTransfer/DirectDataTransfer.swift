@@ -55,13 +55,13 @@ enum DirectDataNegotiation {
 /// A data command (RETR, STOR, LIST, ...) under UseDirectDataTransfers: the
 /// command and its 1xx mark are relayed, then the proxy waits for the final
 /// reply while the data flows elsewhere, answering the client's control
-/// commands meanwhile (ABOR goes to the backend).
+/// commands meanwhile (ABOR goes to the backend). The proxy's TransferLog
+/// gets no line, as upstream's: it never sees the bytes, and the backend's
+/// own TransferLog has the true one.
 enum DirectTransfer {
     static func handle(_ cmd: CommandRecord, name: String, session: ProxySession) -> CommandRouter.Result {
         guard let backend = session.backend else { return nil }
-        let direction: Transfer.Direction = ["STOR", "STOU", "APPE"].contains(name) ? .upload : .download
-        let log = TransferLogContext(command: name, path: cmd.argumentText, direction: direction)
-        log.begin(cmd, session: session)
+        forgetTransferRecord()
         let mark: FTPReply
         do {
             mark = try backend.exchange(cmd.wireLine, deadline: session.replyDeadline)
@@ -77,7 +77,6 @@ enum DirectTransfer {
         case .aborted:
             ProxyLog.write("direct transfer: \(name) '\(cmd.argumentText)' aborted by client")
             AbortHandler.finishAbortedTransfer(session: session, backend: backend)
-            log.writeIncomplete()
             return mps_error(cmd.raw)
         case .clientGone:
             return mps_error(cmd.raw)
@@ -86,9 +85,15 @@ enum DirectTransfer {
         case .final(let reply):
             resetIdleTimers()
             ProxyLog.write("direct transfer: \(name) '\(cmd.argumentText)' in \(millisecondsSince(started)) ms: \(reply.code)")
-            if reply.code / 100 != 2 { log.writeIncomplete() }
             return ClientReplies.reply(reply) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
         }
+    }
+
+    /// session.xfer without a path: mod_xfer's LOG_CMD handlers then write
+    /// no TransferLog line (xferlog_write skips a NULL file name).
+    private static func forgetTransferRecord() {
+        if session.xfer.p != nil { destroy_pool(session.xfer.p) }
+        session.xfer = .init()
     }
 
     private enum Wait {
