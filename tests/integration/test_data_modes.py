@@ -481,6 +481,35 @@ def test_direct_transfers_every_data_command(lab, mode):
         assert not re.search(r"\]: transfer: ", log), log     # the proxied relay's line
 
 
+def test_direct_epsv_with_a_backend_on_another_address_is_logged(lab):
+    b = lab.backend(host="127.0.0.4")
+    p = lab.proxy(b, extra=DIRECT)
+    f = H.connect(p)
+    try:
+        reply = f.sendcmd("EPSV")
+        assert reply.startswith("229 Entering Extended Passive Mode (|||"), reply
+        assert b.pasv[0] <= pasv_port(reply) <= b.pasv[1]
+    finally:
+        H.bye(f)
+    if not lab.is_reference:
+        assert ("direct EPSV: the backend's 229 names no address, so the client connects to the "
+                "proxy's address, not to the backend at 127.0.0.4") in p.read("proxy.log")
+
+
+@pytest.mark.swift_only     # upstream sends the EPRT on as it is: an IPv4 backend answers 522
+def test_direct_ipv4_mapped_eprt_goes_on_as_ipv4(lab):
+    b = lab.backend()           # UseIPv6 off: it refuses EPRT |2|
+    data = os.urandom(123_456)
+    b.put_file("m.bin", data)
+    p = lab.proxy(b, host="::ffff:127.0.0.1", extra=DIRECT)
+    f = H.connect(p)            # an AF_INET6 socket to ::ffff:127.0.0.1
+    try:
+        got, peer = active_retr(f, "EPRT", "::ffff:127.0.0.1", "m.bin", family=socket.AF_INET6)
+        assert got == data
+    finally:
+        H.bye(f)
+
+
 def test_direct_pasv_reply_is_the_backends_own(direct):
     b, p = direct
     f = H.connect(p)
@@ -607,3 +636,74 @@ def test_direct_curl_and_lftp(direct, tmp_path):
         r = H.run(["lftp", "-c", script], timeout=90)
         assert r.returncode == 0, (passive, r.stderr.decode(errors="replace"))
         assert (tmp_path / f"back-{passive}.bin").read_bytes() == up.read_bytes()
+
+
+# ----------------------------------------------------------- UseDirectDataTransfers and TLS
+
+from test_backend_tls import _ftps_client, _frontend_tls, _tls_backend, pki  # noqa: E402,F401
+import tls_pki  # noqa: E402
+
+
+@pytest.mark.parametrize("mode", ["PASV", "PORT"])
+def test_direct_with_backend_tls_and_clear_data(lab, pki, mode):
+    """TLS on the backend's control connection, data in clear
+    (ProxyTLSTransferProtectionPolicy clear): the client's plain data
+    connections meet the backend directly."""
+    b = _tls_backend(lab, pki.server, required="ctrl")
+    p = lab.proxy(b, tls_engine_off=False,
+                  extra=f"  ProxyTLSCACertificateFile {pki.ca_cert}\n  ProxyTLSTransferProtectionPolicy clear\n" + DIRECT)
+    data = os.urandom(1 * H.MiB + 3)
+    b.put_file("t.bin", data)
+    f = H.connect(p, mode=mode)
+    try:
+        assert H.retr_bytes(f, "t.bin") == data
+        f.storbinary("STOR t-up.bin", io.BytesIO(data[:5000]))
+    finally:
+        H.bye(f)
+    with open(b.home_path("t-up.bin"), "rb") as fh:
+        assert fh.read() == data[:5000]
+
+
+def test_direct_with_prot_p_handshakes_with_the_backend(lab, pki):
+    """PROT P under UseDirectDataTransfers: the client's TLS data handshake
+    is with the backend (policy client passes the PROT P on), which must
+    accept a session it did not start (TLSOptions NoSessionReuseRequired);
+    a backend with mod_tls's default refuses it."""
+    b = _tls_backend(lab, pki.server, required="on", extra="  TLSOptions NoSessionReuseRequired")
+    p = lab.proxy(b, tls_engine_off=False, outside=_frontend_tls(pki, lab),
+                  extra=f"  ProxyTLSCACertificateFile {pki.ca_cert}\n  ProxyTLSTransferProtectionPolicy client\n" + DIRECT)
+    data = os.urandom(700_001)
+    b.put_file("p.bin", data)
+    f = _ftps_client(p, prot_p=True)
+    try:
+        buf = []
+        f.retrbinary("RETR p.bin", buf.append)
+        assert b"".join(buf) == data
+        f.storbinary("STOR p-up.bin", io.BytesIO(data[:3000]))
+    finally:
+        H.bye(f)
+    with open(b.home_path("p-up.bin"), "rb") as fh:
+        assert fh.read() == data[:3000]
+    # the data handshakes were the backend's (its TLSLog), not the proxy's
+    assert "data connection" in open(b.tls_log).read().lower()
+
+
+def test_direct_prot_p_against_a_backend_requiring_session_reuse_fails_cleanly(lab, pki):
+    b = _tls_backend(lab, pki.server, required="on")      # mod_tls's default: data must resume the control session
+    p = lab.proxy(b, tls_engine_off=False, outside=_frontend_tls(pki, lab),
+                  extra=f"  ProxyTLSCACertificateFile {pki.ca_cert}\n  ProxyTLSTransferProtectionPolicy client\n" + DIRECT)
+    b.put_file("p.bin", b"p" * 1000)
+    b.put_file("q.txt", b"q\n")
+    f = _ftps_client(p, prot_p=True)
+    try:
+        with pytest.raises((ftplib.Error, OSError)) as failed:
+            f.retrbinary("RETR p.bin", lambda _: None)
+        if isinstance(failed.value, ftplib.Error):
+            assert str(failed.value).startswith("425"), failed.value
+        else:       # the TLS handshake failed first: the backend's 425 follows
+            assert f.getresp().startswith("425")
+        # The session goes on.
+        assert f.sendcmd("NOOP").startswith("200")
+    finally:
+        H.bye(f)
+    assert "reuse" in open(b.tls_log).read().lower()
