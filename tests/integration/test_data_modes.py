@@ -164,6 +164,35 @@ def test_epsv_all_allows_only_epsv_afterwards(lab):
 
 
 @pytest.mark.parametrize("command", ["PORT", "EPRT"])
+def test_rfc1918_address_from_a_public_client_is_replaced(lab, command):
+    """Core's rule: a private address from a client that is not on a private
+    network itself, to a server that is not either, can't be reached; the
+    client's own address is used (here 127.0.0.1 for 10.9.8.7)."""
+    b = lab.backend()
+    data = os.urandom(77_777)
+    b.put_file("r.bin", data)
+    p = lab.proxy(b)
+    f = H.connect(p)
+    try:
+        with socket.create_server(("127.0.0.1", 0), backlog=1) as srv:
+            srv.settimeout(20)
+            port = srv.getsockname()[1]
+            arg = (f"10,9,8,7,{port >> 8},{port & 255}" if command == "PORT" else f"|1|10.9.8.7|{port}|")
+            assert f.sendcmd(f"{command} {arg}") == f"200 {command} command successful"
+            f.putcmd("RETR r.bin")
+            assert f.getresp().startswith("150")
+            conn, _ = srv.accept()
+            with conn:
+                got = b"".join(iter(lambda: conn.recv(65536), b""))
+            f.voidresp()
+        assert got == data
+    finally:
+        H.bye(f)
+    assert (f"client sent RFC1918 address '10.9.8.7' in {command} command, ignoring it and using "
+            "'127.0.0.1'") in p.read("proxy.log")
+
+
+@pytest.mark.parametrize("command", ["PORT", "EPRT"])
 def test_allow_foreign_address_on(lab, command):
     b = lab.backend()
     data = os.urandom(300_000)
