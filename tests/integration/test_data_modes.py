@@ -736,3 +736,23 @@ def test_direct_prot_p_against_a_backend_requiring_session_reuse_fails_cleanly(l
     finally:
         H.bye(f)
     assert "reuse" in open(b.tls_log).read().lower()
+
+
+@pytest.mark.reference_bug("TLSMasqueradeAddress is not used (lib/proxy/ftp/msg.c: "
+                            "'TODO What about TLSMasqueradeAddress?')")
+def test_tls_masquerade_address_in_ftps_sessions(lab, pki):
+    """As core_pasv: TLSMasqueradeAddress in an FTPS session, else
+    MasqueradeAddress."""
+    b = lab.backend()
+    b.put_file("f.txt", b"masq\n")
+    front = tls_pki.backend_tls_block(pki.server, os.path.join(lab.dir, "front-tls.log"), required="off",
+                                      extra="  TLSOptions NoSessionReuseRequired\n  TLSMasqueradeAddress 127.0.0.8")
+    p = lab.proxy(b, outside=front + "\nMasqueradeAddress 127.0.0.9")
+    tls, plain = _ftps_client(p), H.connect(p)
+    try:
+        assert tls.sendcmd("PASV").startswith("227 Entering Passive Mode (127,0,0,8,")
+        assert plain.sendcmd("PASV").startswith("227 Entering Passive Mode (127,0,0,9,")
+        assert H.retr_bytes(tls, "f.txt") == b"masq\n"
+    finally:
+        H.bye(tls)
+        H.bye(plain)
