@@ -363,6 +363,27 @@ def test_passive_listeners_use_the_proxys_passive_ports(lab):
         H.bye(f)
 
 
+@pytest.mark.parametrize("mode", ["PORT", "EPRT"])
+def test_backend_side_listeners_use_the_proxys_passive_ports(lab, mode):
+    """As upstream (proxy_ftp_conn_listen): the proxy's own listener for the
+    backend's active data connection is in the proxy's PassivePorts too."""
+    b = lab.backend()
+    b.put_file("f.txt", b"backend side\n")
+    p = lab.proxy(b)
+    f = H.connect(p, mode=mode)
+    try:
+        for _ in range(4):
+            assert H.retr_bytes(f, "f.txt") == b"backend side\n"
+    finally:
+        H.bye(f)
+    b.wait_no_sessions()
+    sent = [ln.split()[-1] for ln in b.read("extended.log").splitlines() if ln.startswith(mode + " ")]
+    assert len(sent) == 4, b.read("extended.log")
+    ports = [int(x.split("|")[3]) if mode == "EPRT" else int(x.split(",")[4]) * 256 + int(x.split(",")[5])
+             for x in sent]
+    assert all(p.pasv[0] <= port <= p.pasv[1] for port in ports), (ports, p.pasv)
+
+
 def test_exhausted_passive_ports_fall_back_to_any_port(lab):
     """As core_pasv: a PassivePorts range with no free port is a warning."""
     b = lab.backend()

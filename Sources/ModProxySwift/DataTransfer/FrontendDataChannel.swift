@@ -53,12 +53,9 @@ final class FrontendDataChannel {
             bindAddress = UnsafePointer(v4)
         }
         var listener: UnsafeMutablePointer<conn_t>?
-        if let range = passivePortRange() {
-            listener = pr_inet_create_conn_portrange(session.pool, bindAddress, Int32(range.low), Int32(range.high))
-            if listener == nil {
-                // As core_pasv: a range too small for the sessions is a warning, not a failure.
-                mps_log_pri(PR_LOG_WARNING, "unable to find open port in PassivePorts range \(range.low)-\(range.high): defaulting to INPORT_ANY (consider defining a larger PassivePorts range)")
-            }
+        if let range = PassivePorts.configured() {
+            listener = pr_inet_create_conn_portrange(session.pool, bindAddress, Int32(range.lowerBound), Int32(range.upperBound))
+            if listener == nil { PassivePorts.warnExhausted(range) }
         }
         if listener == nil {
             listener = pr_inet_create_conn(session.pool, -1, bindAddress, Int32(INPORT_ANY), FALSE)
@@ -243,11 +240,5 @@ final class FrontendDataChannel {
             return v4.description
         }
         return String(cString: pr_netaddr_get_ipstr(bound))
-    }
-
-    private func passivePortRange() -> (low: Int, high: Int)? {
-        guard let c = find_config(main_server?.pointee.conf, Int32(CONF_PARAM), "PassivePorts", FALSE),
-              c.pointee.argc >= 2, let argv = c.pointee.argv, let a = argv[0], let b = argv[1] else { return nil }
-        return (Int(a.assumingMemoryBound(to: Int32.self).pointee), Int(b.assumingMemoryBound(to: Int32.self).pointee))
     }
 }
