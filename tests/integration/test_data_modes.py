@@ -239,6 +239,33 @@ def test_allow_foreign_address_class_is_matched_by_the_foreign_address(lab, comm
         H.bye(f)
 
 
+def test_allow_foreign_address_class_for_passive_data_connections(lab):
+    """PASV/EPSV data connections from another address than the client's are
+    checked as core checks them (pr_inet_accept): allowed when the address
+    satisfies the class, else refused with core's log line."""
+    b = lab.backend()
+    data = os.urandom(150_000)
+    b.put_file("f.bin", data)
+    p = lab.proxy(b, outside=CLASSES + "AllowForeignAddress data-hosts")
+    f = H.connect(p)
+    try:
+        for source, allowed in (("127.0.0.2", True), ("127.0.0.3", False)):
+            port = pasv_port(f.sendcmd("EPSV"))
+            with socket.create_connection(("127.0.0.1", port), timeout=20, source_address=(source, 0)) as d:
+                f.putcmd("RETR f.bin")
+                if allowed:
+                    assert f.getresp().startswith("150")
+                    assert b"".join(iter(lambda: d.recv(65536), b"")) == data
+                    assert f.voidresp().startswith("226")
+                else:
+                    replies = [f.getmultiline(), f.getmultiline()]
+                    assert replies[0].startswith("150") and replies[1].startswith("425"), replies
+    finally:
+        H.bye(f)
+    assert ("SECURITY VIOLATION: Passive connection from foreign IP address 127.0.0.3 rejected "
+            "(does not match <Class data-hosts>)") in p.read("stderr.log")
+
+
 def test_allow_foreign_address_unknown_class_refuses(lab):
     b = lab.backend()
     b.put_file("f.bin", b"x")
