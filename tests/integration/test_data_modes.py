@@ -804,3 +804,30 @@ def test_tls_masquerade_address_in_ftps_sessions(lab, pki):
     finally:
         H.bye(tls)
         H.bye(plain)
+
+
+@pytest.mark.swift_only     # forward proxying is checked against the reference by hand (test_forward_proxy.py)
+@pytest.mark.parametrize("mode", ["PASV", "EPRT"])
+def test_direct_transfers_in_forward_proxying(lab, mode):
+    """The spec: direct data transfers for both proxy roles."""
+    from test_forward_proxy import dest_of, forward_proxy
+    b = lab.backend(host="127.0.0.4")
+    data = os.urandom(1 * H.MiB + 9)
+    b.put_file("fwd.bin", data)
+    p = forward_proxy(lab, extra=DIRECT)
+    f = RecordingFTP(mode, timeout=30)
+    f.trust_server_pasv_ipv4_address = True
+    f.connect(p.host, p.port)
+    try:
+        f.login(f"{H.USER}@{dest_of(b)}", H.PASSWORD)
+        f.voidcmd("TYPE I")
+        assert H.retr_bytes(f, "fwd.bin") == data
+        f.storbinary("STOR fwd-up.bin", io.BytesIO(data[:4096]))
+    finally:
+        H.bye(f)
+    with open(b.home_path("fwd-up.bin"), "rb") as fh:
+        assert fh.read() == data[:4096]
+    if mode == "PASV":
+        assert all("(127,0,0,4," in r for r in f.replies if r.startswith("227")), f.replies
+    else:
+        assert len(f.data_peers) == 2 and all(peer[0] == "127.0.0.4" for peer in f.data_peers), f.data_peers
