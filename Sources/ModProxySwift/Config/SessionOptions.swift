@@ -27,8 +27,11 @@ struct SessionOptions {
     /// ProxyTimeoutLinger: 0 means no wait at all for a late final reply.
     let lingerTimeout: Int
     let dataTransferPolicy: DataTransferPolicy
-    /// ProxyDirectoryListPolicy LIST: MLSD is served from the backend's LIST.
+    /// ProxyDirectoryListPolicy LIST: MLSD is served from the backend's LIST
+    /// (never with direct data transfers: the listing doesn't pass the proxy).
     let translatesDirectoryLists: Bool
+    /// ProxyOptions UseDirectDataTransfers: data runs client <-> backend.
+    let directDataTransfers: Bool
     let directoryListUseSlink: Bool
     let showFeatures: Bool
     let useReverseProxyAuth: Bool
@@ -64,7 +67,8 @@ struct SessionOptions {
         connectTimeout = settings.connectTimeout.isNone ? 5 : settings.connectTimeout.seconds
         lingerTimeout = settings.lingerTimeout.seconds
         dataTransferPolicy = settings.dataTransferPolicy
-        translatesDirectoryLists = settings.directoryListPolicy == .list
+        directDataTransfers = settings.options.contains(.useDirectDataTransfers)
+        translatesDirectoryLists = settings.directoryListPolicy == .list && !directDataTransfers
         directoryListUseSlink = settings.directoryListUseSlink
         showFeatures = settings.options.contains(.showFeatures)
         useReverseProxyAuth = settings.options.contains(.useReverseProxyAuth)

@@ -31,5 +31,6 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
         .sqlBackends,
         .reverseProxyAuth,
         .perGroupPolicy,
+        .directDataTransfers,
     ]
 }
