@@ -455,3 +455,37 @@ def test_curl_and_lftp_through_user_at_host(lab):
                "-e", f"set net:max-retries 1; set ftp:ssl-allow no; get cli.bin -o {out2}; quit", p.host])
     assert r.returncode == 0, r.stderr
     assert open(out2, "rb").read() == data
+
+
+def test_host_moves_to_a_forward_vhost_with_its_own_method(lab):
+    """HOST before login selects a name-based <VirtualHost>; a forward proxy
+    there connects nothing until the client names a destination, with that
+    server's ProxyForwardMethod and ProxyForwardTo."""
+    b = lab.backend()
+    p = forward_proxy(lab, start=False, extra=f"  ProxyForwardTo ^nothing-here$")
+    conf = p.read("proftpd.conf") + f"""
+<VirtualHost 127.0.0.1>
+  Port {p.port}
+  ServerName "it-other"
+  ServerAlias other.example
+  ServerIdent on "other-vhost-ident"
+  <IfModule mod_proxy.c>
+    ProxyEngine on
+    ProxyRole forward
+    ProxyLog {p.dir}/proxy.log
+    ProxyTLSEngine off
+    ProxyForwardMethod user@host
+    ProxyForwardTo ^127\\.0\\.0\\.1:{b.port}$
+  </IfModule>
+</VirtualHost>
+"""
+    p.write_conf(conf)
+    p.start()
+    f = _connect(p)
+    try:
+        assert f.sendcmd("HOST other.example") == "220 other-vhost-ident"
+        assert f.sendcmd(f"USER {H.USER}@{dest_of(b)}").startswith("331")
+        assert f.sendcmd(f"PASS {H.PASSWORD}").startswith("230")
+        assert f.pwd() == b.home
+    finally:
+        H.bye(f)

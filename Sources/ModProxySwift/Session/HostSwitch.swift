@@ -28,12 +28,14 @@ enum HostSwitch {
         proxySession.closeBackend()
         proxySession.datastore.close()
         proxySession.options = options
-        if options.role == .reverse {
-            proxySession.login = LoginStrategies.reverse(options)   // UseReverseProxyAuth may differ
-        }
+        // The new server's login method (UseReverseProxyAuth, ProxyForwardMethod) may differ.
+        proxySession.login = options.role == .reverse ? LoginStrategies.reverse(options) : LoginStrategies.forward(options)
+        proxySession.proxyUser = nil
+        proxySession.pendingDestination = nil
         proxySession.datastore = SessionDatastore.open(options)
         proxySession.state = .awaitingBackend
-        if options.backendChoice == .atConnect {
+        // A forward proxy connects when the client names a destination.
+        if options.role == .reverse && options.backendChoice == .atConnect {
             ReverseBackend.connect(proxySession, user: nil, greet: false)
         }
     }
