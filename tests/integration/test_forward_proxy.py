@@ -462,7 +462,7 @@ def test_host_moves_to_a_forward_vhost_with_its_own_method(lab):
     there connects nothing until the client names a destination, with that
     server's ProxyForwardMethod and ProxyForwardTo."""
     b = lab.backend()
-    p = forward_proxy(lab, start=False, extra=f"  ProxyForwardTo ^nothing-here$")
+    p = forward_proxy(lab, method="proxyuser,user@host", start=False, extra="  ProxyForwardTo ^nothing-here$")
     conf = p.read("proftpd.conf") + f"""
 <VirtualHost 127.0.0.1>
   Port {p.port}
