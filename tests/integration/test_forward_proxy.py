@@ -489,3 +489,58 @@ def test_host_moves_to_a_forward_vhost_with_its_own_method(lab):
         assert f.pwd() == b.home
     finally:
         H.bye(f)
+
+
+@pytest.mark.parametrize("which", ["proxy", "destination"])
+def test_mod_ban_bans_after_refused_forward_logins(lab, which):
+    """A refused password, the proxy's or the destination's, raises
+    mod_auth's MaxLoginAttempts event, so BanOnEvent bans the client."""
+    b = lab.backend()
+    p = _login_proxy(lab, start=False)
+    p.write_conf(p.read("proftpd.conf").replace("MaxLoginAttempts 100", "MaxLoginAttempts 1")
+                 + H.mod_ban_config(p))
+    p.start()
+    if which == "proxy":
+        commands = ["USER dave", "PASS wrong", "NOOP"]
+        expected = ["USER -> 331 Password required for dave", "PASS -> 530 Login incorrect.", "NOOP -> "]
+    else:
+        commands = ["USER dave", "PASS dave-pw-5", f"USER {H.USER}@{dest_of(b)}", "PASS wrong", "NOOP"]
+        expected = ["USER -> 331 Password required for dave", "PASS -> 230 User dave logged in",
+                    f"USER -> 331 Password required for {H.USER}", "PASS -> 530 Login incorrect.", "NOOP -> "]
+    assert H.replies_to(p, commands) == expected
+    assert H.first_reply(p) == (None, "")   # banned: closed without a banner
+    assert "MaxLoginAttempts" in p.read("ban.log"), p.read("ban.log")
+
+
+def test_sql_log_records_the_destination(lab):
+    """mod_sql's SQLLog sees the proxy's notes and the proxy user, as on a
+    reverse proxy (%{note:mod_proxy.backend-ip} and friends)."""
+    b = lab.backend()
+    b.put_file("logged.txt", b"x" * 1000)
+    db = os.path.join(lab.dir, "log.db")
+    H.run(["sqlite3", db, "CREATE TABLE xfers (user TEXT, backend_ip TEXT, backend_url TEXT, cmd TEXT);"])
+    os.chmod(db, 0o666)
+    os.chmod(lab.dir, 0o777)
+    sql = f"""
+LoadModule mod_sql.c
+LoadModule mod_sql_sqlite.c
+<IfModule mod_sql.c>
+  SQLEngine log
+  SQLBackend sqlite3
+  SQLConnectInfo {db}
+  SQLNamedQuery logxfer INSERT "'%u', '%{{note:mod_proxy.backend-ip}}', '%{{note:mod_proxy.backend-url}}', '%m'" xfers
+  SQLLog RETR logxfer
+</IfModule>
+"""
+    p = _login_proxy(lab, outside=sql)
+    f = _connect(p)
+    try:
+        f.sendcmd("USER dave")
+        f.sendcmd("PASS dave-pw-5")
+        f.sendcmd(f"USER {H.USER}@{dest_of(b)}")
+        f.sendcmd(f"PASS {H.PASSWORD}")
+        assert H.retr_bytes(f, "logged.txt") == b"x" * 1000
+    finally:
+        H.bye(f)
+    rows = H.run(["sqlite3", db, "SELECT * FROM xfers"]).stdout.decode().strip().splitlines()
+    assert rows == [f"dave|127.0.0.1|ftp://127.0.0.1:{b.port}|RETR"], rows

@@ -72,13 +72,16 @@ struct BackendLogin: LoginStrategy {
         do {
             let reply = try BackendLoginExchange.sendPass(session, user: user, password: cmd.argumentText)
             if reply.code / 100 == 2 {
-                BackendLoginExchange.completeLogin(session, user: user, by: "the backend", groupsKnown: false)
-            } else {
-                session.state = .connected
-                ProxyLog.write("login failed: user '\(user)' refused by backend \(target.url): \(reply.code)")
-                if reply.code == 530 { LoginAttempts.failed(session) }
+                BackendLoginExchange.completeLogin(session, user: user, by: "the backend", groupsKnown: session.proxyUser != nil)
+                return ClientReplies.reply(reply) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
             }
-            return ClientReplies.reply(reply) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
+            session.state = .connected
+            ProxyLog.write("login failed: user '\(user)' refused by backend \(target.url): \(reply.code)")
+            // The refusal reaches the client first: mod_ban, told by the
+            // MaxLoginAttempts event, may end the session at once.
+            let isError = ClientReplies.reply(reply)
+            if reply.code == 530 { LoginAttempts.failed(session) }
+            return isError ? mps_error(cmd.raw) : mps_handled(cmd.raw)
         } catch {
             return CommandRouter.backendLost(cmd, session: session, error: error)
         }
