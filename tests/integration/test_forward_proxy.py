@@ -544,3 +544,21 @@ LoadModule mod_sql_sqlite.c
         H.bye(f)
     rows = H.run(["sqlite3", db, "SELECT * FROM xfers"]).stdout.decode().strip().splitlines()
     assert rows == [f"dave|127.0.0.1|ftp://127.0.0.1:{b.port}|RETR"], rows
+
+
+def test_forward_to_patterns_are_proftpds_own_regex(lab):
+    """ProxyForwardTo goes through ProFTPD's regex engine (PCRE2 in Debian's
+    build) at config time and at match time: `(?i)` and `\\d` mean what they
+    mean there, and what that engine refuses fails `proftpd -t`."""
+    b = lab.backend()
+    p = forward_proxy(lab, extra=r"  ProxyForwardTo (?i)^LOCALHOST:\d+$")
+    f = _connect(p)
+    try:
+        with pytest.raises(ftplib.error_perm, match="^530 Login incorrect."):
+            f.sendcmd(f"USER {H.USER}@{dest_of(b)}")
+        assert f.sendcmd(f"USER {H.USER}@localhost:{b.port}").startswith("331")
+    finally:
+        H.bye(f)
+    bad = forward_proxy(lab, name="bad-proxy", extra="  ProxyForwardTo ^(unclosed", start=False)
+    r = bad.check_syntax()
+    assert r.returncode != 0 and "ProxyForwardTo" in r.stderr + r.stdout, r.stderr

@@ -31,6 +31,19 @@ final class ProFTPDRegex {
 
     deinit { pr_regexp_free(&proxy_module, compiled) }
 
+    /// For config checks (`RegexSyntax`): nil when ProFTPD's engine
+    /// compiles `pattern`, else its message.
+    static func compileError(_ pattern: String, _ ignoresCase: Bool) -> String? {
+        do {
+            _ = try ProFTPDRegex(pattern: pattern, ignoresCase: ignoresCase)
+            return nil
+        } catch let error as CompileError {
+            return error.reason
+        } catch {
+            return "\(error)"
+        }
+    }
+
     func matches(_ text: String) -> Bool {
         pr_regexp_exec(compiled, text, 0, nil, 0, 0, 0) == 0
     }

@@ -170,7 +170,7 @@ enum CoreDirectiveSpecs {
             }
             ignoreCase = true
         }
-        if let problem = POSIXRegex.compileError(pattern, ignoringCase: ignoreCase) {
+        if let problem = RegexSyntax.compileError(pattern, ignoreCase) {
             throw DirectiveError.invalidValue(
                 "'\(ConfigText.printable(pattern))' failed regex compilation: \(problem)")
         }
