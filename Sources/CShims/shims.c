@@ -72,6 +72,23 @@ void mps_privs_relinquish(void) {
   PRIVS_RELINQUISH
 }
 
+/* For this session process only: mod_auth's POST_CMD PASS keeps root
+ * (RootRevoke off) and mod_cap's does not lower the capabilities
+ * (CapabilitiesEngine off); the module revokes root itself later. */
+static config_rec *mps_main_param(const char *name, size_t size) {
+  config_rec *c = find_config(main_server->conf, CONF_PARAM, name, FALSE);
+  if (c == NULL) {
+    c = add_config_param_set(&main_server->conf, name, 1, NULL);
+    c->argv[0] = pcalloc(c->pool, size);
+  }
+  return c;
+}
+
+void mps_defer_root_drop(void) {
+  *((int *) mps_main_param("RootRevoke", sizeof(int))->argv[0]) = FALSE;
+  *((unsigned char *) mps_main_param("CapabilitiesEngine", sizeof(unsigned char))->argv[0]) = FALSE;
+}
+
 void mps_privs_revoke(void) {
   PRIVS_REVOKE
 }

@@ -562,3 +562,71 @@ def test_forward_to_patterns_are_proftpds_own_regex(lab):
     bad = forward_proxy(lab, name="bad-proxy", extra="  ProxyForwardTo ^(unclosed", start=False)
     r = bad.check_syntax()
     assert r.returncode != 0 and "ProxyForwardTo" in r.stderr + r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("method", ["proxyuser,user@host", "user@host", "proxyuser@host,user", "user@sni"])
+@pytest.mark.parametrize("dest_tls", [False, True], ids=["plain-dest", "ftps-dest"])
+def test_every_method_with_a_tls_frontend(lab, method, dest_tls):
+    """Each ProxyForwardMethod with FTPS toward the proxy (PROT P data), to
+    a plain and to an FTPS destination; the TransferLog names the file."""
+    import tls_pki
+    from test_reverse_proxy_auth import _auth_config
+    pki = tls_pki.PKI(os.path.join(lab.dir, "pki"))
+    extra = ""
+    if dest_tls:
+        b = lab.backend(name="dest", modules=("mod_tls.c",),
+                        extra=tls_pki.backend_tls_block(pki.server, os.path.join(lab.dir, "dest-tls.log")))
+        extra = f"  ProxyTLSEngine on\n  ProxyTLSCACertificateFile {pki.ca_cert}\n"
+    else:
+        b = lab.backend(name="dest")
+    data = os.urandom(700 * 1024 + 1)
+    b.put_file("m.bin", data)
+    p = lab.proxy([], role="forward", policy=None, tls_engine_off=not dest_tls,
+                  outside=_tls_outside(lab) + "\n" + _auth_config(lab),
+                  extra=f"  ProxyForwardMethod {method}\n" + extra)
+    dest = f"localhost:{b.port}"
+    f = SNIFTP(dest if method == "user@sni" else None)
+    f.connect(p.host, p.port)
+    try:
+        f.auth()
+        if method == "proxyuser,user@host":
+            f.sendcmd("USER dave")
+            f.sendcmd("PASS dave-pw-5")
+            f.login(f"{H.USER}@{dest}", H.PASSWORD)
+        elif method == "proxyuser@host,user":
+            f.sendcmd(f"USER dave@{dest}")
+            f.sendcmd("PASS dave-pw-5")
+            f.login(H.USER, H.PASSWORD)
+        elif method == "user@host":
+            f.login(f"{H.USER}@{dest}", H.PASSWORD)
+        else:
+            f.login(H.USER, H.PASSWORD)
+        f.prot_p()
+        assert H.retr_bytes(f, "m.bin") == data
+    finally:
+        H.bye(f)
+    assert H.wait_until(lambda: "m.bin" in p.read("xferlog"), 5), p.read("xferlog")
+    if dest_tls:
+        assert "data protected" in p.read("proxy.log")
+
+
+@pytest.mark.parametrize("method", ["proxyuser,user@host", "user@host"])
+def test_session_is_chrooted_and_unprivileged_after_the_destination_login(lab, method):
+    """Root is kept through the proxy login (the destination login still
+    needs it) and given up, with the chroot, once the destination accepted."""
+    b = lab.backend()
+    p = _login_proxy(lab, method=method)
+    f = _connect(p)
+    try:
+        if method == "proxyuser,user@host":
+            f.sendcmd("USER dave")
+            f.sendcmd("PASS dave-pw-5")
+        f.login(f"{H.USER}@{dest_of(b)}", H.PASSWORD)
+        assert f.sendcmd("NOOP").startswith("200")
+        (child,) = p.wait_session_child(1)
+        assert os.path.realpath(H.proc_root(child)) == os.path.realpath(os.path.join(p.tables, "empty"))
+        ids = H.proc_ids(child)
+        assert 0 not in ids["Uid"] and 0 not in ids["Gid"], ids
+    finally:
+        H.bye(f)
+    assert "unable to chroot" not in p.read("proxy.log")

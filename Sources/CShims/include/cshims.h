@@ -44,6 +44,7 @@ config_rec *mps_add_config_strings(const char *name, int argc,
 void mps_privs_root(void);
 void mps_privs_relinquish(void);
 void mps_privs_revoke(void);
+void mps_defer_root_drop(void);
 
 /* Stream/connection field access that the importer hides behind unions. */
 int mps_netio_fd(pr_netio_stream_t *nstrm);

@@ -69,6 +69,11 @@ struct ForwardProxyLogin: LoginStrategy {
             return mps_error(cmd.raw)
         }
         session.proxyUser = user
+        // mod_auth's and mod_cap's POST_CMD PASS would now give up root
+        // (RootRevoke, capabilities), but the destination login still needs
+        // it (the chroot, the TransferLog); SessionLifecycle.dropRoot
+        // revokes it once the destination has accepted the login.
+        mps_defer_root_drop()
         ProxyLog.write("forward: client \(ForwardBackend.clientAddress()): proxy user '\(user)' authenticated by the proxy")
         ClientReplies.reply(code: "230", "User \(user) logged in")
         return mps_handled(cmd.raw)
