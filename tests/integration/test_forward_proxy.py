@@ -630,3 +630,22 @@ def test_session_is_chrooted_and_unprivileged_after_the_destination_login(lab, m
     finally:
         H.bye(f)
     assert "unable to chroot" not in p.read("proxy.log")
+
+
+def test_limits_and_data_policy_apply_in_the_forward_role(lab):
+    b = lab.backend()
+    b.put_file("secret.txt", b"no\n")
+    b.put_file("open.txt", b"yes\n")
+    p = forward_proxy(lab, extra="  ProxyDataTransferPolicy PORT",
+                      outside=LOCAL_CLASS + "\n<Limit STOR>\n  DenyAll\n</Limit>\n")
+    for mode in ["PASV", "EPRT"]:
+        f = H.ModeFTP(mode)
+        f.connect(p.host, p.port)
+        try:
+            f.login(f"{H.USER}@{dest_of(b)}", H.PASSWORD)
+            assert H.retr_bytes(f, "open.txt") == b"yes\n"
+            with pytest.raises(ftplib.error_perm, match="^550"):
+                f.storbinary("STOR denied.txt", __import__("io").BytesIO(b"x"))
+        finally:
+            H.bye(f)
+    assert not os.path.exists(b.home_path("denied.txt"))
