@@ -530,6 +530,11 @@ LoadModule mod_sql_sqlite.c
   SQLConnectInfo {db}
   SQLNamedQuery logxfer INSERT "'%u', '%{{note:mod_proxy.backend-ip}}', '%{{note:mod_proxy.backend-url}}', '%m'" xfers
   SQLLog RETR logxfer
+  # The session is chrooted after the destination login: SQLite's journal
+  # beside the database file would be out of reach then, so it is kept in
+  # memory on the connection opened at the proxy login.
+  SQLNamedQuery memjournal FREEFORM "PRAGMA journal_mode=MEMORY"
+  SQLLog PASS memjournal IGNORE_ERRORS
 </IfModule>
 """
     p = _login_proxy(lab, outside=sql)

@@ -24,29 +24,16 @@ struct ForwardProxyLogin: LoginStrategy {
     func user(_ cmd: CommandRecord, session: ProxySession) -> Result {
         if let repeated = BackendLogin.userAfterLogin(cmd, session: session) { return repeated }
         guard let proxyUser = session.proxyUser else { return proxyLoginUser(cmd, session: session) }
-        let argument = cmd.argumentText
-        let name: String
-        let destination: BackendURL
         if destinationWithProxyUser {
             guard let pending = session.pendingDestination else { return mps_error(cmd.raw) }
-            (name, destination) = (argument, pending)
-        } else {
-            do {
-                let parsed = try ForwardDestination(parsingUserArgument: argument)
-                (name, destination) = (parsed.name, parsed.url)
-            } catch {
-                ProxyLog.write("forward: client \(ForwardBackend.clientAddress()) (proxy user '\(proxyUser)'): \(error)")
-                ClientReplies.reply(code: "530", "Login incorrect.")
-                return mps_error(cmd.raw)
-            }
+            return ForwardLoginSteps.user(cmd.argumentText, at: pending, cmd, session: session, proxyUser: proxyUser)
         }
         do {
-            try ForwardBackend.connect(session, to: destination, proxyUser: proxyUser)
+            let parsed = try ForwardDestination(parsingUserArgument: cmd.argumentText)
+            return ForwardLoginSteps.user(parsed.name, at: parsed.url, cmd, session: session, proxyUser: proxyUser)
         } catch {
-            ClientReplies.reply(code: "530", error.reply)
-            return mps_error(cmd.raw)
+            return ForwardLoginSteps.refuseDestination(cmd, error: error, proxyUser: proxyUser)
         }
-        return BackendLogin().relayUser(cmd, session: session, user: name)
     }
 
     func pass(_ cmd: CommandRecord, session: ProxySession) -> Result {
@@ -90,10 +77,8 @@ struct ForwardProxyLogin: LoginStrategy {
             cmd.replaceArgument(with: parsed.name)
             return nil
         } catch {
-            ProxyLog.write("forward: client \(ForwardBackend.clientAddress()): \(error)")
             session.pendingDestination = nil
-            ClientReplies.reply(code: "530", "Login incorrect.")
-            return mps_error(cmd.raw)
+            return ForwardLoginSteps.refuseDestination(cmd, error: error, proxyUser: nil)
         }
     }
 }

@@ -15,22 +15,12 @@ struct ForwardUserLogin: LoginStrategy {
         if let repeated = BackendLogin.userAfterLogin(cmd, session: session) { return repeated }
         let argument = cmd.argumentText
         LoginAttempts.rememberUser(argument)
-        let name: String
-        let destination: BackendURL
         do {
-            (name, destination) = try destinationFromSNI ? fromSNI(argument) : fromArgument(argument)
+            let (name, destination) = try destinationFromSNI ? fromSNI(argument) : fromArgument(argument)
+            return ForwardLoginSteps.user(name, at: destination, cmd, session: session, proxyUser: nil)
         } catch {
-            ProxyLog.write("forward: client \(ForwardBackend.clientAddress()): \(error)")
-            ClientReplies.reply(code: "530", "Login incorrect.")
-            return mps_error(cmd.raw)
+            return ForwardLoginSteps.refuseDestination(cmd, error: error, proxyUser: nil)
         }
-        do {
-            try ForwardBackend.connect(session, to: destination, proxyUser: nil)
-        } catch {
-            ClientReplies.reply(code: "530", error.reply)
-            return mps_error(cmd.raw)
-        }
-        return BackendLogin().relayUser(cmd, session: session, user: name)
     }
 
     func pass(_ cmd: CommandRecord, session: ProxySession) -> Result {
