@@ -330,3 +330,79 @@ def test_abort_over_tls(lab, pki):
         assert noop.startswith("200"), (noop, f.replies, p.read("proxy.log")[-1500:])   # still in step
     finally:
         H.bye(f)
+
+
+# The TLS data path gathers records into large reads and writes
+# (TLSBulkBuffers, DataRelay's top-up): every byte must still arrive, in
+# order, whatever the sizes, pauses and aborts.
+
+@pytest.mark.parametrize("front_tls", [False, True], ids=["tls-to-backend", "tls-both-sides"])
+def test_100_mib_each_way_checked_by_checksum(lab, pki, front_tls):
+    b = _tls_backend(lab, pki.server)
+    p = _proxy(lab, b, pki, outside=_frontend_tls(pki, lab) if front_tls else "")
+    size = 100 * H.MiB + 12345
+    src = os.path.join(lab.dir, "up.bin")
+    want = H.make_random_file(src, size)
+    f = _ftps_client(p) if front_tls else H.connect(p)
+    try:
+        f.voidcmd("TYPE I")
+        assert H.stor_file(f, "up.bin", src).startswith("226")
+        assert H.sha256_file(b.home_path("up.bin")) == want
+        assert H.retr_digest(f, "up.bin") == (want, size)
+    finally:
+        H.bye(f)
+
+
+def test_sizes_around_the_record_and_buffer_sizes(lab, pki):
+    b = _tls_backend(lab, pki.server)
+    p = _proxy(lab, b, pki)
+    f = H.connect(p)
+    try:
+        for size in (0, 1, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 256 * 1024 + 1, 512 * 1024 + 3):
+            data = os.urandom(size)
+            f.storbinary(f"STOR s{size}.bin", io.BytesIO(data))
+            with open(b.home_path(f"s{size}.bin"), "rb") as stored:
+                assert stored.read() == data, size
+            assert H.retr_bytes(f, f"s{size}.bin") == data, size
+    finally:
+        H.bye(f)
+
+
+def test_paused_upload_reaches_the_backend_during_the_pause(lab, pki):
+    # Records wait in the proxy's write buffer for one large write; when the
+    # client pauses they must go out, not wait for more.
+    b = _tls_backend(lab, pki.server)
+    p = _proxy(lab, b, pki)
+    first, rest = os.urandom(100_000), os.urandom(50_000)
+    path = b.home_path("paused.bin")
+    f = H.connect(p)
+    try:
+        conn = f.transfercmd("STOR paused.bin")
+        conn.sendall(first)
+        got = H.wait_until(lambda: os.path.exists(path) and os.path.getsize(path) == len(first), 5)
+        assert got, (os.path.exists(path) and os.path.getsize(path), p.read("proxy.log")[-1500:])
+        conn.sendall(rest)
+        conn.close()
+        f.voidresp()
+        with open(path, "rb") as stored:
+            assert stored.read() == first + rest
+    finally:
+        H.bye(f)
+
+
+def test_abort_of_an_upload_over_tls(lab, pki):
+    b = _tls_backend(lab, pki.server)
+    p = _proxy(lab, b, pki)
+    f = H.connect(p)
+    try:
+        conn = f.transfercmd("STOR aborted.bin")
+        conn.sendall(os.urandom(4 * H.MiB))
+        replies = H.abort_transfer(f, data_conn=conn)
+        assert replies and replies[-1].startswith("2"), (replies, f.replies)
+        assert f.sendcmd("NOOP").startswith("200")
+        # the next transfer still resumes the control connection's TLS session
+        data = os.urandom(300_000)
+        f.storbinary("STOR after.bin", io.BytesIO(data))
+        assert H.retr_bytes(f, "after.bin") == data
+    finally:
+        H.bye(f)

@@ -31,6 +31,8 @@ final class DataRelay {
     /// control connection is looked at between writes.
     static let netioWriteSize = 64 * 1024
     static let controlCheckInterval: UInt64 = 50_000_000
+    /// Room worth another read of a record-at-a-time source (a TLS record).
+    static let topUpMinimum = 16 * 1024
 
     let source: RelayEndpoint
     let destination: RelayEndpoint
@@ -64,6 +66,8 @@ final class DataRelay {
     private var buffer: UnsafeMutableRawBufferPointer?
     private var pendingStart = 0
     private var pendingEnd = 0
+    /// The source's end or failure, met while topping up the buffer.
+    private var heldSourceStep: TransportStep?
 
     private var lastMovement: UInt64
     private var lastProgressCall: UInt64
@@ -197,17 +201,26 @@ final class DataRelay {
                 continue
             }
             let readInto = throttle.map { UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(buffer.count, $0.chunkLimit)]) } ?? buffer
-            switch readSource(into: readInto) {
+            let step = heldSourceStep ?? readSource(into: readInto)
+            heldSourceStep = nil
+            switch step {
             case .transferred(let n):
                 pendingStart = 0
                 pendingEnd = n
-                if countLineEnds { lineEnds.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
+                topUp(readInto)
+                if countLineEnds { lineEnds.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<pendingEnd])) }
                 if controlDue(now: noteMovement()) { return .controlInput(bytes: bytes) }
             case .endOfStream:
+                if let interrupted = flushDestination() {
+                    heldSourceStep = .endOfStream
+                    return interrupted
+                }
                 return .completed(bytes: bytes)
             case .failed(let e):
                 return .sourceFailed(bytes: bytes, errno: e)
             case .wouldBlock(let wanted):
+                // Nothing to read: what the destination holds back goes out first.
+                if let interrupted = flushDestination() { return interrupted }
                 switch waitFor(wanted, on: source.fd) {
                 case .ready: continue
                 case .control: return .controlInput(bytes: bytes)
@@ -216,6 +229,43 @@ final class DataRelay {
                 }
             }
         }
+    }
+
+    /// A TLS source hands out one record (16 KiB) per read: while more is
+    /// already there, read on, so that the destination gets one large write
+    /// rather than one per record. The end or a failure met here is kept
+    /// for after the bytes before it are written.
+    private func topUp(_ region: UnsafeMutableRawBufferPointer) {
+        guard source.deliversRecords else { return }
+        while region.count - pendingEnd >= DataRelay.topUpMinimum {
+            switch readSource(into: UnsafeMutableRawBufferPointer(rebasing: region[pendingEnd...])) {
+            case .transferred(let n): pendingEnd += n
+            case .wouldBlock: return
+            case let ended: heldSourceStep = ended; return
+            }
+        }
+    }
+
+    /// Sends what the destination transport holds back (TLS records in its
+    /// write buffer). nil when all is out; otherwise why the relay returns.
+    private func flushDestination() -> Outcome? {
+        guard case .transport(let transport) = destination else { return nil }
+        while transport.hasPendingOutput {
+            switch transport.flushOutput() {
+            case .transferred, .endOfStream:
+                continue
+            case .failed(let e):
+                return .destinationFailed(bytes: bytes, errno: e)
+            case .wouldBlock(let wanted):
+                switch waitFor(wanted, on: destination.fd) {
+                case .ready: continue
+                case .control: return .controlInput(bytes: bytes)
+                case .stalled: return .stalled(bytes: bytes)
+                case .failed(let e): return .destinationFailed(bytes: bytes, errno: e)
+                }
+            }
+        }
+        return nil
     }
 
     private func readSource(into buffer: UnsafeMutableRawBufferPointer) -> TransportStep {

@@ -27,6 +27,12 @@ enum RelayEndpoint {
         transport.isKernelSocket ? .socket(transport.fd) : .transport(transport)
     }
 
+    /// A read returns at most one TLS record, however much is waiting.
+    var deliversRecords: Bool {
+        if case .socket = self { return false }
+        return true
+    }
+
     var isPlainSocket: Bool {
         if case .socket = self { return true }
         return false
