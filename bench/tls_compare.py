@@ -73,15 +73,20 @@ def reaped_cpu_seconds(daemon):
     return (int(fields[13]) + int(fields[14])) / CLK_TCK
 
 
-def transfer(target, url, *args, upload=None, mib):
-    """(MB/s, CPU s/GiB of the session process the client talks to)."""
-    if not target.wait_no_sessions():
-        raise RuntimeError(f"{target.name}: a previous session did not end")
-    before = reaped_cpu_seconds(target)
+def transfer(target, backend, url, *args, upload=None, mib):
+    """(MB/s, CPU s/GiB of the session process the client talks to, CPU
+    s/GiB of the backend's session process)."""
+    daemons = [target] if target is backend else [target, backend]
+    for d in daemons:
+        if not d.wait_no_sessions():
+            raise RuntimeError(f"{d.name}: a previous session did not end")
+    before = [reaped_cpu_seconds(d) for d in daemons]
     rate = curl(url, *args, upload=upload)
-    if not target.wait_no_sessions():
-        raise RuntimeError(f"{target.name}: the transfer's session did not end")
-    return rate, (reaped_cpu_seconds(target) - before) * 1024 / mib
+    for d in daemons:
+        if not d.wait_no_sessions():
+            raise RuntimeError(f"{d.name}: the transfer's session did not end")
+    cpu = [(reaped_cpu_seconds(d) - b) * 1024 / mib for d, b in zip(daemons, before)]
+    return rate, cpu[0], cpu[-1]
 
 
 def isolated_login_ms(target, tls):
@@ -175,13 +180,14 @@ def main():
                 return
 
         results = {}
-        def record(scenario, target, value):
-            results.setdefault(scenario, {}).setdefault(target, []).append(value)
+        def record(scenario, target, value, of=""):
+            results.setdefault((scenario, of), {}).setdefault(target, []).append(value)
 
         def transfer_rows(what, name, target, url, *curl_args, upload=None):
-            rate, cpu = transfer(target, url, *curl_args, upload=upload, mib=args.mib)
+            rate, cpu, backend_cpu = transfer(target, backend, url, *curl_args, upload=upload, mib=args.mib)
             record(f"{what.split()[0]} MB/s, {what.split(maxsplit=1)[1]}", name, rate)
-            record(f"  CPU s/GiB ({what})", name, cpu)
+            record("  proxy CPU s/GiB", name, cpu, what)
+            record("  backend CPU s/GiB", name, backend_cpu, what)
 
         for r in range(args.rounds):
             order = list(targets)[r % 3:] + list(targets)[:r % 3]
@@ -208,14 +214,15 @@ def main():
                         print(f"  {name}: {errors} failed concurrent sessions", flush=True)
 
         print(f"\n{'scenario (median of ' + str(args.rounds) + ' rounds)':36} {'direct':>10} {'C':>10} {'Swift':>10} {'Swift/C':>8}")
-        for scenario, by_target in results.items():
+        for (scenario, _), by_target in results.items():
             med = {k: statistics.median(v) for k, v in by_target.items()}
             ratio = f"{med['Swift'] / med['C']:8.2f}" if med['C'] else f"{'-':>8}"
             print(f"{scenario:36} {med['direct']:10.2f} {med['C']:10.2f} {med['Swift']:10.2f} {ratio}")
         print(f"\ndirect = the FTPS backend itself (FTPS client); through the proxies the client"
               f"\nis plain toward the proxy unless the row says TLS both sides (ProxyTLSEngine on)."
               f"\nMB/s and sessions/s: higher is better; ms and CPU s/GiB (user+sys of the session"
-              f"\nprocess the client talks to: the proxy's child, or the backend's when direct): lower."
+              f"\nprocesses, per GiB: the proxy's child, the backend's child; when direct, both rows"
+              f"\nare the backend's): lower. On a busy machine CPU s/GiB says more than MB/s."
               f"\n{args.mib} MiB per transfer.")
     finally:
         for d in reversed(daemons):
