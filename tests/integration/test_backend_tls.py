@@ -336,6 +336,13 @@ def test_abort_over_tls(lab, pki):
 # (TLSBulkBuffers, DataRelay's top-up): every byte must still arrive, in
 # order, whatever the sizes, pauses and aborts.
 
+def _client_via_proxy_to_tls_backend(lab, pki):
+    """(backend, proxy, logged-in plain client): TLS toward the backend only."""
+    b = _tls_backend(lab, pki.server)
+    p = _proxy(lab, b, pki)
+    return b, p, H.connect(p)
+
+
 @pytest.mark.parametrize("front_tls", [False, True], ids=["tls-to-backend", "tls-both-sides"])
 def test_100_mib_each_way_checked_by_checksum(lab, pki, front_tls):
     b = _tls_backend(lab, pki.server)
@@ -354,9 +361,7 @@ def test_100_mib_each_way_checked_by_checksum(lab, pki, front_tls):
 
 
 def test_sizes_around_the_record_and_buffer_sizes(lab, pki):
-    b = _tls_backend(lab, pki.server)
-    p = _proxy(lab, b, pki)
-    f = H.connect(p)
+    b, p, f = _client_via_proxy_to_tls_backend(lab, pki)
     try:
         for size in (0, 1, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 256 * 1024 + 1, 512 * 1024 + 3):
             data = os.urandom(size)
@@ -371,11 +376,9 @@ def test_sizes_around_the_record_and_buffer_sizes(lab, pki):
 def test_paused_upload_reaches_the_backend_during_the_pause(lab, pki):
     # Records wait in the proxy's write buffer for one large write; when the
     # client pauses they must go out, not wait for more.
-    b = _tls_backend(lab, pki.server)
-    p = _proxy(lab, b, pki)
+    b, p, f = _client_via_proxy_to_tls_backend(lab, pki)
     first, rest = os.urandom(100_000), os.urandom(50_000)
     path = b.home_path("paused.bin")
-    f = H.connect(p)
     try:
         conn = f.transfercmd("STOR paused.bin")
         conn.sendall(first)
@@ -391,14 +394,15 @@ def test_paused_upload_reaches_the_backend_during_the_pause(lab, pki):
 
 
 def test_abort_of_an_upload_over_tls(lab, pki):
-    b = _tls_backend(lab, pki.server)
-    p = _proxy(lab, b, pki)
-    f = H.connect(p)
+    b, p, f = _client_via_proxy_to_tls_backend(lab, pki)
     try:
         conn = f.transfercmd("STOR aborted.bin")
         conn.sendall(os.urandom(4 * H.MiB))
-        replies = H.abort_transfer(f, data_conn=conn)
-        assert replies and replies[-1].startswith("2"), (replies, f.replies)
+        # The data connection stays open until the replies: closing it would
+        # end the upload (EOF), racing the ABOR.
+        replies = H.abort_transfer(f)
+        conn.close()
+        assert [r[:3] for r in replies] == ["426", "226"], (replies, f.replies)
         assert f.sendcmd("NOOP").startswith("200")
         # the next transfer still resumes the control connection's TLS session
         data = os.urandom(300_000)

@@ -191,12 +191,7 @@ final class DataRelay {
                 case .failed(let e):
                     return .destinationFailed(bytes: bytes, errno: e)
                 case .wouldBlock(let wanted):
-                    switch waitFor(wanted, on: destination.fd) {
-                    case .ready: continue
-                    case .control: return .controlInput(bytes: bytes)
-                    case .stalled: return .stalled(bytes: bytes)
-                    case .failed(let e): return .destinationFailed(bytes: bytes, errno: e)
-                    }
+                    if let interrupted = waitForDestination(wanted) { return interrupted }
                 }
                 continue
             }
@@ -257,15 +252,21 @@ final class DataRelay {
             case .failed(let e):
                 return .destinationFailed(bytes: bytes, errno: e)
             case .wouldBlock(let wanted):
-                switch waitFor(wanted, on: destination.fd) {
-                case .ready: continue
-                case .control: return .controlInput(bytes: bytes)
-                case .stalled: return .stalled(bytes: bytes)
-                case .failed(let e): return .destinationFailed(bytes: bytes, errno: e)
-                }
+                if let interrupted = waitForDestination(wanted) { return interrupted }
             }
         }
         return nil
+    }
+
+    /// Waits until the destination can take what it asked for: nil when it
+    /// can, otherwise why the relay returns.
+    private func waitForDestination(_ wanted: TransportReadiness) -> Outcome? {
+        switch waitFor(wanted, on: destination.fd) {
+        case .ready: return nil
+        case .control: return .controlInput(bytes: bytes)
+        case .stalled: return .stalled(bytes: bytes)
+        case .failed(let e): return .destinationFailed(bytes: bytes, errno: e)
+        }
     }
 
     private func readSource(into buffer: UnsafeMutableRawBufferPointer) -> TransportStep {
