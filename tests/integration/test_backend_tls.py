@@ -336,23 +336,23 @@ def test_abort_over_tls(lab, pki):
 # (TLSBulkBuffers, DataRelay's top-up): every byte must still arrive, in
 # order, whatever the sizes, pauses and aborts.
 
-def _client_via_proxy_to_tls_backend(lab, pki):
-    """(backend, proxy, logged-in plain client): TLS toward the backend only."""
+def _client_via_proxy_to_tls_backend(lab, pki, front_tls=False):
+    """(backend, proxy, logged-in client in TYPE I): TLS toward the backend,
+    and with `front_tls` between the client and the proxy too (PROT P)."""
     b = _tls_backend(lab, pki.server)
-    p = _proxy(lab, b, pki)
-    return b, p, H.connect(p)
+    p = _proxy(lab, b, pki, outside=_frontend_tls(pki, lab) if front_tls else "")
+    f = _ftps_client(p) if front_tls else H.connect(p)
+    f.voidcmd("TYPE I")
+    return b, p, f
 
 
 @pytest.mark.parametrize("front_tls", [False, True], ids=["tls-to-backend", "tls-both-sides"])
 def test_100_mib_each_way_checked_by_checksum(lab, pki, front_tls):
-    b = _tls_backend(lab, pki.server)
-    p = _proxy(lab, b, pki, outside=_frontend_tls(pki, lab) if front_tls else "")
+    b, p, f = _client_via_proxy_to_tls_backend(lab, pki, front_tls)
     size = 100 * H.MiB + 12345
     src = os.path.join(lab.dir, "up.bin")
     want = H.make_random_file(src, size)
-    f = _ftps_client(p) if front_tls else H.connect(p)
     try:
-        f.voidcmd("TYPE I")
         assert H.stor_file(f, "up.bin", src).startswith("226")
         assert H.sha256_file(b.home_path("up.bin")) == want
         assert H.retr_digest(f, "up.bin") == (want, size)
@@ -360,8 +360,9 @@ def test_100_mib_each_way_checked_by_checksum(lab, pki, front_tls):
         H.bye(f)
 
 
-def test_sizes_around_the_record_and_buffer_sizes(lab, pki):
-    b, p, f = _client_via_proxy_to_tls_backend(lab, pki)
+@pytest.mark.parametrize("front_tls", [False, True], ids=["tls-to-backend", "tls-both-sides"])
+def test_sizes_around_the_record_and_buffer_sizes(lab, pki, front_tls):
+    b, p, f = _client_via_proxy_to_tls_backend(lab, pki, front_tls)
     try:
         for size in (0, 1, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 256 * 1024 + 1, 512 * 1024 + 3):
             data = os.urandom(size)

@@ -68,6 +68,9 @@ final class DataRelay {
     private var pendingEnd = 0
     /// The source's end or failure, met while topping up the buffer.
     private var heldSourceStep: TransportStep?
+    /// A write buffer under mod_tls's session of a TLS frontend destination
+    /// (TLSBulkBuffers.gatherWrites), flushed as a transport's is.
+    private var frontendWrites: OpaquePointer?
 
     private var lastMovement: UInt64
     private var lastProgressCall: UInt64
@@ -177,6 +180,10 @@ final class DataRelay {
 
     private func runBuffered() -> Outcome {
         let buffer = self.buffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: DataRelay.bufferSize, alignment: 16)
+        if self.buffer == nil, case .netio(let conn) = destination,
+           let strm = conn.pointee.outstrm, let ssl = FrontendTLSInfo.ssl(of: strm) {
+            frontendWrites = TLSBulkBuffers.gatherWrites(of: ssl)
+        }
         self.buffer = buffer
         while true {
             if pendingStart < pendingEnd {
@@ -185,7 +192,11 @@ final class DataRelay {
                     pendingStart += w
                     bytes += Int64(w)
                     if controlDue(now: noteMovement()) { return .controlInput(bytes: bytes) }
-                    if throttle != nil, keepToRate() == .control { return .controlInput(bytes: bytes) }
+                    if throttle != nil {
+                        // Nothing waits in a write buffer while the rate is kept.
+                        if let interrupted = flushDestination() { return interrupted }
+                        if keepToRate() == .control { return .controlInput(bytes: bytes) }
+                    }
                 case .endOfStream:
                     return .destinationFailed(bytes: bytes, errno: EPIPE)
                 case .failed(let e):
@@ -244,9 +255,16 @@ final class DataRelay {
     /// Sends what the destination transport holds back (TLS records in its
     /// write buffer). nil when all is out; otherwise why the relay returns.
     private func flushDestination() -> Outcome? {
-        guard case .transport(let transport) = destination else { return nil }
-        while transport.hasPendingOutput {
-            switch transport.flushOutput() {
+        let held: (pending: () -> Bool, flush: () -> TransportStep)
+        if case .transport(let transport) = destination {
+            held = ({ transport.hasPendingOutput }, transport.flushOutput)
+        } else if let frontendWrites {
+            held = ({ TLSBulkBuffers.unsentOutput(frontendWrites) }, { TLSBulkBuffers.flush(frontendWrites) })
+        } else {
+            return nil
+        }
+        while held.pending() {
+            switch held.flush() {
             case .transferred, .endOfStream:
                 continue
             case .failed(let e):

@@ -38,14 +38,32 @@ enum TLSBulkBuffers {
         BIO_ctrl_wpending(buffer) > 0
     }
 
-    /// Writes out the write buffer: true when all of it is on the socket;
-    /// false when the socket is full (`errno` EAGAIN) or failed.
-    static func flush(_ buffer: OpaquePointer) -> Bool {
-        BIO_ctrl(buffer, BIO_CTRL_FLUSH, 0, nil) == 1
+    /// mod_tls's SSL of a frontend data connection (after its handshake):
+    /// a write buffer under its write side, so that a download's records
+    /// leave in large writes too. Whoever writes through it flushes it
+    /// before waiting and at the end; OpenSSL flushes it with every alert
+    /// (mod_tls's close_notify). nil when not possible or already there.
+    static func gatherWrites(of ssl: OpaquePointer) -> OpaquePointer? {
+        guard let socketBIO = SSL_get_wbio(ssl), BIO_next(socketBIO) == nil,
+              let buffer = BIO_new(BIO_f_buffer()) else { return nil }
+        guard BIO_ctrl(buffer, BIO_C_SET_BUFF_SIZE, bufferSize, nil) == 1 else {
+            BIO_free(buffer)
+            return nil
+        }
+        // SSL_set0_wbio frees the BIO it replaces: one more reference, which
+        // the buffer's chain holds from now on.
+        _ = BIO_up_ref(socketBIO)
+        _ = BIO_push(buffer, socketBIO)
+        SSL_set0_wbio(ssl, buffer)
+        return buffer
     }
 
-    /// After a failed flush: the socket was only full (poll for POLLOUT).
-    static func shouldRetry(_ buffer: OpaquePointer) -> Bool {
-        BIO_test_flags(buffer, BIO_FLAGS_SHOULD_RETRY) != 0
+    /// Writes out what the buffer holds: .transferred(0) when all of it is
+    /// on the socket, .wouldBlock while the socket is full.
+    static func flush(_ buffer: OpaquePointer) -> TransportStep {
+        if BIO_ctrl(buffer, BIO_CTRL_FLUSH, 0, nil) == 1 { return .transferred(0) }
+        if BIO_test_flags(buffer, BIO_FLAGS_SHOULD_RETRY) != 0 { return .wouldBlock(.writable) }
+        let err = errno
+        return .failed(err == 0 ? EIO : err)
     }
 }

@@ -119,11 +119,7 @@ final class TLSTransport: ByteTransport {
     var hasPendingOutput: Bool { bulkBuffer.map(TLSBulkBuffers.unsentOutput) ?? false }
 
     func flushOutput() -> TransportStep {
-        guard let bulkBuffer else { return .transferred(0) }
-        if TLSBulkBuffers.flush(bulkBuffer) { return .transferred(0) }
-        if TLSBulkBuffers.shouldRetry(bulkBuffer) { return .wouldBlock(.writable) }
-        let err = errno
-        return .failed(err == 0 ? EIO : err)
+        bulkBuffer.map(TLSBulkBuffers.flush) ?? .transferred(0)
     }
 
     private func step(after code: Int32) -> TransportStep {
