@@ -6,6 +6,8 @@ import hashlib
 import io
 import os
 import ssl
+import threading
+import time
 
 import pytest
 
@@ -409,5 +411,30 @@ def test_abort_of_an_upload_over_tls(lab, pki):
         data = os.urandom(300_000)
         f.storbinary("STOR after.bin", io.BytesIO(data))
         assert H.retr_bytes(f, "after.bin") == data
+    finally:
+        H.bye(f)
+
+
+def test_throttled_upload_reaches_the_tls_backend_steadily(lab, pki):
+    # TransferRate keeps the pace by sleeping: what waits in the write buffer
+    # goes out first, rather than in buffer-sized bursts.
+    b = _tls_backend(lab, pki.server)
+    p = _proxy(lab, b, pki, outside="TransferRate STOR 50")
+    path = b.home_path("slow.bin")
+    payload = os.urandom(150 * 1024)       # 3 s at 50 KiB/s
+    f = H.connect(p)
+    try:
+        f.voidcmd("TYPE I")
+        conn = f.transfercmd("STOR slow.bin")
+        sender = threading.Thread(target=conn.sendall, args=(payload,))
+        sender.start()
+        time.sleep(1.2)
+        early = os.path.getsize(path) if os.path.exists(path) else 0
+        sender.join(10)
+        conn.close()
+        f.voidresp()
+        assert 10 * 1024 <= early < len(payload), early
+        with open(path, "rb") as stored:
+            assert stored.read() == payload
     finally:
         H.bye(f)
