@@ -1,4 +1,5 @@
 #include "cshims.h"
+#include <sys/ioctl.h>
 
 void mps_log_pri(int priority, const char *msg) {
   pr_log_pri(priority, "%s", msg);
@@ -107,4 +108,9 @@ void mps_ssl_ctx_set_client_options(SSL_CTX *ctx, int no_tickets) {
 
 int mps_x509_lookup_add_dir(X509_LOOKUP *lookup, const char *dir) {
   return X509_LOOKUP_add_dir(lookup, dir, X509_FILETYPE_PEM);
+}
+
+int mps_socket_unread_bytes(int fd) {
+  int n = 0;
+  return ioctl(fd, FIONREAD, &n) == 0 ? n : -1;
 }

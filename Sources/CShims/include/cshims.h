@@ -56,4 +56,7 @@ void mps_ssl_ctx_disable_version(SSL_CTX *ctx, int version);
 void mps_ssl_ctx_set_client_options(SSL_CTX *ctx, int no_tickets);
 int mps_x509_lookup_add_dir(X509_LOOKUP *lookup, const char *dir);
 
+/* ioctl(FIONREAD) (variadic): bytes a socket holds unread, -1 on error. */
+int mps_socket_unread_bytes(int fd);
+
 #endif

@@ -71,6 +71,8 @@ final class DataRelay {
     /// A write buffer under mod_tls's session of a TLS frontend destination
     /// (TLSBulkBuffers.gatherWrites), flushed as a transport's is.
     private var frontendWrites: OpaquePointer?
+    /// A TLS frontend source: the bytes its socket still holds.
+    private var frontendBacklog = FrontendTLSBacklog()
 
     private var lastMovement: UInt64
     private var lastProgressCall: UInt64
@@ -296,8 +298,9 @@ final class DataRelay {
         case .netio(let conn):
             // pr_netio_read waits for data itself; only call it when there is some.
             guard let strm = conn.pointee.instrm else { return .failed(EBADF) }
-            if FrontendTLSInfo.ssl(of: strm).map({ SSL_pending($0) > 0 }) != true
-                && !DataRelay.isReady(fd: source.fd, for: POLLIN) {
+            let ssl = FrontendTLSInfo.ssl(of: strm)
+            let ready = ssl.map { SSL_pending($0) > 0 || frontendBacklog.hasBytes(fd: source.fd, ssl: $0) } == true
+            if !ready && !DataRelay.isReady(fd: source.fd, for: POLLIN) {
                 return .wouldBlock(.readable)
             }
             let n = pr_netio_read(strm, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.count, 1)
