@@ -438,3 +438,28 @@ def test_throttled_upload_reaches_the_tls_backend_steadily(lab, pki):
             assert stored.read() == payload
     finally:
         H.bye(f)
+
+
+def test_slow_download_from_a_tls_backend_moves_steadily(lab, pki):
+    # The relay waits for large batches from a TLS backend (SO_RCVLOWAT), but
+    # never long: a backend that sends slowly is still passed on as it sends.
+    b = _tls_backend(lab, pki.server, extra="  TransferRate RETR 50")   # 50 KiB/s
+    payload = os.urandom(150 * 1024)
+    b.put_file("slow.bin", payload)
+    p = _proxy(lab, b, pki)
+    f = H.connect(p)
+    try:
+        f.voidcmd("TYPE I")
+        conn = f.transfercmd("RETR slow.bin")
+        got = []
+        reader = threading.Thread(target=lambda: got.extend(iter(lambda: conn.recv(65536), b"")))
+        reader.start()
+        time.sleep(1.2)
+        early = sum(map(len, got))
+        reader.join(15)
+        conn.close()
+        f.voidresp()
+        assert 10 * 1024 <= early < len(payload), early
+        assert b"".join(got) == payload
+    finally:
+        H.bye(f)

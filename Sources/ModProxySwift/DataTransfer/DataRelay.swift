@@ -33,6 +33,12 @@ final class DataRelay {
     static let controlCheckInterval: UInt64 = 50_000_000
     /// Room worth another read of a record-at-a-time source (a TLS record).
     static let topUpMinimum = 16 * 1024
+    /// A TLS backend source is read in batches: poll(2) wakes the relay when
+    /// this much is there (SO_RCVLOWAT), not for each record the backend
+    /// writes (every wakeup costs both processes CPU)...
+    static let batchWakeBytes: Int32 = 192 * 1024
+    /// ...and a wait for it lasts at most this long, so a trickle still moves.
+    static let batchWaitMillis: Int32 = 20
 
     let source: RelayEndpoint
     let destination: RelayEndpoint
@@ -187,6 +193,10 @@ final class DataRelay {
             frontendWrites = TLSBulkBuffers.gatherWrites(of: ssl)
         }
         self.buffer = buffer
+        let batching = source.isBackendTLS
+        if batching { SocketIO.setReceiveLowWater(source.fd, DataRelay.batchWakeBytes) }
+        // Back to every byte once the relay returns (a close waits for a few).
+        defer { if batching { SocketIO.setReceiveLowWater(source.fd, 1) } }
         while true {
             if pendingStart < pendingEnd {
                 switch writeDestination(UnsafeRawBufferPointer(rebasing: buffer[pendingStart..<pendingEnd])) {
@@ -229,7 +239,7 @@ final class DataRelay {
             case .wouldBlock(let wanted):
                 // Nothing to read: what the destination holds back goes out first.
                 if let interrupted = flushDestination() { return interrupted }
-                switch waitFor(wanted, on: source.fd) {
+                switch waitFor(wanted, on: source.fd, atMost: batching ? DataRelay.batchWaitMillis : nil) {
                 case .ready: continue
                 case .control: return .controlInput(bytes: bytes)
                 case .stalled: return .stalled(bytes: bytes)
@@ -328,8 +338,8 @@ final class DataRelay {
 
     /// Waits for what a side asked for: a transport's read may need the
     /// socket writable (TLS), and the other way round.
-    private func waitFor(_ wanted: TransportReadiness, on fd: Int32) -> Wait {
-        waitForIO(readFD: wanted == .readable ? fd : -1, writeFD: wanted == .writable ? fd : -1)
+    private func waitFor(_ wanted: TransportReadiness, on fd: Int32, atMost cap: Int32? = nil) -> Wait {
+        waitForIO(readFD: wanted == .readable ? fd : -1, writeFD: wanted == .writable ? fd : -1, atMost: cap)
     }
 
     // MARK: - TransferRate
@@ -362,7 +372,9 @@ final class DataRelay {
 
     /// Waits for a side, or the control connection (unless paused). Stalled
     /// means no byte moved for `stallSeconds`, however many waits that took.
-    private func waitForIO(readFD: Int32, writeFD: Int32) -> Wait {
+    /// `cap`: return .ready after that many milliseconds at the latest (a
+    /// batching source is then read for what it has).
+    private func waitForIO(readFD: Int32, writeFD: Int32, atMost cap: Int32? = nil) -> Wait {
         while true {
             let now = Deadline.now()
             let stallAt = stallSeconds > 0 ? lastMovement &+ UInt64(stallSeconds) &* 1_000_000_000 : UInt64.max
@@ -374,7 +386,9 @@ final class DataRelay {
             }
             var wakeAt = stallAt
             if controlPaused { wakeAt = min(wakeAt, controlPausedUntil) }
-            let timeout: Int32 = wakeAt == .max ? -1 : Int32(min((wakeAt - now) / 1_000_000 + 1, UInt64(Int32.max)))
+            var timeout: Int32 = wakeAt == .max ? -1 : Int32(min((wakeAt - now) / 1_000_000 + 1, UInt64(Int32.max)))
+            let capped = cap.map { timeout < 0 || timeout > $0 } ?? false
+            if capped, let cap { timeout = cap }
 
             var pfds: [pollfd] = []
             if readFD >= 0 { pfds.append(pollfd(fd: readFD, events: Int16(POLLIN), revents: 0)) }
@@ -382,7 +396,10 @@ final class DataRelay {
             let watchControl = controlFD >= 0 && !controlPaused
             if watchControl { pfds.append(pollfd(fd: controlFD, events: Int16(POLLIN), revents: 0)) }
             let rc = poll(&pfds, nfds_t(pfds.count), timeout)
-            if rc == 0 { continue }   // the stall limit or the end of a pause: checked above
+            if rc == 0 {
+                if capped { return .ready }
+                continue   // the stall limit or the end of a pause: checked above
+            }
             if rc < 0 {
                 if errno == EINTR { pr_signals_handle(); continue }
                 return .failed(errno)

@@ -33,6 +33,12 @@ enum RelayEndpoint {
         return true
     }
 
+    /// A backend connection through TLS (an in-memory transport has no socket).
+    var isBackendTLS: Bool {
+        if case .transport(let transport) = self { return transport.fd >= 0 }
+        return false
+    }
+
     var isPlainSocket: Bool {
         if case .socket = self { return true }
         return false
