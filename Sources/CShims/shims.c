@@ -17,6 +17,10 @@ int mps_log_writefile(int fd, const char *ident, const char *msg) {
   return pr_log_writefile(fd, ident, "%s", msg);
 }
 
+void mps_log_auth(int priority, const char *msg) {
+  pr_log_auth(priority, "%s", msg);
+}
+
 void mps_response_add(const char *code, const char *msg) {
   pr_response_add(code, "%s", msg);
 }
@@ -69,6 +73,23 @@ void mps_privs_relinquish(void) {
   PRIVS_RELINQUISH
 }
 
+/* For this session process only: mod_auth's POST_CMD PASS keeps root
+ * (RootRevoke off) and mod_cap's does not lower the capabilities
+ * (CapabilitiesEngine off); the module revokes root itself later. */
+static config_rec *mps_main_param(const char *name, size_t size) {
+  config_rec *c = find_config(main_server->conf, CONF_PARAM, name, FALSE);
+  if (c == NULL) {
+    c = add_config_param_set(&main_server->conf, name, 1, NULL);
+    c->argv[0] = pcalloc(c->pool, size);
+  }
+  return c;
+}
+
+void mps_defer_root_drop(void) {
+  *((int *) mps_main_param("RootRevoke", sizeof(int))->argv[0]) = FALSE;
+  *((unsigned char *) mps_main_param("CapabilitiesEngine", sizeof(unsigned char))->argv[0]) = FALSE;
+}
+
 void mps_privs_revoke(void) {
   PRIVS_REVOKE
 }
@@ -108,6 +129,36 @@ void mps_ssl_ctx_set_client_options(SSL_CTX *ctx, int no_tickets) {
 
 int mps_x509_lookup_add_dir(X509_LOOKUP *lookup, const char *dir) {
   return X509_LOOKUP_add_dir(lookup, dir, X509_FILETYPE_PEM);
+}
+
+modret_t *mps_call_hook(pool *p, const char *symbol, int argc,
+    const char **argv, int *found) {
+  /* A module's exported hook (e.g. mod_sql's "sql_lookup"), called with a
+   * cmd_rec built as the hook's own module builds them. */
+  cmdtable *tab = pr_stash_get_symbol2(PR_SYM_HOOK, symbol, NULL, NULL, NULL);
+  cmd_rec *cmd;
+  int i;
+
+  *found = tab != NULL;
+  if (tab == NULL) {
+    return NULL;
+  }
+  cmd = pcalloc(p, sizeof(cmd_rec));
+  cmd->pool = p;
+  cmd->tmp_pool = p;
+  cmd->argc = argc;
+  cmd->argv = pcalloc(p, sizeof(void *) * (argc + 1));
+  for (i = 0; i < argc; i++) {
+    cmd->argv[i] = pstrdup(p, argv[i]);
+  }
+  return pr_module_call(tab->m, tab->handler, cmd);
+}
+
+int mps_dns_query(const char *name, int type, unsigned char *answer,
+    int size, int *herr) {
+  int len = res_query(name, C_IN, type, answer, size);
+  *herr = len < 0 ? h_errno : 0;
+  return len;
 }
 
 int mps_socket_unread_bytes(int fd) {

@@ -137,6 +137,16 @@ final class ConfigDirectiveTests: XCTestCase {
             XCTAssertEqual(directive?.activity, .parsedNotYetActive(feature: "forward proxying"))
         }
         XCTAssertEqual(canonical("ProxyForwardMethod", ["User@Sni"]), ["user@sni"])
+        // The methods with a proxy login need a feature of their own.
+        let everything = Set(ProxyFeature.allCases)
+        for method in ["proxyuser,user@host", "proxyuser@host,user"] {
+            XCTAssertEqual(try DirectiveRegistry.validate(name: "ProxyForwardMethod", args: [method],
+                                                          implemented: everything.subtracting([.forwardProxyLogin])).activity,
+                           .parsedNotYetActive(feature: ProxyFeature.forwardProxyLogin.rawValue))
+        }
+        XCTAssertEqual(try DirectiveRegistry.validate(name: "ProxyForwardMethod", args: ["user@sni"],
+                                                      implemented: everything.subtracting([.forwardProxyLogin])).activity,
+                       .active)
         assertRefused("ProxyForwardMethod", ["user@proxy"])
 
         XCTAssertEqual(canonical("ProxyForwardTo", ["^ftp.example.com:21$"]), ["^ftp.example.com:21$"])

@@ -582,7 +582,7 @@ class Proxy(Daemon):
     def __init__(self, ctx, servers, name="proxy", host="127.0.0.1", extra="",
                  tls_module=True, tls_engine_off=True, tables=True, proxy_log=True,
                  trace=False, policy="RoundRobin", timeouts=DEFAULT_TIMEOUTS,
-                 ident=PROXY_IDENT, outside=""):
+                 ident=PROXY_IDENT, outside="", role="reverse"):
         d = ctx.mkdir(name)
         super().__init__(name, d, host, ctx.ports.port())
         # tables: True = <dir>/tables, False = no ProxyTables line, str = that path verbatim
@@ -596,7 +596,7 @@ class Proxy(Daemon):
         loads.append("LoadModule mod_proxy.c")
         if ctx.has_proxy_protocol:
             loads.append("LoadModule mod_proxy_protocol.c")
-        inner = ["ProxyEngine on", "ProxyRole reverse"]
+        inner = ["ProxyEngine on", f"ProxyRole {role}"]
         if self.tables:
             inner.append(f"ProxyTables {self.tables}")
         if proxy_log:
@@ -775,11 +775,50 @@ def raw_reply(sock_file):
     return code.decode(errors="replace"), "".join(text)
 
 
+def replies_to(daemon, commands, timeout=10):
+    """Sends each raw command line on a fresh connection after the greeting;
+    returns ["CMD -> reply text", ...] (for comparing with a plain server)."""
+    s = socket.create_connection((daemon.host, daemon.port), timeout=timeout)
+    try:
+        f = s.makefile("rb")
+        raw_reply(f)
+        out = []
+        for c in commands:
+            try:
+                s.sendall(c.encode() + b"\r\n")
+                code, text = raw_reply(f)
+            except (ConnectionResetError, BrokenPipeError):
+                text = ""      # closed by the server: "CMD -> "
+            out.append(f"{c.split()[0] if c.split() else c} -> {text.strip()}")
+        return out
+    finally:
+        s.close()
+
+
+def mod_ban_config(daemon):
+    """Config lines loading mod_ban: a ban for each MaxLoginAttempts event."""
+    return f"""
+LoadModule mod_ban.c
+<IfModule mod_ban.c>
+  BanEngine on
+  BanLog {daemon.dir}/ban.log
+  BanTable {daemon.dir}/ban.tab
+  BanOnEvent MaxLoginAttempts 1/00:10:00 00:10:00
+</IfModule>
+"""
+
+
 def in_uts_namespace(hostname):
     """argv prefix: run the command in a new UTS namespace whose host name is
     `hostname` (root only). exec keeps the pid, so a daemon stays the leader
     of its process group."""
     return ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', hostname]
+
+
+def with_resolv_conf(path):
+    """argv prefix: a private mount namespace where /etc/resolv.conf is `path`."""
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            'mount --bind "$0" /etc/resolv.conf && exec "$@"', path]
 
 
 def run(cmd, timeout=120, **kw):

@@ -363,6 +363,15 @@ class HeaderFTPTLS(ftplib.FTP_TLS):
         wrap = (lambda s: self.context.wrap_socket(s, server_hostname=self.sni)) if self.implicit else None
         return _connect_after_header(self, host, port, wrap)
 
+    def auth(self):
+        """AUTH TLS, with `sni` as the server name (ftplib would send the
+        connected host, no SNI for an address)."""
+        host, self.host = self.host, self.sni or self.host
+        try:
+            return super().auth()
+        finally:
+            self.host = host
+
 
 def ftp_session(port, header=b"", login=True, source=None, host="127.0.0.1", mode="PASV"):
     f = HeaderFTP(header, mode=mode, source=source)

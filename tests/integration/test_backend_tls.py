@@ -13,6 +13,7 @@ import pytest
 
 import harness as H
 import tls_pki
+from test_hostile_peers import ScriptedBackend
 
 pytestmark = pytest.mark.swift_only
 
@@ -32,6 +33,14 @@ def _tls_backend(lab, cert, name="tls-backend", **kw):
 def _proxy(lab, servers, pki, extra="", **kw):
     lines = f"  ProxyTLSCACertificateFile {pki.ca_cert}\n{extra}"
     return lab.proxy(servers, tls_engine_off=False, extra=lines, **kw)
+
+
+def _refused_with(p, backend_port, reason):
+    """The client's first reply: a 421 naming the backend and the reason in
+    short (the C module closes without a word); ProxyLog has the details."""
+    code, text = H.first_reply(p)
+    assert (code, text) == ("421", f"421 Service not available: TLS to backend 127.0.0.1:{backend_port} "
+                                   f"failed: {reason}\r\n"), (code, text, p.read("proxy.log")[-1500:])
 
 
 def _round_trip(p, mode="PASV", size=2 * H.MiB + 7, client=None):
@@ -81,17 +90,16 @@ def test_auto_goes_on_in_clear_with_a_plain_backend(lab, pki):
 def test_engine_on_refuses_a_plain_backend(lab, pki):
     b = lab.backend()
     p = _proxy(lab, b, pki, extra="  ProxyTLSEngine on", banner=False)
-    code, text = H.first_reply(p)
-    assert code is not None and code.startswith("4"), text
-    assert "TLS is required" in p.read("proxy.log")
+    _refused_with(p, b.port, "backend refused AUTH TLS (500) and TLS is required")
+    assert "backend refused AUTH TLS (500 AUTH not understood) but TLS is required (ProxyTLSEngine on)" \
+        in p.read("proxy.log")
     assert "USER" not in b.read("extended.log")
 
 
 def test_ftps_url_never_goes_in_clear(lab, pki):
     b = lab.backend()
     p = _proxy(lab, [b.url.replace("ftp://", "ftps://")], pki, banner=False)
-    code, text = H.first_reply(p)
-    assert code is not None and code.startswith("4"), text
+    _refused_with(p, b.port, "backend refused AUTH TLS (500) and TLS is required")
     assert "USER" not in b.read("extended.log")
 
 
@@ -106,19 +114,22 @@ def test_ftps_url_with_engine_off_is_skipped(lab, pki):
 def test_self_signed_backend_is_refused_without_its_ca(lab, pki):
     b = _tls_backend(lab, pki.self_signed)
     p = _proxy(lab, b, pki, banner=False)
-    code, text = H.first_reply(p)
-    assert code is not None and code.startswith("4"), text
+    _refused_with(p, b.port, "certificate rejected: self-signed certificate")
     log = p.read("proxy.log")
     assert "certificate verification failed" in log and "ProxyTLSCACertificateFile" in log, log[-2000:]
 
 
-def test_name_mismatch_is_refused_with_advice(lab, pki):
-    b = _tls_backend(lab, pki.wrong_name)
-    p = _proxy(lab, b, pki, banner=False)
+@pytest.mark.parametrize("named_by", ["address", "host-name"])
+def test_name_mismatch_is_refused_with_advice(lab, pki, named_by):
+    b = _tls_backend(lab, pki.wrong_name)       # the certificate names other.example
+    host = "127.0.0.1" if named_by == "address" else "localhost"
+    p = _proxy(lab, [f"ftp://{host}:{b.port}"], pki, banner=False)
     code, text = H.first_reply(p)
-    assert code is not None and code.startswith("4"), text
+    assert (code, text) == ("421", f"421 Service not available: TLS to backend {host}:{b.port} failed: "
+                                   "certificate does not match the backend's name\r\n"), text
     log = p.read("proxy.log")
-    assert "mismatch" in log and "ProxyTLSVerifyServer off" in log, log[-2000:]
+    mismatch = "IP address mismatch" if named_by == "address" else "hostname mismatch"
+    assert mismatch in log and "ProxyTLSVerifyServer off" in log, log[-2000:]
 
 
 def test_enable_diags_logs_the_handshake(lab, pki):
@@ -177,8 +188,7 @@ def test_revoked_backend_certificate_is_refused(lab, pki, form):
         directive = f"ProxyTLSCARevocationFile {crl}"
     bad = _tls_backend(lab, revoked, name="revoked-backend")
     p = _proxy(lab, bad, pki, extra=f"  {directive}", banner=False)
-    code, text = H.first_reply(p)
-    assert code is not None and code.startswith("4"), text
+    _refused_with(p, bad.port, "certificate rejected: certificate revoked")
     assert "certificate revoked" in p.read("proxy.log"), p.read("proxy.log")[-1500:]
     # the CAs still count: a certificate the CRL does not list is fine
     good = _tls_backend(lab, pki.server, name="good-backend")
@@ -186,12 +196,16 @@ def test_revoked_backend_certificate_is_refused(lab, pki, form):
     _round_trip(ok, size=20_000)
 
 
-def test_client_certificate_for_a_backend_that_asks(lab, pki):
+@pytest.mark.parametrize("protocol", ["TLSv1.2", "TLSv1.3"])
+def test_client_certificate_for_a_backend_that_asks(lab, pki, protocol):
+    # TLS 1.2 refuses in the handshake, TLS 1.3 only at the first read after it
     asks = f"  TLSVerifyClient on\n  TLSCACertificateFile {pki.ca_cert}"
-    b = _tls_backend(lab, pki.server, extra=asks)
+    b = _tls_backend(lab, pki.server, extra=asks, protocols=protocol)
     without = _proxy(lab, b, pki, banner=False)
-    code, text = H.first_reply(without)
-    assert code is not None and code.startswith("4"), text
+    _refused_with(without, b.port, "backend requires a client certificate")
+    assert "asked for a client certificate and none is configured" in without.read("proxy.log") \
+        or "(configure ProxyTLSCertificateFile and ProxyTLSCertificateKeyFile)" in without.read("proxy.log"), \
+        without.read("proxy.log")[-1500:]
     with_cert = _proxy(lab, b, pki, name="proxy2", extra=(
         f"  ProxyTLSCertificateFile {pki.client[0]}\n  ProxyTLSCertificateKeyFile {pki.client[1]}"))
     _round_trip(with_cert, size=50_000)
@@ -250,9 +264,39 @@ def test_protocols_must_overlap(lab, pki):
     _round_trip(works, size=1_000_003)   # several buffer fills with TLSv1.2 records
     assert "TLSv1.2" in works.read("proxy.log")
     refused = _proxy(lab, b, pki, name="proxy2", extra="  ProxyTLSProtocol TLSv1.3", banner=False)
-    code, text = H.first_reply(refused)
-    assert code is not None and code.startswith("4"), text
-    assert "TLS handshake failed" in refused.read("proxy.log")
+    _refused_with(refused, b.port, "no TLS protocol version in common")
+    assert "TLS handshake failed: error:" in refused.read("proxy.log")
+    assert "(see ProxyTLSProtocol)" in refused.read("proxy.log")
+
+
+def test_no_shared_cipher_is_a_plain_handshake_failure(lab, pki):
+    b = _tls_backend(lab, pki.server, protocols="TLSv1.2", extra="  TLSCipherSuite AES128-SHA")
+    p = _proxy(lab, b, pki, extra="  ProxyTLSProtocol TLSv1.2\n  ProxyTLSCipherSuite AES256-GCM-SHA384",
+               banner=False)
+    # the backend only says "handshake failure": the client is told no more
+    _refused_with(p, b.port, "TLS handshake failed")
+    assert "TLS handshake failed: error:0A000410:SSL routines::sslv3 alert handshake failure" in p.read("proxy.log")
+
+
+def test_handshake_timeout_names_the_backend(lab, pki):
+    """A backend that accepts AUTH TLS and then never answers the
+    ClientHello: the handshake ends after ProxyTLSTimeoutHandshake."""
+    stalls = ScriptedBackend(lab, [(None, b"220 stalling backend\r\n", False),
+                                   (b"AUTH", b"234 go ahead\r\n", False)])
+    p = _proxy(lab, [stalls.url], pki, extra="  ProxyTLSEngine on\n  ProxyTLSTimeoutHandshake 2", banner=False)
+    started = H.time.monotonic()
+    _refused_with(p, stalls.port, "TLS handshake timed out after 2s")
+    assert H.time.monotonic() - started < 10
+    assert "TLS handshake timed out after 2s (see ProxyTLSTimeoutHandshake)" in p.read("proxy.log")
+
+
+def test_backend_closing_during_the_handshake(lab, pki):
+    """A backend that accepts AUTH TLS and hangs up at the ClientHello."""
+    closes = ScriptedBackend(lab, [(None, b"220 flaky backend\r\n", False),
+                                   (b"AUTH", b"234 go ahead\r\n", True)])
+    p = _proxy(lab, [closes.url], pki, extra="  ProxyTLSEngine on", banner=False)
+    _refused_with(p, closes.port, "backend closed the connection during the TLS handshake")
+    assert "TLS handshake failed: error:0A000126:SSL routines::unexpected eof while reading" in p.read("proxy.log")
 
 
 def test_transfer_protection_policy_clear(lab, pki):
@@ -308,6 +352,26 @@ def test_match_client_follows_the_client(lab, pki):
     assert "TLS/TLS-C requested" in open(b.tls_log).read()
 
 
+def test_match_client_failure_names_the_backend(lab, pki):
+    b = lab.backend()      # no mod_tls: AUTH TLS is refused
+    p = _proxy(lab, b, pki, extra="  ProxyTLSEngine MatchClient", outside=_frontend_tls(pki, lab))
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    f = H.ftplib.FTP_TLS(context=ctx, timeout=30)
+    f.connect(p.host, p.port)
+    try:
+        assert f.auth().startswith("234")
+        with pytest.raises(H.ftplib.error_temp) as refused:
+            f.getresp()
+        assert str(refused.value) == (f"421 Service not available: TLS to backend 127.0.0.1:{b.port} failed: "
+                                      "backend refused AUTH TLS (500) and TLS is required"), str(refused.value)
+    finally:
+        f.close()
+    assert "could not (ProxyTLSEngine MatchClient): backend refused AUTH TLS (500 AUTH not understood)" \
+        in p.read("proxy.log"), p.read("proxy.log")[-1500:]
+
+
 def test_tls_on_both_sides(lab, pki):
     b = _tls_backend(lab, pki.server)
     p = _proxy(lab, b, pki, outside=_frontend_tls(pki, lab))
@@ -334,6 +398,45 @@ def test_abort_over_tls(lab, pki):
         H.bye(f)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("front", ["client-clear", "client-tls"])
+@pytest.mark.parametrize("command", ["RETR", "STOR"])
+def test_100mib_over_backend_tls(lab, pki, front, command):
+    """100 MiB each way, PROT P toward a backend that requires TLS for data
+    (TLSRequired on), the client in clear or with PROT P too; sha256 on
+    both ends."""
+    b = _tls_backend(lab, pki.server)
+    size = 100 * H.MiB
+    p = _proxy(lab, b, pki, outside=_frontend_tls(pki, lab) if front == "client-tls" else "")
+    if command == "RETR":
+        source = b.home_path("big.bin")
+    else:
+        source = os.path.join(lab.mkdir("upload"), "big.bin")
+    digest = H.make_random_file(source, size)
+    os.chown(source, H.NOBODY_UID, H.NOBODY_GID)
+    if front == "client-tls":
+        f = _ftps_client(p)
+        f.sock.settimeout(120)
+        f.voidcmd("TYPE I")
+    else:
+        f = H.connect(p, timeout=120)
+    try:
+        if command == "RETR":
+            assert H.retr_digest(f, "big.bin") == (digest, size)
+        else:
+            reply = H.stor_file(f, "up-big.bin", source)
+            assert reply.startswith("226"), reply
+    finally:
+        H.bye(f)
+    if command == "STOR":
+        assert os.path.getsize(b.home_path("up-big.bin")) == size
+        assert H.sha256_file(b.home_path("up-big.bin")) == digest
+    # toward the backend: TLS, PROT P (toward the client, ftplib's PROT P
+    # wraps each data connection in TLS itself)
+    log = p.read("proxy.log")
+    assert "data protected" in log, log[-1500:]
+
+
 # The TLS data path gathers records into large reads and writes
 # (TLSBulkBuffers, DataRelay's top-up): every byte must still arrive, in
 # order, whatever the sizes, pauses and aborts.
@@ -346,20 +449,6 @@ def _client_via_proxy_to_tls_backend(lab, pki, front_tls=False):
     f = _ftps_client(p) if front_tls else H.connect(p)
     f.voidcmd("TYPE I")
     return b, p, f
-
-
-@pytest.mark.parametrize("front_tls", [False, True], ids=["tls-to-backend", "tls-both-sides"])
-def test_100_mib_each_way_checked_by_checksum(lab, pki, front_tls):
-    b, p, f = _client_via_proxy_to_tls_backend(lab, pki, front_tls)
-    size = 100 * H.MiB + 12345
-    src = os.path.join(lab.dir, "up.bin")
-    want = H.make_random_file(src, size)
-    try:
-        assert H.stor_file(f, "up.bin", src).startswith("226")
-        assert H.sha256_file(b.home_path("up.bin")) == want
-        assert H.retr_digest(f, "up.bin") == (want, size)
-    finally:
-        H.bye(f)
 
 
 @pytest.mark.parametrize("front_tls", [False, True], ids=["tls-to-backend", "tls-both-sides"])

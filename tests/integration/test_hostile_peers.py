@@ -281,8 +281,9 @@ CLIENT_CASES = {
     "port-garbage": ("PORT 1,2,3", "501"),
     "port-out-of-range": ("PORT 127,0,0,1,300,1", "501"),
     "port-privileged": ("PORT 127,0,0,1,0,21", "500"),
-    "port-foreign-address": ("PORT 10,9,8,7,40,1", "500"),
-    "eprt-bad-family": ("EPRT |7|127.0.0.1|4000|", "501"),
+    # (not an RFC 1918 address: core would take the client's own instead)
+    "port-foreign-address": ("PORT 192,0,2,7,40,1", "500"),
+    "eprt-bad-family": ("EPRT |7|127.0.0.1|4000|", "522"),    # as core
     "eprt-family-mismatch": ("EPRT |1|::1|4000|", "501"),
     "epsv-bad-protocol": ("EPSV 9", "522"),
     "retr-without-pasv": ("RETR marker.txt", "425"),

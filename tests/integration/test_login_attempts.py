@@ -15,18 +15,6 @@ def _start(daemon, max_attempts, extra=""):
     return daemon
 
 
-def _ban_conf(d):
-    return f"""
-LoadModule mod_ban.c
-<IfModule mod_ban.c>
-  BanEngine on
-  BanLog {d.dir}/ban.log
-  BanTable {d.dir}/ban.tab
-  BanOnEvent MaxLoginAttempts 1/00:10:00 00:10:00
-</IfModule>
-"""
-
-
 def _reply(f):
     try:
         return H.raw_reply(f)[1].strip() or "<closed>"
@@ -66,10 +54,10 @@ WRONG_TWICE = ["USER alice", "PASS wrong", "USER alice", "PASS wrong", "NOOP"]
 
 def _pair(lab, max_attempts, with_ban=False):
     plain = lab.backend(name="plain", start=False)
-    _start(plain, max_attempts, _ban_conf(plain) if with_ban else "")
+    _start(plain, max_attempts, H.mod_ban_config(plain) if with_ban else "")
     b = lab.backend()
     p = lab.proxy(b, start=False)
-    _start(p, max_attempts, _ban_conf(p) if with_ban else "")
+    _start(p, max_attempts, H.mod_ban_config(p) if with_ban else "")
     return plain, b, p
 
 
@@ -118,10 +106,10 @@ def test_mod_ban_login_rate_as_on_a_plain_server(lab):
     handler, which runs after the proxy's PASS as after mod_auth's)."""
     rate = "  BanOnEvent LoginRate 2/00:01:00 00:10:00\n"
     plain = lab.backend(name="plain", start=False)
-    _start(plain, 100, _ban_conf(plain).replace("  BanOnEvent MaxLoginAttempts 1/00:10:00 00:10:00\n", rate))
+    _start(plain, 100, H.mod_ban_config(plain).replace("  BanOnEvent MaxLoginAttempts 1/00:10:00 00:10:00\n", rate))
     b = lab.backend()
     p = lab.proxy(b, start=False)
-    _start(p, 100, _ban_conf(p).replace("  BanOnEvent MaxLoginAttempts 1/00:10:00 00:10:00\n", rate))
+    _start(p, 100, H.mod_ban_config(p).replace("  BanOnEvent MaxLoginAttempts 1/00:10:00 00:10:00\n", rate))
     login = ["USER alice", f"PASS {H.PASSWORD}", "QUIT"]
     expected = [_transcript(plain, login)[1:] for _ in range(3)]
     got = [_transcript(p, login)[1:] for _ in range(3)]

@@ -2,8 +2,6 @@
 
 Every sequence runs against the plain backend (no proxy) and through the
 proxy; the replies must be the same, code and text."""
-import socket
-
 import pytest
 
 import harness as H
@@ -22,26 +20,11 @@ SEQUENCES = {
 }
 
 
-def _replies(daemon, commands):
-    s = socket.create_connection((daemon.host, daemon.port), timeout=10)
-    try:
-        f = s.makefile("rb")
-        H.raw_reply(f)
-        out = []
-        for c in commands:
-            s.sendall(c.encode() + b"\r\n")
-            code, text = H.raw_reply(f)
-            out.append(f"{c.split()[0]} -> {text.strip()}")
-        return out
-    finally:
-        s.close()
-
-
 @pytest.mark.parametrize("name", sorted(SEQUENCES))
 def test_login_sequence_as_plain_proftpd(pair, name):
     b, p = pair
-    plain = _replies(b, SEQUENCES[name])
-    proxied = _replies(p, SEQUENCES[name])
+    plain = H.replies_to(b, SEQUENCES[name])
+    proxied = H.replies_to(p, SEQUENCES[name])
     assert proxied == plain
 
 
@@ -126,3 +109,14 @@ def test_host_naming_the_current_server_keeps_the_backend(lab):
     finally:
         H.bye(f)
     assert first in ("backend0", "backend1")
+
+
+def test_commands_before_user_with_a_per_user_policy(lab):
+    """PerUser connects no backend before USER: the proxy's own auth check
+    answers commands that need a login, as mod_auth's does."""
+    b = lab.backend()
+    p = lab.proxy(b, policy="PerUser")
+    commands = ["PWD", "CWD /", "LIST", "USER alice", f"PASS {P}", "NOOP"]
+    plain = H.replies_to(b, commands)
+    assert H.replies_to(p, commands) == plain
+    assert plain[0] == "PWD -> 530 Please login with USER and PASS"

@@ -338,6 +338,13 @@ def test_spec_example_ignore_for_untrusted_senders(lab, toplevel):
     assert srv.wait_no_sessions(10)
     pwds = [(e["addr"], e["port"]) for e in srv.entries(mark) if e["cmd"] == "PWD"]
     assert pwds == [("127.0.0.9", str(fport)), ("10.1.2.3", "42031")], pwds
+    # the trace says the header was read and ignored, for the untrusted sender only
+    trace = srv.since(mark, "trace.log")
+    ignored = [ln for ln in trace.splitlines() if "read and ignored" in ln]
+    assert len(ignored) == 1, trace[-3000:]
+    assert ignored[0].endswith("<proxy_protocol:5>: PROXY header from 127.0.0.9 (class 'untrusted-senders') "
+                               "read and ignored (ProxyProtocolIgnore on): keeping 127.0.0.9 as the client, "
+                               "not the proxied source 10.1.2.3:42030"), ignored
 
 
 # ------------------------------------------------------------------ UseProxiedServerAddress

@@ -238,6 +238,8 @@ def test_ignore_consumes_header_but_keeps_address(srv, mark):
     log = srv.since(mark, "server")
     assert P.UPDATED not in log, log
     assert "10.1.2.3" not in srv.since(mark, "pp.log")
+    assert "<proxy_protocol:5>: PROXY header from 127.0.0.7 read and ignored (ProxyProtocolIgnore on): " \
+           "keeping 127.0.0.7 as the client, not the proxied source 10.1.2.3:40050" in srv.since(mark, "trace.log")
 
 
 def test_v2only_vhost_accepts_v2(srv, mark):

@@ -125,13 +125,13 @@ def test_no_header_from_proxy_times_out_at_backend(lab):
                         in b.since(mark, "server"), 5), b.since(mark, "server")
 
 
-def _tls_proxy(lab, backend, cert, implicit, extra=""):
+def _tls_proxy(lab, backend, cert, implicit, extra="", outside="", **kw):
     """A proxy with a TLS frontend. mod_tls is loaded after mod_proxy, as the
     mod_proxy docs require for implicit FTPS."""
     block = P.tls_block(cert, os.path.join(lab.dir, "proxy-tls.log"), implicit=implicit)
     p = lab.proxy([f"ftp://127.0.0.1:{backend.port}"], tls_module=False, start=False,
                   extra="  ProxyOptions UseProxyProtocolV2 UseProxyProtocolV2TLVs" + extra,
-                  outside="LoadModule mod_tls.c\n" + block)
+                  outside="LoadModule mod_tls.c\n" + block + "\n" + outside, **kw)
     p.start(wait=False)
     assert H.wait_until(lambda: P.listening(p.port), 15), p.logs()
     return p
@@ -163,6 +163,39 @@ def test_v2_tlvs_carry_frontend_tls_session(lab, cert):
     e = [x for x in b.entries(mark) if x["cmd"] == "PWD"][-1]
     assert (e["addr"], e["port"]) == (CLIENT, str(cport)), e
     assert (e["tls.version"], e["tls.cipher"], e["authority"]) == (version, cipher, "ftp.example.test"), e
+
+
+# The AUTHORITY TLV names what the client called the server: HOST, else the
+# SNI, in upstream's order. With ProxyReverseConnectPolicy PerUser the backend
+# is connected after USER, so a HOST or AUTH TLS before it is known then.
+
+
+@pytest.mark.parametrize("named", ["host", "sni", "host-and-sni", "neither"])
+def test_v2_authority_is_the_name_the_client_used(lab, cert, named):
+    b = P.pp_server(lab, name="backend")
+    p = _tls_proxy(lab, b, cert, implicit=False, policy="PerUser")
+    mark = b.log_mark()
+    sni = "sni.example.test" if "sni" in named else None
+    f = P.HeaderFTPTLS(source=CLIENT, sni=sni)
+    f.connect(p.host, p.port)
+    try:
+        assert f.welcome.startswith("220 "), f.welcome
+        if "host" in named:      # HOST comes before AUTH (RFC 7151)
+            assert f.sendcmd("HOST 127.0.0.1").startswith("220"), f.lastresp
+        version = ""
+        if "sni" in named:
+            f.auth()
+            version = f.sock.version()
+        f.login(H.USER, H.PASSWORD, secure=False)     # ftplib would do AUTH TLS itself
+        assert f.pwd() == b.home
+    finally:
+        H.bye(f)
+    assert b.wait_no_sessions(10)
+    e = [x for x in b.entries(mark) if x["cmd"] == "PWD"][-1]
+    expected = {"host": "127.0.0.1", "sni": "sni.example.test",
+                "host-and-sni": "127.0.0.1", "neither": ""}[named]
+    assert (e["addr"], e["authority"]) == (CLIENT, expected), e
+    assert (e["alpn"], e["tls.version"]) == (("ftps", version) if version else ("ftp", "")), e
 
 
 def _plain_session_seen_by_v2_tlv_backend(lab):
@@ -258,3 +291,44 @@ def test_ipv6_frontend_client_reaches_ipv4_backend(lab, opt):
     e = [x for x in b.entries(mark) if x["cmd"] == "RETR"][-1]
     assert (e["addr"], e["port"]) == ("::1", str(cport)), e
     assert f"{P.UPDATED}::1:{cport} (WAS 127.0.0.1)" in b.since(mark, "server")
+
+
+def test_v2_authority_after_host_switches_virtual_host(lab):
+    """HOST naming another <VirtualHost> moves the session there before
+    login, and its backend is connected then: that header's AUTHORITY is
+    the name the client gave."""
+    main = P.pp_server(lab, name="backend")
+    other = P.pp_server(lab, name="other")
+    tlvs = "  ProxyOptions UseProxyProtocolV2 UseProxyProtocolV2TLVs"
+    p = lab.proxy([f"ftp://127.0.0.1:{main.port}"], start=False, extra=tlvs)
+    p.write_conf(p.read("proftpd.conf") + f"""
+<VirtualHost 127.0.0.1>
+  Port {p.port}
+  ServerName "it-other"
+  ServerAlias other.example
+  <IfModule mod_proxy.c>
+    ProxyEngine on
+    ProxyRole reverse
+    ProxyLog {p.dir}/proxy.log
+    ProxyTLSEngine off
+    ProxyReverseServers ftp://127.0.0.1:{other.port}
+{tlvs}
+  </IfModule>
+</VirtualHost>
+""")
+    p.start()
+    mark_main, mark_other = main.log_mark(), other.log_mark()
+    f = H.ModeFTP("PASV", timeout=30)
+    f.source_address = (CLIENT, 0)
+    f.connect(p.host, p.port)
+    try:
+        assert f.sendcmd("HOST other.example").startswith("220")
+        f.login(H.USER, H.PASSWORD)
+        assert f.pwd() == other.home
+    finally:
+        H.bye(f)
+    assert other.wait_no_sessions(10) and main.wait_no_sessions(10)
+    e = [x for x in other.entries(mark_other) if x["cmd"] == "PWD"][-1]
+    assert (e["addr"], e["authority"]) == (CLIENT, "other.example"), e
+    # the main server's backend was connected first, before the client named anything
+    assert f"{P.UPDATED}{CLIENT}:" in main.since(mark_main, "server"), main.since(mark_main, "server")

@@ -208,18 +208,13 @@ class _SilentDNS:
             s.close()
 
 
-def _with_resolv_conf(path):
-    """argv prefix: a private mount namespace where /etc/resolv.conf is `path`."""
-    return ["unshare", "--mount", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"', path]
-
-
 def test_backend_name_lookup_is_bounded_by_connect_timeout(lab):
     """glibc's default with two silent name servers is 2 x 2 x 5 s = 20 s;
     ProxyTimeoutConnect 2 makes it about 2 s."""
     resolv = os.path.join(lab.dir, "resolv.conf")
     with open(resolv, "w") as f:
         f.write("".join(f"nameserver {a}\n" for a in _SilentDNS.ADDRESSES))
-    r = H.run(_with_resolv_conf(resolv) + ["cat", "/etc/resolv.conf"])
+    r = H.run(H.with_resolv_conf(resolv) + ["cat", "/etc/resolv.conf"])
     if r.returncode != 0:
         pytest.skip(f"no private mount namespace here: {r.stderr.decode().strip()}")
     dns = _SilentDNS()
@@ -227,7 +222,7 @@ def test_backend_name_lookup_is_bounded_by_connect_timeout(lab):
     try:
         p = lab.proxy([f"ftp://{name}:2121"], start=False,
                       extra="  ProxyTimeoutConnect 2\n  ProxyRetryCount 1")
-        p.launcher = _with_resolv_conf(resolv)
+        p.launcher = H.with_resolv_conf(resolv)
         p.start(banner=False)
         s = socket.create_connection((p.host, p.port), timeout=30)
         t = time.monotonic()

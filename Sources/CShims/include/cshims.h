@@ -23,6 +23,7 @@ void mps_log_pri(int priority, const char *msg);
 void mps_log_debug(int level, const char *msg);
 void mps_trace_msg(const char *channel, int level, const char *msg);
 int mps_log_writefile(int fd, const char *ident, const char *msg);
+void mps_log_auth(int priority, const char *msg);
 
 /* Responses */
 void mps_response_add(const char *code, const char *msg);
@@ -43,6 +44,7 @@ config_rec *mps_add_config_strings(const char *name, int argc,
 void mps_privs_root(void);
 void mps_privs_relinquish(void);
 void mps_privs_revoke(void);
+void mps_defer_root_drop(void);
 
 /* Stream/connection field access that the importer hides behind unions. */
 int mps_netio_fd(pr_netio_stream_t *nstrm);
@@ -55,6 +57,15 @@ int mps_ssl_set_sni(SSL *ssl, const char *name);
 void mps_ssl_ctx_disable_version(SSL_CTX *ctx, int version);
 void mps_ssl_ctx_set_client_options(SSL_CTX *ctx, int no_tickets);
 int mps_x509_lookup_add_dir(X509_LOOKUP *lookup, const char *dir);
+
+/* Calls another module's PR_SYM_HOOK `symbol` with argv; *found is 0 when no
+ * loaded module exports it. NULL result: declined. */
+modret_t *mps_call_hook(pool *p, const char *symbol, int argc,
+  const char **argv, int *found);
+
+/* res_query (class IN) with the process's resolver state; *herr = h_errno. */
+int mps_dns_query(const char *name, int type, unsigned char *answer,
+  int size, int *herr);
 
 /* ioctl(FIONREAD) (variadic): bytes a socket holds unread, -1 on error. */
 int mps_socket_unread_bytes(int fd);

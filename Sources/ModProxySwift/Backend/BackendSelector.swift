@@ -4,9 +4,16 @@ import ProxyStore
 
 /// A backend picked for this session, and why (for the log).
 struct SelectedBackend {
+    /// The configured URL: the key of the backend's state in the datastore.
     let url: BackendURL
     /// "RoundRobin", "PerUser sticky for 'alice'", "failover", ...
     let reason: String
+    /// What was connected to, when `url` is a DNS-discovered one (an SRV
+    /// target or a TXT URL); nil otherwise.
+    var endpoint: BackendURL? = nil
+
+    /// The URL the session talks to (address, TLS, credentials).
+    var connectedURL: BackendURL { endpoint ?? url }
 }
 
 /// Orders a session's candidates according to ProxyReverseConnectPolicy,

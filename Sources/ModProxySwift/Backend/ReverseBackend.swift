@@ -7,34 +7,55 @@ import ProxyCore
 /// policy, connected (failover over ProxyRetryCount), recorded in the
 /// datastore, and remembered for sticky policies after login.
 enum ReverseBackend {
+    enum Outcome {
+        case connected
+        /// The per-user/per-group sources have nothing for this name and no
+        /// shared list is configured: that login is refused (logged), the
+        /// session goes on.
+        case noBackendForName
+        /// The client got a 421 and the session is ending.
+        case sessionEnded
+    }
+
     /// Chooses and connects the backend, sends its banner to the client (at
-    /// session start) and records the session notes. On failure the client
-    /// gets a 421 and the session ends.
+    /// session start) and records the session notes. `user` and `group`
+    /// (known once the proxy authenticated the user) select per-user and
+    /// per-group lists and sticky entries. `greet`: send the backend's
+    /// banner to the client (not after HOST, which the core answers).
     @discardableResult
-    /// `greet`: send the backend's banner to the client (not after HOST,
-    /// which the core answers).
-    static func connect(_ proxySession: ProxySession, user: String?, greet: Bool = true) -> Bool {
+    static func connect(_ proxySession: ProxySession, user: String?, group: String? = nil,
+                        greet: Bool = true) -> Outcome {
         let options = proxySession.options
         let candidates = BackendCandidates(servers: options.servers, ignoreConfigPerms: options.ignoreConfigPerms,
-                                           tlsEngine: options.tls.engine, user: user)
+                                           tlsEngine: options.tls.engine, user: user, group: group,
+                                           perGroup: options.connectPolicy == .perGroup,
+                                           dns: DNSBackendDiscovery(options: options))
         candidates.log()
         let datastore = proxySession.datastore
         let selector = BackendSelector(policy: options.connectPolicy, backends: candidates.usable, datastore: datastore)
-        let stickyKey: String?
-        switch options.connectPolicy {
-        case .perUser: stickyKey = user
-        case .perHost: stickyKey = session.c.flatMap { $0.pointee.remote_addr }.map { String(cString: pr_netaddr_get_ipstr($0)) }
-        default: stickyKey = nil
-        }
+        let clientAddress = session.c.flatMap { $0.pointee.remote_addr }.map { String(cString: pr_netaddr_get_ipstr($0)) }
+        let stickyKey = options.connectPolicy.stickyKey(user: user, group: group, clientAddress: clientAddress)
         let now = Int(time(nil))
         let plan = selector.plan(attempts: options.retryCount, stickyKey: stickyKey, now: now)
         guard !plan.order.isEmpty else {
-            ProxyLog.write("session refused: no backend servers configured (ProxyReverseServers)")
-            SessionLifecycle.refuse(reason: "no backend servers configured")
-            return false
+            if let user, let missing = candidates.perNameMissing {
+                let name = options.connectPolicy == .perGroup ? "group '\(group ?? "?")'" : "user '\(user)'"
+                ProxyLog.write("login refused: no \(options.connectPolicy.rawValue) servers found for \(name) (\(missing)), "
+                               + "and no global ProxyReverseServers configured")
+                return .noBackendForName
+            }
+            // Lookups (sql:/, DNS) that found nothing usable are not a
+            // configuration without servers: say which it was.
+            let found = candidates.problems.isEmpty && candidates.skipped.isEmpty
+            ProxyLog.write("session refused: " + (found ? "no backend servers configured (ProxyReverseServers)"
+                                                         : "no usable backend server found"))
+            SessionLifecycle.refuse(reason: found ? "no backend servers configured" : "no usable backend server found")
+            return .sessionEnded
         }
         do {
-            let connected = try ReverseConnector(options: options).connect(candidates: plan.order) { url in
+            let endpoints = heldOffLast(candidates.endpoints, datastore: datastore, now: now)
+            let connected = try ReverseConnector(options: options).connect(candidates: plan.order,
+                                                                           endpoints: endpoints) { url in
                 let until = now + BackendState.failureHoldOffSeconds
                 ProxyLog.write("backend \(url) held off for \(BackendState.failureHoldOffSeconds) s")
                 datastore.write("recording the failure of \(url)") {
@@ -53,18 +74,33 @@ enum ReverseBackend {
             if plan.movesCursor && url != plan.order[0].url.description {
                 datastore.write("moving the round-robin cursor") { try $0.setRoundRobinCursor(vhostID: $1, url: url) }
             }
-            SessionNotes.setBackend(address: connected.channel.address, url: connected.target.url)
+            SessionNotes.setBackend(address: connected.channel.address, url: connected.target.connectedURL)
             if let tls = connected.tls {
                 SessionNotes.setBackendTLS(protocolName: tls.control.protocolName, cipher: tls.control.cipherName)
             }
             if user == nil && greet {
                 ClientReplies.sendNow(connected.banner)
             }
-            return true
+            return .connected
         } catch {
             ProxyLog.write("session refused: \(error)")
-            SessionLifecycle.refuse(reason: "unable to connect to a backend server")
-            return false
+            SessionLifecycle.refuse(reason: (error as? ReverseConnector.NoBackend)?.clientText
+                                        ?? "unable to connect to a backend server")
+            return .sessionEnded
+        }
+    }
+
+    /// A DNS-discovered backend's endpoints in their order, less those held
+    /// off after a recent failure, which go last: a dead SRV target costs
+    /// later sessions nothing, as a dead backend does.
+    private static func heldOffLast(_ endpoints: [BackendURL: [BackendURL]], datastore: SessionDatastore,
+                                    now: Int) -> [BackendURL: [BackendURL]] {
+        endpoints.mapValues { list in
+            guard let states = datastore.read("reading endpoint states", {
+                try $0.states(vhostID: $1, candidates: list.map(\.description))
+            }) else { return list }
+            let healthy = states.map { $0.isHealthy(at: now) }
+            return list.indices.filter { healthy[$0] }.map { list[$0] } + list.indices.filter { !healthy[$0] }.map { list[$0] }
         }
     }
 

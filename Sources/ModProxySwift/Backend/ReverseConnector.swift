@@ -20,32 +20,53 @@ struct ReverseConnector {
 
     struct NoBackend: Error, CustomStringConvertible {
         let attempts: [String]
+        /// Why the last candidate failed (for replies that name one reason).
+        var lastError: Error?
+        /// What the client is told when the last TLS failure among the
+        /// attempts explains it ("TLS to backend host:port failed: ...").
+        var clientText: String? = nil
         var description: String {
             "no backend server reachable after \(attempts.count) attempt(s): " + attempts.joined(separator: "; ")
         }
     }
 
-    /// Tries `candidates` in order; `failed` hears of each one that did not
-    /// work (the caller holds it off for later sessions).
-    func connect(candidates: [SelectedBackend], failed: (BackendURL) -> Void) throws -> Connected {
+    /// Tries `candidates` in order (a DNS-discovered one: each of its
+    /// `endpoints` in turn, within the same attempt); `failed` hears of each
+    /// candidate, and each endpoint, that did not work (the caller holds it
+    /// off for later sessions).
+    func connect(candidates: [SelectedBackend], endpoints: [BackendURL: [BackendURL]] = [:],
+                 failed: (BackendURL) -> Void) throws -> Connected {
         var failures: [String] = []
-        for target in candidates {
-            let started = Deadline.now()
-            do {
-                let connected = try connect(to: target, started: started)
-                ProxyLog.write("backend selected: \(target.url) (policy \(target.reason)), connected in \(connected.connectMillis) ms")
-                return connected
-            } catch {
-                ProxyLog.write("backend connect failed: \(target.url): \(error)")
-                failures.append("\(target.url): \(error)")
-                failed(target.url)
+        var lastError: Error?
+        var clientText: String?
+        for candidate in candidates {
+            let discovered = endpoints[candidate.url]
+            for endpoint in discovered ?? [candidate.url] {
+                var target = candidate
+                target.endpoint = discovered == nil ? nil : endpoint
+                let shown = discovered == nil ? "\(candidate.url)" : "\(candidate.url) (\(endpoint))"
+                let started = Deadline.now()
+                do {
+                    let connected = try connect(to: target, started: started)
+                    ProxyLog.write("backend selected: \(shown) (policy \(target.reason)), connected in \(connected.connectMillis) ms")
+                    return connected
+                } catch {
+                    ProxyLog.write("backend connect failed: \(shown): \(error)")
+                    failures.append("\(shown): \(error)")
+                    lastError = error
+                    if let reason = (error as? TLSFailure)?.reason {
+                        clientText = reason.clientText(backend: endpoint.hostPort)
+                    }
+                    if discovered != nil { failed(endpoint) }
+                }
             }
+            failed(candidate.url)
         }
-        throw NoBackend(attempts: failures)
+        throw NoBackend(attempts: failures, lastError: lastError, clientText: clientText)
     }
 
     private func connect(to target: SelectedBackend, started: UInt64) throws -> Connected {
-        let url = target.url
+        let url = target.connectedURL
         let addresses = try SocketAddress.resolve(host: url.host, port: url.port)
         let deadline = Deadline.after(seconds: options.connectTimeout)
         var lastError: Error = SystemError("connect", ECONNREFUSED)
@@ -63,6 +84,7 @@ struct ReverseConnector {
                     ?? BackendTLSMode.none
                 let context = mode.usesTLS ? try TLSClientContexts.context(serverID: options.vhostID, settings: options.tls) : nil
                 var tls: TLSTransport?
+                ClientCertificateRequest.reset()
                 let cached = mode.usesTLS ? TLSSessionCache.session(for: url.description, options: options) : nil
                 defer { if let cached { SSL_SESSION_free(cached) } }
                 if mode == .implicit, let context {
@@ -71,7 +93,12 @@ struct ReverseConnector {
                     tls = implicit
                 }
                 let channel = BackendControlChannel(transport: tls ?? sock, address: address)
-                let banner = try channel.readReply(deadline: .after(seconds: max(options.connectTimeout, 10)))
+                let banner: FTPReply
+                do {
+                    banner = try channel.readReply(deadline: .after(seconds: max(options.connectTimeout, 10)))
+                } catch where tls != nil {
+                    throw TLSHandshakeFailure.afterHandshake(error)
+                }
                 guard banner.code / 100 == 2 else {
                     channel.close()
                     throw BannerRefused(code: banner.code, text: banner.lines.last ?? "")
@@ -82,8 +109,13 @@ struct ReverseConnector {
                 }
                 var backendTLS: BackendTLS?
                 if let tls, let context {
-                    let protects = try BackendTLSNegotiation.setProtection(channel, policy: options.tls.transferProtectionPolicy,
+                    let protects: Bool
+                    do {
+                        protects = try BackendTLSNegotiation.setProtection(channel, policy: options.tls.transferProtectionPolicy,
                                                                            options: options)
+                    } catch {
+                        throw TLSHandshakeFailure.afterHandshake(error)
+                    }
                     backendTLS = BackendTLS(control: tls, context: context, serverName: url.host, protectsData: protects)
                     ProxyLog.write("backend \(url): \(tls.protocolName) \(tls.cipherName)\(tls.sessionReused ? " (resumed session)" : ""), data \(protects ? "protected" : "clear")")
                     TLSSessionCache.remember(tls, backend: url.description, options: options)

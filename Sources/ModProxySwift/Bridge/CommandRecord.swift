@@ -1,6 +1,6 @@
 import CProFTPD
 
-/// Read-only view of a `cmd_rec`.
+/// A view of a `cmd_rec`.
 struct CommandRecord {
     let raw: UnsafeMutablePointer<cmd_rec>
 
@@ -21,6 +21,16 @@ struct CommandRecord {
     var arguments: [String] { (0..<argumentCount).map { argument($0 + 1) } }
 
     var id: Int32 { raw.pointee.cmd_id }
+
+    /// Replaces the one argument (e.g. USER's name, before ProFTPD's own
+    /// handlers see it), in the command's pool.
+    func replaceArgument(with text: String) {
+        guard raw.pointee.argc >= 2, let argv = raw.pointee.argv, let pool = raw.pointee.pool else { return }
+        pr_cmd_clear_cache(raw)
+        let copy = pstrdup(pool, text)
+        raw.pointee.arg = copy
+        argv[1] = UnsafeMutableRawPointer(copy)
+    }
 
     /// The line to send to the backend: the command and its argument text.
     var wireLine: String {

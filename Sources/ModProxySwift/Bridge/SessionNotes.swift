@@ -10,6 +10,11 @@ enum SessionNotes {
         _ = pr_table_add_dup(notes, pstrdup(session.pool, key), value, 0)
     }
 
+    static func get(_ key: String) -> String? {
+        guard let notes = session.notes, let value = pr_table_get(notes, key, nil) else { return nil }
+        return String(cString: value.assumingMemoryBound(to: CChar.self))
+    }
+
     /// mod_proxy.backend-ip, mod_proxy.backend-port, mod_proxy.backend-url.
     static func setBackend(address: SocketAddress, url: BackendURL) {
         set("mod_proxy.backend-ip", address.ip.description)

@@ -27,11 +27,20 @@ struct SessionOptions {
     /// ProxyTimeoutLinger: 0 means no wait at all for a late final reply.
     let lingerTimeout: Int
     let dataTransferPolicy: DataTransferPolicy
-    /// ProxyDirectoryListPolicy LIST: MLSD is served from the backend's LIST.
+    /// ProxyDirectoryListPolicy LIST: MLSD is served from the backend's LIST
+    /// (never with direct data transfers: the listing doesn't pass the proxy).
     let translatesDirectoryLists: Bool
+    /// ProxyOptions UseDirectDataTransfers: data runs client <-> backend.
+    let directDataTransfers: Bool
     let directoryListUseSlink: Bool
     let showFeatures: Bool
     let useReverseProxyAuth: Bool
+    /// When the reverse role chooses its backend: at connect, at USER, or at
+    /// PASS after the proxy authenticated the user.
+    let backendChoice: BackendChoiceMoment
+    /// ProxyForwardMethod and ProxyForwardTo (the forward role).
+    let forwardMethod: ForwardMethod
+    let forwardTo: ForwardToPattern?
     let ignoreConfigPerms: Bool
     let foreignAddressPolicy: BackendDataChannel.ForeignAddressPolicy
     let proxyProtocol: BackendProxyHeader
@@ -58,10 +67,21 @@ struct SessionOptions {
         connectTimeout = settings.connectTimeout.isNone ? 5 : settings.connectTimeout.seconds
         lingerTimeout = settings.lingerTimeout.seconds
         dataTransferPolicy = settings.dataTransferPolicy
-        translatesDirectoryLists = settings.directoryListPolicy == .list
+        directDataTransfers = settings.options.contains(.useDirectDataTransfers)
+        translatesDirectoryLists = settings.directoryListPolicy == .list && !directDataTransfers
         directoryListUseSlink = settings.directoryListUseSlink
         showFeatures = settings.options.contains(.showFeatures)
         useReverseProxyAuth = settings.options.contains(.useReverseProxyAuth)
+        do {
+            // The forward role connects where the client names a destination (USER).
+            backendChoice = role == .forward ? .atUser
+                : try BackendChoiceMoment.decide(policy: connectPolicy, useReverseProxyAuth: useReverseProxyAuth,
+                                                 servers: servers)
+        } catch {
+            throw ConfigurationError(description: "\(error), rejecting connection due to incompatible configuration")
+        }
+        forwardMethod = settings.forwardMethod
+        forwardTo = settings.forwardTo
         ignoreConfigPerms = settings.options.contains(.ignoreConfigPerms)
         if settings.options.contains(.ignoreForeignAddress) {
             foreignAddressPolicy = .ignore
@@ -83,7 +103,4 @@ struct SessionOptions {
         stallTimeout = CoreTimeouts.seconds("TimeoutStalled", default: 3600)
         frontendConnectTimeout = max(CoreTimeouts.seconds("TimeoutNoTransfer", default: 300), 30)
     }
-
-    /// Sticky per-user/per-group policies choose the backend after USER.
-    var selectionNeedsUser: Bool { connectPolicy.needsUserName || servers.dynamicSource != nil && servers.staticURLs.isEmpty && servers.staticFiles.isEmpty }
 }

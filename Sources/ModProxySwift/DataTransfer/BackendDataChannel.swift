@@ -79,7 +79,7 @@ final class BackendDataChannel {
                 throw SystemError("getsockname on backend control connection")
             }
             local.port = 0
-            let listener = try TCPSocket.listen(on: local)
+            let listener = try PassivePorts.listen(on: local)
             guard let bound = SocketAddress.local(of: listener.fd) else { throw SystemError("getsockname") }
             let argument: String
             if method == .port {

@@ -12,7 +12,9 @@ enum ControlDuringTransfer {
 
     /// The control connection became readable: every whole command line
     /// that is there now, or `.waitForMore` when only part of one is.
-    static func handle(session: ProxySession, bytesSoFar: Int64) -> Action {
+    /// `bytesSoFar` is nil when the data does not pass the proxy
+    /// (UseDirectDataTransfers).
+    static func handle(session: ProxySession, bytesSoFar: Int64?) -> Action {
         switch ClientControlInput.pull() {
         case .partial: return .continueTransfer   // the rest wakes the relay again
         case .blocked: return .waitForMore
@@ -24,11 +26,12 @@ enum ControlDuringTransfer {
         return .continueTransfer
     }
 
-    private static func handleOne(session: ProxySession, bytesSoFar: Int64) -> Action {
+    private static func handleOne(session: ProxySession, bytesSoFar: Int64?) -> Action {
+        let relayed = bytesSoFar.map { "\($0) bytes relayed" } ?? "direct data transfer"
         var raw: UnsafeMutablePointer<cmd_rec>?
         if pr_cmd_read(&raw) < 0 {
             if errno == EINTR { return .continueTransfer }
-            ProxyLog.write("client closed the control connection during a transfer (\(bytesSoFar) bytes relayed)")
+            ProxyLog.write("client closed the control connection during a transfer (\(relayed))")
             session.closeBackend()
             pr_session_disconnect(nil, Int32(PR_SESS_DISCONNECT_CLIENT_EOF), nil)
             return .abort
@@ -38,10 +41,11 @@ enum ControlDuringTransfer {
         let name = CommandRecord(raw: raw).name.uppercased()
         switch name {
         case "ABOR":
-            ProxyLog.write("ABOR from client after \(bytesSoFar) bytes")
+            ProxyLog.write("ABOR from client " + (bytesSoFar.map { "after \($0) bytes" } ?? "during a direct data transfer"))
             return .abort
         case "STAT":
-            ClientReplies.sendNow(code: "213", "Status: \(bytesSoFar) bytes transferred")
+            ClientReplies.sendNow(code: "213", bytesSoFar.map { "Status: \($0) bytes transferred" }
+                                           ?? "Status: data transfer in progress")
         case "NOOP":
             ClientReplies.sendNow(code: "200", "NOOP command successful")
         default:

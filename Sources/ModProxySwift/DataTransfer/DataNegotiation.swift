@@ -11,6 +11,11 @@ enum DataNegotiation {
     static func handle(_ cmd: CommandRecord, name: String, session: ProxySession) -> Result {
         guard let backend = session.backend,
               let clientMethod = DataCommand(rawValue: name) else { return nil }
+        // After "EPSV ALL" only EPSV is allowed, as core enforces it.
+        if clientMethod != .epsv, epsvAllInEffect {
+            ClientReplies.reply(code: "500", "Illegal \(name) command, EPSV ALL in effect")
+            return mps_error(cmd.raw)
+        }
         session.backendData.reset()
 
         // Frontend first: a bad PORT argument must not reach the backend.
@@ -23,17 +28,12 @@ enum DataNegotiation {
                 }
                 frontendReply = try session.frontendData.preparePassive(extended: clientMethod == .epsv)
             case .port, .eprt:
-                let endpoint: DataEndpoint
-                do {
-                    endpoint = clientMethod == .port ? try PORTArgument.parse(cmd.argumentText)
-                                                     : try EPRTArgument.parse(cmd.argumentText)
-                } catch {
-                    ClientReplies.reply(code: "501", "Illegal \(name) argument: \(error)")
-                    return mps_error(cmd.raw)
-                }
-                try session.frontendData.prepareActive(address: endpoint.address, port: endpoint.port)
+                try session.frontendData.prepareActive(try ActiveAddressCheck.endpoint(clientMethod, argument: cmd.argumentText))
                 frontendReply = ("200", "\(name) command successful")
             }
+        } catch let refusal as ActiveAddressCheck.Refusal {
+            ClientReplies.reply(code: refusal.code, refusal.text)
+            return mps_error(cmd.raw)
         } catch let failure as FrontendDataChannel.Failure {
             ClientReplies.reply(code: failure.code, failure.message)
             return mps_error(cmd.raw)
@@ -68,9 +68,13 @@ enum DataNegotiation {
         return mps_handled(cmd.raw)
     }
 
+    /// The core's flag (the proxy session shadows the name `session` above).
+    static var epsvAllInEffect: Bool { session.sf_flags & Int32(SF_EPSV_ALL) != 0 }
+
     /// "EPSV ALL" and "EPSV <proto>" (RFC 2428).
     private static func epsvWithArgument(_ cmd: CommandRecord, arg: String) -> Result {
         if arg.uppercased() == "ALL" {
+            session.sf_flags |= Int32(SF_EPSV_ALL)
             ClientReplies.reply(code: "200", "EPSV ALL command successful")
             return mps_handled(cmd.raw)
         }

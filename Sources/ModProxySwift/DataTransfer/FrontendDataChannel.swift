@@ -1,6 +1,7 @@
 import CProFTPD
 import CShims
 import Glibc
+import ProxyCore
 
 /// The client's side of the next data transfer, as the client negotiated it
 /// with PASV/EPSV (we listen) or PORT/EPRT (we connect). Frontend data goes
@@ -45,14 +46,18 @@ final class FrontendDataChannel {
         var bindAddress = local
         if !extended, pr_netaddr_get_family(local) == AF_INET6 {
             guard pr_netaddr_is_v4mappedv6(local) == TRUE, let v4 = pr_netaddr_v6tov4(session.pool, local) else {
-                throw Failure(code: "501", message: "PASV is not possible on an IPv6 connection; use EPSV")
+                // As upstream: a 227 can't carry an IPv6 address.
+                ProxyLog.write("Unable to handle PASV for IPv6 address '\(String(cString: pr_netaddr_get_ipstr(local)))', rejecting command")
+                throw Failure(code: "501", message: "PASV: \(errnoText(EPERM))")
             }
             bindAddress = UnsafePointer(v4)
         }
-        let listener: UnsafeMutablePointer<conn_t>?
-        if let range = passivePortRange() {
-            listener = pr_inet_create_conn_portrange(session.pool, bindAddress, Int32(range.low), Int32(range.high))
-        } else {
+        var listener: UnsafeMutablePointer<conn_t>?
+        if let range = PassivePorts.configured() {
+            listener = pr_inet_create_conn_portrange(session.pool, bindAddress, Int32(range.lowerBound), Int32(range.upperBound))
+            if listener == nil { PassivePorts.warnExhausted(range) }
+        }
+        if listener == nil {
             listener = pr_inet_create_conn(session.pool, -1, bindAddress, Int32(INPORT_ANY), FALSE)
         }
         guard let listener else {
@@ -73,26 +78,14 @@ final class FrontendDataChannel {
         return ("227", "Entering Passive Mode (\(numbers),\(port >> 8),\(port & 0xff)).")
     }
 
-    /// Records the client's PORT/EPRT address after ProFTPD's foreign-address
-    /// rules (AllowForeignAddress) and the privileged-port rule.
-    func prepareActive(address: String, port: UInt16) throws {
+    /// Records the client's PORT/EPRT address (already checked by
+    /// ActiveAddressCheck).
+    func prepareActive(_ endpoint: DataEndpoint) throws {
         reset()
-        guard let ctrl = session.c, let remote = ctrl.pointee.remote_addr else {
-            throw Failure(code: "425", message: "Unable to build data connection: no control connection")
+        guard let target = pr_netaddr_get_addr(session.pool, endpoint.address, nil).map({ UnsafeMutablePointer(mutating: $0) }) else {
+            throw Failure(code: "501", message: "Illegal address '\(endpoint.address)'")
         }
-        guard let target = pr_netaddr_get_addr(session.pool, address, nil).map({ UnsafeMutablePointer(mutating: $0) }) else {
-            throw Failure(code: "501", message: "Illegal address '\(address)'")
-        }
-        let targetIP = String(cString: pr_netaddr_get_ipstr(target))
-        if !ForeignAddressRule.allows(targetIP, client: remote) {
-            mps_log_pri(PR_LOG_NOTICE, "Refused PORT \(address) (address mismatch)")
-            throw Failure(code: "500", message: "Illegal PORT command")
-        }
-        if port < 1024 {
-            mps_log_pri(PR_LOG_NOTICE, "Refused PORT \(address) (port \(port) below 1024)")
-            throw Failure(code: "500", message: "Illegal PORT command")
-        }
-        mode = .active(address: target, port: port)
+        mode = .active(address: target, port: endpoint.port)
     }
 
     // MARK: - transfer
@@ -239,22 +232,13 @@ final class FrontendDataChannel {
         }
     }
 
-    /// The IPv4 address to put in a 227 reply: MasqueradeAddress when
-    /// configured, else the control connection's local address.
+    /// The IPv4 address to put in a 227 reply: the masquerade address
+    /// (MasqueradeAddress, TLSMasqueradeAddress) when it is IPv4, else the
+    /// listener's own.
     private func advertisedIPv4(bound: UnsafePointer<pr_netaddr_t>) -> String {
-        if let masq = find_config(main_server?.pointee.conf, Int32(CONF_PARAM), "MasqueradeAddress", FALSE),
-           masq.pointee.argc > 0, let raw = masq.pointee.argv?[0] {
-            let addr = raw.assumingMemoryBound(to: pr_netaddr_t.self)
-            if pr_netaddr_get_family(addr) == AF_INET, let text = pr_netaddr_get_ipstr(addr) {
-                return String(cString: text)
-            }
+        if let masq = MasqueradeAddress.configured(), let v4 = IPAddress(masq)?.ipv4Bytes.flatMap(IPAddress.init(bytes:)) {
+            return v4.description
         }
         return String(cString: pr_netaddr_get_ipstr(bound))
-    }
-
-    private func passivePortRange() -> (low: Int, high: Int)? {
-        guard let c = find_config(main_server?.pointee.conf, Int32(CONF_PARAM), "PassivePorts", FALSE),
-              c.pointee.argc >= 2, let argv = c.pointee.argv, let a = argv[0], let b = argv[1] else { return nil }
-        return (Int(a.assumingMemoryBound(to: Int32.self).pointee), Int(b.assumingMemoryBound(to: Int32.self).pointee))
     }
 }

@@ -5,7 +5,8 @@ import ProxyCore
 /// pr_throttle_init() chooses it (its result is private to throttle.c):
 /// the records naming the command; one with a user/group/class expression
 /// wins when the expression matches, otherwise the highest precedence.
-/// The proxy knows no groups (see LimitCheck), so group rates never match.
+/// Group rates match only the groups the proxy authenticated
+/// (UseReverseProxyAuth); otherwise it knows none (see LimitCheck).
 enum TransferRateConfig {
     static func throttle(for command: String) -> TransferThrottle? {
         let conf = session.dir_config?.pointee.subset ?? main_server?.pointee.conf

@@ -39,14 +39,27 @@ struct SessionDatastore {
     /// used; the same choice as the reverse-proxy state, so another
     /// ProxyDatastore plugs in here for both.
     static func openTLSSessionStore(_ kind: ProxyDatastore, tablesDirectory: String) -> TLSSessionStore? {
+        openSideStore(kind, "the TLS session cache") { try SQLiteTLSSessionStore(tablesDirectory: tablesDirectory) }
+    }
+
+    /// The DNS answers shared by sessions (ftp+srv/ftp+txt backends), or nil
+    /// (logged) when they cannot be kept: every session then asks DNS.
+    static func openDNSAnswerStore(_ kind: ProxyDatastore, tablesDirectory: String) -> DNSAnswerStore? {
+        openSideStore(kind, "the DNS answer cache") { try SQLiteDNSAnswerStore(tablesDirectory: tablesDirectory) }
+    }
+
+    /// A store beside the reverse-proxy state (its own ProxyTables file),
+    /// opened as root; nil (logged) when it cannot be.
+    private static func openSideStore<Store>(_ kind: ProxyDatastore, _ what: String,
+                                             sqlite: () throws -> Store) -> Store? {
         switch kind {
         case .sqlite:
             mps_privs_root()
             defer { mps_privs_relinquish() }
             do {
-                return try SQLiteTLSSessionStore(tablesDirectory: tablesDirectory)
+                return try sqlite()
             } catch {
-                DatastoreFailureLog.report("opening the TLS session cache", error)
+                DatastoreFailureLog.report("opening \(what)", error)
                 return nil
             }
         case .redis:

@@ -16,11 +16,15 @@ enum CommandRouter {
         case "PASS":
             return session.login.pass(cmd, session: session)
         case "PASV", "EPSV", "PORT", "EPRT":
+            let direct = session.options.directDataTransfers
             return requireLogin(cmd, session) ?? LimitCheck.deny(cmd)
-                ?? DataNegotiation.handle(cmd, name: name, session: session)
+                ?? (direct ? DirectDataNegotiation.handle(cmd, name: name, session: session)
+                           : DataNegotiation.handle(cmd, name: name, session: session))
         case "RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD":
+            let direct = session.options.directDataTransfers
             return requireLogin(cmd, session) ?? LimitCheck.deny(cmd)
-                ?? TransferHandler.handle(cmd, name: name, session: session)
+                ?? (direct ? DirectTransfer.handle(cmd, name: name, session: session)
+                           : TransferHandler.handle(cmd, name: name, session: session))
         case "FEAT":
             if session.options.translatesDirectoryLists {
                 return ListingFeatures.feat(cmd, session: session)

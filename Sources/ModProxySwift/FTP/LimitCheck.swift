@@ -9,9 +9,11 @@ import ProxyCore
 /// denied command is answered here and never reaches the backend.
 ///
 /// Users: DenyUser/AllowUser match the name given in USER (session.user).
-/// Groups: the backend authenticates, so the proxy knows none; the session
+/// Groups: when the backend authenticates, the proxy knows none; the session
 /// gets an empty group list at login, so AllowGroup/DenyGroup never match
-/// (fail closed: ProFTPD treats an unknown group list as "allowed").
+/// (fail closed: ProFTPD treats an unknown group list as "allowed"). With
+/// UseReverseProxyAuth they are the groups the proxy authenticated
+/// (`ProxyAccount`).
 enum LimitCheck {
     /// nil when allowed; otherwise the error result (the reply is sent).
     static func deny(_ cmd: CommandRecord) -> UnsafeMutablePointer<modret_t>? {

@@ -42,6 +42,7 @@ func mps_post_auth(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePointe
 func mps_module_init() -> Int32 {
     currentSession = nil
     TLSClientContexts.reset()
+    RegexSyntax.compileError = ProFTPDRegex.compileError
     EventHooks.register(&proxy_module, "core.postparse") { _, _ in
         ModuleOrder.arrange()
         MasterStartup.prepareDatastores(resetStale: false)

@@ -74,6 +74,20 @@ final class TCPSocket: ByteTransport {
         return sock
     }
 
+    /// A listening socket on a free port of `ports` (tried from a random
+    /// one on, every port once), or nil when none is free.
+    static func listen(on address: SocketAddress, anyPortIn ports: ClosedRange<Int>) -> TCPSocket? {
+        let count = ports.count
+        guard count > 0, ports.lowerBound > 0, ports.upperBound <= 65535 else { return nil }
+        let start = Int.random(in: 0..<count)
+        for i in 0..<count {
+            var candidate = address
+            candidate.port = UInt16(ports.lowerBound + (start + i) % count)
+            if let sock = try? listen(on: candidate) { return sock }
+        }
+        return nil
+    }
+
     /// Accepts one connection within `deadline`.
     func accept(deadline: Deadline) throws -> TCPSocket {
         while true {

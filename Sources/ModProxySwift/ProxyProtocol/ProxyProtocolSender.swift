@@ -48,13 +48,19 @@ enum ProxyProtocolSender {
     /// sends them. What a PROXY header told this proxy (when it sits behind a
     /// load balancer itself) is passed on: the original client's ALPN,
     /// authority and TLS details win over this hop's.
+    ///
+    /// The authority is the name the client used, in upstream's order: the
+    /// one a load balancer reported, else the HOST command's, else the
+    /// frontend TLS session's SNI; with none of them (the header may go out
+    /// before the client named anything), no AUTHORITY TLV, as upstream.
     private static func sessionTLVs() -> [ProxyProtocolTLV] {
         var tlvs: [ProxyProtocolTLV] = []
         let received = ProxyProtocolSessionNotes.prefix
         let alpn = note(received + "alpn") ?? pr_session_get_protocol(0).map { String(cString: $0) }
         if let alpn { tlvs.append(ProxyProtocolTLV(type: ProxyProtocolTLVType.alpn, text: alpn)) }
         let tls = FrontendTLSInfo.current()
-        if let authority = note(received + "authority") ?? note("mod_tls.sni") ?? tls?.serverName {
+        if let authority = note(received + "authority") ?? note("mod_core.host") ?? note("mod_tls.sni")
+            ?? tls?.serverName {
             tlvs.append(ProxyProtocolTLV(type: ProxyProtocolTLVType.authority, text: authority))
         }
         if let id = note("UNIQUE_ID") ?? note(received + "unique-id") {

@@ -37,7 +37,7 @@ enum ProxyProtocolSession {
             SessionNotes.set(note.name, note.text)
         }
         if settings.ignore {
-            log(10, "ProxyProtocolIgnore is in effect, ignoring proxied source address '\(header.addresses.sourceText ?? "none")'")
+            logIgnored(header, peer: peer)
             return 0
         }
         guard header.carriesClientAddress,
@@ -63,6 +63,17 @@ enum ProxyProtocolSession {
             log(2, "session requested from proxied client in '\(String(cString: name))' class")
         }
         return 0
+    }
+
+    /// ProxyProtocolIgnore (often inside <IfClass> for senders that are not
+    /// trusted): upstream's DEBUG10 line, and on the trace channel that the
+    /// header was read and ignored, with the class that decided it.
+    private static func logIgnored(_ header: ProxyProtocolHeader, peer: String) {
+        let source = header.addresses.sourceText ?? "none"
+        mps_log_debug(10, "\(ident): ProxyProtocolIgnore is in effect, ignoring proxied source address '\(source)'")
+        let port = header.addresses.sourcePort.map { ":\($0)" } ?? ""
+        let cls = session.conn_class.flatMap { $0.pointee.cls_name }.map { " (class '\(String(cString: $0))')" } ?? ""
+        mps_trace_msg("proxy_protocol", 5, "PROXY header from \(peer)\(cls) read and ignored (ProxyProtocolIgnore on): keeping \(peer) as the client, not the proxied source \(source)\(port)")
     }
 
     /// Logs why (SystemLog NOTICE and the trace channel) and ends the session.

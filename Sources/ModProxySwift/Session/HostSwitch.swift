@@ -28,10 +28,15 @@ enum HostSwitch {
         proxySession.closeBackend()
         proxySession.datastore.close()
         proxySession.options = options
+        // The new server's login method (UseReverseProxyAuth, ProxyForwardMethod) may differ.
+        proxySession.login = options.role == .reverse ? LoginStrategies.reverse(options) : LoginStrategies.forward(options)
+        proxySession.proxyUser = nil
+        proxySession.pendingDestination = nil
         proxySession.datastore = SessionDatastore.open(options)
         proxySession.state = .awaitingBackend
-        if !options.selectionNeedsUser {
-            _ = ReverseBackend.connect(proxySession, user: nil, greet: false)
+        // A forward proxy connects when the client names a destination.
+        if options.role == .reverse && options.backendChoice == .atConnect {
+            ReverseBackend.connect(proxySession, user: nil, greet: false)
         }
     }
 }

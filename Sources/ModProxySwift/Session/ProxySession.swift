@@ -19,8 +19,8 @@ final class ProxySession {
 
     /// The options of the server the session runs in (HOST may change it).
     var options: SessionOptions
-    /// How USER/PASS are answered (chosen at session start).
-    let login: LoginStrategy
+    /// How USER/PASS are answered (chosen at session start, again after HOST).
+    var login: LoginStrategy
     var state: State = .awaitingBackend
     var backend: BackendControlChannel?
     var backendTarget: SelectedBackend?
@@ -49,6 +49,11 @@ final class ProxySession {
     /// The backend's working directory for TransferLog paths: asked with
     /// PWD when a transfer needs it, forgotten when CWD/CDUP may change it.
     var backendDirectory: String?
+    /// Forward proxying with a proxy login: the local account that logged
+    /// in to the proxy, and (proxyuser@host,user) the destination its USER
+    /// named.
+    var proxyUser: String?
+    var pendingDestination: BackendURL?
 
     init(options: SessionOptions, login: LoginStrategy) {
         self.options = options

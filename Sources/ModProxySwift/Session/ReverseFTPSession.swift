@@ -7,28 +7,16 @@ import ProxyCore
 /// connect, or at USER for per-user policies and lists.
 enum ReverseFTPSession {
     static func start(options: SessionOptions) {
-        ResolverTimeouts.apply(connectTimeoutSeconds: options.connectTimeout)
-        let proxySession = ProxySession(options: options, login: LoginStrategies.reverse(options))
-        currentSession = proxySession
-        EventHooks.registerSessionEvents()
-
-        // Every session starts in ProxyTables/empty (and is chrooted there after login).
-        _ = pr_fsio_chdir_canon("\(options.tablesDirectory)/empty", TRUE)
+        let proxySession = SessionLifecycle.begin(options, login: LoginStrategies.reverse(options))
         proxySession.datastore = SessionDatastore.open(options)
-        SessionLifecycle.removeConflictingHandlers()
-        set_auth_check { cmd in (currentSession?.isLoggedIn ?? false) ? 1 : 0 }
 
-        let client = session.c.flatMap { $0.pointee.remote_addr }.map { String(cString: pr_netaddr_get_ipstr($0)) } ?? "?"
-        let server = main_server?.pointee.ServerName.map { String(cString: $0) } ?? "?"
-        ProxyLog.write("connect: client \(client) to server '\(server)'")
-
-        if !options.selectionNeedsUser {
-            guard ReverseBackend.connect(proxySession, user: nil) else { return }
+        if options.backendChoice == .atConnect {
+            guard case .connected = ReverseBackend.connect(proxySession, user: nil) else { return }
             // ProFTPD would now send its own banner: the backend's went out already.
             _ = pr_response_block(TRUE)
         }
-        // Otherwise (PerUser/PerGroup, per-user files) the proxy greets the
-        // client itself and chooses the backend at USER.
+        // Otherwise (PerUser, per-user files, UseReverseProxyAuth) the proxy
+        // greets the client itself and chooses the backend at USER or PASS.
         pr_cmd_set_handler { _, _ in CommandLoop.run() }
     }
 }

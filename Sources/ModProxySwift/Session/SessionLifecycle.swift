@@ -23,13 +23,45 @@ enum SessionLifecycle {
             return 0
         }
         let role = SessionRole.of(options)
-        if let missing = role.notSupportedYet {
+        if let missing = role.notSupportedYet(options) {
             ProxyLog.write("session refused: \(missing) is not supported yet")
             refuse(reason: "\(missing) is not supported yet")
             return 0
         }
-        ReverseFTPSession.start(options: options)
+        switch role {
+        case .reverseFTP: ReverseFTPSession.start(options: options)
+        case .forwardFTP: ForwardFTPSession.start(options: options)
+        case .reverseSSH: break
+        }
         return 0
+    }
+
+    /// What every kind of FTP session sets up first: the ProxySession, the
+    /// session's event hooks, ProxyTables/empty as the working directory
+    /// (the chroot after login), the handlers that must not run, the auth
+    /// check, the connect log line.
+    static func begin(_ options: SessionOptions, login: LoginStrategy) -> ProxySession {
+        ResolverTimeouts.apply(connectTimeoutSeconds: options.connectTimeout)
+        let proxySession = ProxySession(options: options, login: login)
+        currentSession = proxySession
+        EventHooks.registerSessionEvents()
+        _ = pr_fsio_chdir_canon("\(options.tablesDirectory)/empty", TRUE)
+        removeConflictingHandlers()
+        // The core asks this before commands that need a login, and the
+        // check answers a refusal itself (as mod_auth's does): commands the
+        // proxy declines before any backend exists (PWD before USER) get
+        // their 530 here.
+        set_auth_check { _ in
+            guard let proxySession = currentSession else { return 0 }
+            if proxySession.isLoggedIn { return 1 }
+            // Forward proxying: logged in to the proxy, not yet to a destination.
+            let text = proxySession.proxyUser == nil ? "Please login with USER and PASS" : "Access denied"
+            mps_response_send("530", text)
+            return 0
+        }
+        let server = main_server?.pointee.ServerName.map { String(cString: $0) } ?? "?"
+        ProxyLog.write("connect: client \(ForwardBackend.clientAddress()) to server '\(server)'")
+        return proxySession
     }
 
     /// 421 to the client and the end of the session.
@@ -89,6 +121,7 @@ enum SessionLifecycle {
         proxySession.closeBackend()
         proxySession.datastore.close()
         TLSSessionCache.close()
+        DNSBackendDiscovery.close()
         currentSession = nil
         ProxyLog.close()
     }

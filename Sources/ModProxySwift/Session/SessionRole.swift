@@ -16,10 +16,10 @@ enum SessionRole: Equatable {
 
     /// What the user asked for that this build cannot do yet; nil when the
     /// kind is implemented.
-    var notSupportedYet: String? {
+    func notSupportedYet(_ options: SessionOptions) -> String? {
         switch self {
         case .reverseFTP: return nil
-        case .forwardFTP: return "ProxyRole forward"
+        case .forwardFTP: return nil
         case .reverseSSH: return "SFTP/SCP proxying (SFTPEngine on)"
         }
     }

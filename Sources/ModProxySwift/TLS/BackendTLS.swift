@@ -52,7 +52,8 @@ enum BackendTLSNegotiation {
         guard reply.code == 234 else {
             let text = reply.lines.last ?? "\(reply.code)"
             if required {
-                throw TLSFailure(description: "backend refused AUTH TLS (\(text.prefix(120))) but TLS is required (\(url.scheme == .ftps ? "ftps:// URL" : "ProxyTLSEngine on"))")
+                throw TLSFailure(description: "backend refused AUTH TLS (\(text.prefix(120))) but TLS is required (\(url.scheme == .ftps ? "ftps:// URL" : "ProxyTLSEngine on"))",
+                                 reason: .authTLSRefused(code: reply.code))
             }
             ProxyLog.write("backend \(url) refused AUTH TLS (\(text.prefix(120))): going on in clear (ProxyTLSEngine auto)")
             return nil
@@ -94,20 +95,27 @@ enum BackendTLSNegotiation {
     /// now, or the session ends (TLS exactly when the client uses it).
     static func followClientAUTH(session: ProxySession) {
         guard session.options.tls.engine == .matchClient, ClientTLS.isActive, session.backendTLS == nil,
-              let backend = session.backend, let url = session.backendTarget?.url,
+              let backend = session.backend, let url = session.backendTarget?.connectedURL,
               let socket = backend.transport as? TCPSocket else { return }
         do {
             let context = try TLSClientContexts.context(serverID: session.options.vhostID, settings: session.options.tls)
+            ClientCertificateRequest.reset()
             guard let tls = try upgrade(backend, socket: socket, url: url, required: true,
                                         context: context, options: session.options) else { return }
-            let protects = try setProtection(backend, policy: session.options.tls.transferProtectionPolicy,
+            let protects: Bool
+            do {
+                protects = try setProtection(backend, policy: session.options.tls.transferProtectionPolicy,
                                              options: session.options)
+            } catch {
+                throw TLSHandshakeFailure.afterHandshake(error)
+            }
             session.backendTLS = BackendTLS(control: tls, context: context, serverName: url.host, protectsData: protects)
             SessionNotes.setBackendTLS(protocolName: tls.protocolName, cipher: tls.cipherName)
             ProxyLog.write("backend \(url) upgraded to \(tls.protocolName) as the client's AUTH TLS (ProxyTLSEngine MatchClient), data \(protects ? "protected" : "clear")")
         } catch {
             ProxyLog.write("session closed: the client uses TLS but backend \(url) could not (ProxyTLSEngine MatchClient): \(error)")
-            ClientReplies.sendNow(code: "421", "Service not available: TLS to the backend server failed")
+            let reason = (error as? TLSFailure)?.reason ?? .handshakeFailed
+            ClientReplies.sendNow(code: "421", "Service not available: \(reason.clientText(backend: url.hostPort))")
             session.closeBackend()
             pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), "Backend TLS failed")
         }

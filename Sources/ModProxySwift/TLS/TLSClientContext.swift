@@ -110,7 +110,12 @@ final class TLSClientContext {
     }
 
     private func configureClientCertificate() throws {
-        guard let certificate = settings.certificateFile else { return }
+        guard let certificate = settings.certificateFile else {
+            // Without a certificate, note a backend's request for one, so
+            // its refusal can be explained (TLSHandshakeFailure).
+            SSL_CTX_set_client_cert_cb(ctx, ClientCertificateRequest.callback)
+            return
+        }
         guard SSL_CTX_use_certificate_chain_file(ctx, certificate) == 1 else {
             throw TLSFailure(description: "ProxyTLSCertificateFile '\(certificate)': \(OpenSSLError.drain())")
         }

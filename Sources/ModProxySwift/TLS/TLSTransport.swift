@@ -46,49 +46,29 @@ final class TLSTransport: ByteTransport {
 
     deinit { close() }
 
-    /// Runs the client handshake within `deadline`.
+    /// Runs the client handshake within `deadline`; a failure says why
+    /// (`TLSHandshakeFailure`), for ProxyLog and for the client.
     func handshake(deadline: Deadline) throws {
         guard let ssl else { throw TLSFailure(description: "TLS session already closed") }
+        let started = Deadline.now()
         while true {
             OpenSSLError.clear()
             let rc = SSL_connect(ssl)
             if rc == 1 { return }
             let code = SSL_get_error(ssl, rc)
-            switch code {
-            case SSL_ERROR_WANT_READ:
-                try wait(for: .readable, until: deadline, what: "TLS handshake")
-            case SSL_ERROR_WANT_WRITE:
-                try wait(for: .writable, until: deadline, what: "TLS handshake")
-            default:
-                throw TLSFailure(description: handshakeFailure(code: code, rc: rc))
+            do {
+                switch code {
+                case SSL_ERROR_WANT_READ:
+                    try wait(for: .readable, until: deadline, what: "TLS handshake")
+                case SSL_ERROR_WANT_WRITE:
+                    try wait(for: .writable, until: deadline, what: "TLS handshake")
+                default:
+                    throw TLSHandshakeFailure.explain(ssl: ssl, code: code, rc: rc)
+                }
+            } catch let error as SystemError where error.code == ETIMEDOUT {
+                throw TLSHandshakeFailure.timedOut(seconds: (millisecondsSince(started) + 500) / 1000)
             }
         }
-    }
-
-    /// Why the handshake failed, in words an administrator can act on.
-    private func handshakeFailure(code: Int32, rc: Int32) -> String {
-        guard let ssl else { return "TLS handshake failed" }
-        let verify = SSL_get_verify_result(ssl)
-        if verify != X509_V_OK {
-            let reason = String(cString: X509_verify_cert_error_string(verify))
-            var advice = ""
-            switch Int32(verify) {
-            case X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH:
-                advice = " (name the backend as its certificate does in ProxyReverseServers, or set ProxyTLSVerifyServer off)"
-            case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
-                 X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-                advice = " (trust its issuer with ProxyTLSCACertificateFile, or set ProxyTLSVerifyServer off)"
-            default:
-                break
-            }
-            _ = OpenSSLError.drain()
-            return "certificate verification failed: \(reason)\(advice)"
-        }
-        if code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 {
-            return rc == 0 ? "TLS handshake failed: the backend closed the connection"
-                           : "TLS handshake failed: \(errnoText(errno))"
-        }
-        return "TLS handshake failed: \(OpenSSLError.drain())"
     }
 
     // MARK: ByteTransport

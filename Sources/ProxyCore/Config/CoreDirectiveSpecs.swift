@@ -54,7 +54,8 @@ enum CoreDirectiveSpecs {
         DirectiveSpec("ProxyForwardMethod", feature: .forwardProxy) { args in
             try ConfigValues.requireCount(args, exactly: 1)
             let method = try ConfigValues.keyword(args[0], ForwardMethod.self, what: "forward method")
-            return ParsedArguments(args: [method.rawValue])
+            return ParsedArguments(args: [method.rawValue],
+                                   features: method.requiresProxyAuth ? [.forwardProxyLogin] : [])
         },
 
         DirectiveSpec("ProxyForwardTo", feature: .forwardProxy) { args in
@@ -169,7 +170,7 @@ enum CoreDirectiveSpecs {
             }
             ignoreCase = true
         }
-        if let problem = POSIXRegex.compileError(pattern, ignoringCase: ignoreCase) {
+        if let problem = RegexSyntax.compileError(pattern, ignoreCase) {
             throw DirectiveError.invalidValue(
                 "'\(ConfigText.printable(pattern))' failed regex compilation: \(problem)")
         }

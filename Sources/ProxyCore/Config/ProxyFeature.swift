@@ -5,6 +5,7 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
     case tls = "TLS to backend servers"
     case sftp = "SFTP/SCP proxying"
     case forwardProxy = "forward proxying"
+    case forwardProxyLogin = "forward proxying with a proxy login (ProxyForwardMethod proxyuser,user@host and proxyuser@host,user)"
     case redisDatastore = "the Redis datastore"
     case directoryListTranslation = "ProxyDirectoryListPolicy LIST"
     case sourceAddress = "ProxySourceAddress"
@@ -24,5 +25,12 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
         .proxyProtocolToBackend,
         .leastPolicies,
         .directoryListTranslation,
+        .forwardProxy,
+        .forwardProxyLogin,
+        .dnsDiscovery,
+        .sqlBackends,
+        .reverseProxyAuth,
+        .perGroupPolicy,
+        .directDataTransfers,
     ]
 }

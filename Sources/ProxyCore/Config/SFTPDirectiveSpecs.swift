@@ -106,7 +106,7 @@ enum SFTPDirectiveSpecs {
                 expected: "a pattern followed by key/value pairs", got: args.count)
         }
         let pattern = args[0]
-        if let problem = POSIXRegex.compileError(pattern) {
+        if let problem = RegexSyntax.compileError(pattern, false) {
             throw DirectiveError.invalidValue("'\(ConfigText.printable(pattern))' failed regex compilation: \(problem)")
         }
         var pessimisticNewkeys: Bool?

@@ -34,6 +34,14 @@ public enum EPRTArgument {
         }
     }
 
+    /// The network protocol field read as core reads it (the digits after
+    /// the first delimiter; nil when there are none): core answers anything
+    /// but 1 (and 2 with IPv6 on) with 522 "Network protocol not supported"
+    /// before it looks at the rest.
+    public static func networkProtocol(_ text: String) -> Int? {
+        ASCII.decimalValue(text.utf8.dropFirst().prefix(while: ASCII.isDigit), limit: 9)
+    }
+
     /// "|1|a.b.c.d|port|" or "|2|v6|port|".
     public static func format(_ endpoint: DataEndpoint) -> String {
         "|\(endpoint.family == .ipv4 ? 1 : 2)|\(endpoint.address)|\(endpoint.port)|"

@@ -55,6 +55,13 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
         return plain.isIPv4 ? plain.bytes : nil
     }
 
+    /// In 10/8, 172.16/12 or 192.168/16 (RFC 1918), IPv4-mapped included, as
+    /// ProFTPD's pr_netaddr_is_rfc1918 decides; no IPv6 address is.
+    public var isRFC1918: Bool {
+        guard let v4 = ipv4Bytes else { return false }
+        return v4[0] == 10 || (v4[0] == 172 && (v4[1] & 0xF0) == 16) || (v4[0] == 192 && v4[1] == 168)
+    }
+
     /// Whether both name the same host, IPv4-mapped or not.
     public func isSameHost(as other: IPAddress) -> Bool {
         unmapped == other.unmapped

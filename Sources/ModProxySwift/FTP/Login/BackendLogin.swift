@@ -10,31 +10,45 @@ struct BackendLogin: LoginStrategy {
 
     func user(_ cmd: CommandRecord, session: ProxySession) -> Result {
         let user = cmd.argumentText
-        if case .loggedIn(let current) = session.state {
-            // As mod_auth: the same name again is accepted, another is
-            // refused; the backend never sees a second login.
-            if user == current {
-                ClientReplies.reply(code: "230", "User \(current) logged in")
-                return mps_handled(cmd.raw)
-            }
-            ClientReplies.reply(code: "501", "Reauthentication not supported")
-            return mps_error(cmd.raw)
-        }
+        if let repeated = Self.userAfterLogin(cmd, session: session) { return repeated }
         LoginAttempts.rememberUser(user)
         if session.backend == nil {
             // Sticky policies choose the backend once the user is known.
-            guard ReverseBackend.connect(session, user: user) else {
+            switch ReverseBackend.connect(session, user: user) {
+            case .connected:
+                break
+            case .noBackendForName:
+                // As upstream: this name has no backend; the session goes on.
+                ClientReplies.reply(code: "530", "Login incorrect.")
+                return mps_error(cmd.raw)
+            case .sessionEnded:
                 return mps_error(cmd.raw)
             }
         }
-        guard let backend = session.backend, let target = session.backendTarget else { return mps_error(cmd.raw) }
-        let sentUser = target.url.username ?? user
+        return relayUser(cmd, session: session, user: user)
+    }
+
+    /// USER once logged in, answered as mod_auth does: the same name again
+    /// is accepted, another is refused; the backend never sees a second
+    /// login. nil before login.
+    static func userAfterLogin(_ cmd: CommandRecord, session: ProxySession) -> Result? {
+        guard case .loggedIn(let current) = session.state else { return nil }
+        if cmd.argumentText == current {
+            ClientReplies.reply(code: "230", "User \(current) logged in")
+            return .some(mps_handled(cmd.raw))
+        }
+        ClientReplies.reply(code: "501", "Reauthentication not supported")
+        return .some(mps_error(cmd.raw))
+    }
+
+    /// USER `user` (or the backend URL's user name) to the connected
+    /// backend; its reply goes to the client.
+    func relayUser(_ cmd: CommandRecord, session: ProxySession, user: String) -> Result {
         do {
-            var reply = try backend.exchange("USER \(sentUser)", deadline: session.replyDeadline)
-            if let uriUser = target.url.username { reply = reply.replacingText(uriUser, with: user) }
+            let reply = try BackendLoginExchange.sendUser(session, user: user)
             switch reply.code {
             case 230:
-                loggedIn(session, user: user)
+                BackendLoginExchange.completeLogin(session, user: user, by: "the backend", groupsKnown: false)
             case 331, 332:
                 session.state = .userSent(user)
             default:
@@ -51,42 +65,25 @@ struct BackendLogin: LoginStrategy {
             ClientReplies.reply(code: "503", "You are already logged in")
             return mps_error(cmd.raw)
         }
-        guard case .userSent(let user) = session.state, let backend = session.backend,
-              let target = session.backendTarget else {
+        guard case .userSent(let user) = session.state, let target = session.backendTarget else {
             ClientReplies.reply(code: "503", "Login with USER first")
             return mps_error(cmd.raw)
         }
-        let password = target.url.password ?? cmd.argumentText
         do {
-            // Never log this line.
-            var reply = try backend.exchange("PASS \(password)", deadline: session.replyDeadline)
-            if let uriUser = target.url.username { reply = reply.replacingText(uriUser, with: user) }
+            let reply = try BackendLoginExchange.sendPass(session, user: user, password: cmd.argumentText)
             if reply.code / 100 == 2 {
-                loggedIn(session, user: user)
-            } else {
-                session.state = .connected
-                ProxyLog.write("login failed: user '\(user)' refused by backend \(target.url): \(reply.code)")
-                if reply.code == 530 { LoginAttempts.failed(session) }
+                BackendLoginExchange.completeLogin(session, user: user, by: "the backend", groupsKnown: session.proxyUser != nil)
+                return ClientReplies.reply(reply) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
             }
-            return ClientReplies.reply(reply) ? mps_error(cmd.raw) : mps_handled(cmd.raw)
+            session.state = .connected
+            ProxyLog.write("login failed: user '\(user)' refused by backend \(target.url): \(reply.code)")
+            // The refusal reaches the client first: mod_ban, told by the
+            // MaxLoginAttempts event, may end the session at once.
+            let isError = ClientReplies.reply(reply)
+            if reply.code == 530 { LoginAttempts.failed(session) }
+            return isError ? mps_error(cmd.raw) : mps_handled(cmd.raw)
         } catch {
             return CommandRouter.backendLost(cmd, session: session, error: error)
         }
     }
-
-    private func loggedIn(_ session: ProxySession, user: String) {
-        session.state = .loggedIn(user)
-        ProxyLog.write("login: user '\(user)' authenticated by backend \(session.backendTarget.map { "\($0.url)" } ?? "?")")
-        _ = pr_timer_remove(PR_TIMER_LOGIN, ANY_MODULE)
-        session_user_set(user)
-        LimitCheck.setUnknownGroups()
-        ReverseBackend.rememberStickyBackend(session)
-        TransferLogFile.open()
-        SessionLifecycle.chroot(session)
-    }
-}
-
-/// session.user, for loggers (%u) and the scoreboard.
-private func session_user_set(_ user: String) {
-    session.user = UnsafePointer(pstrdup(session.pool, user))
 }
