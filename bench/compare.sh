@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Benchmarks the Swift mod_proxy against Debian's C mod_proxy (the reference)
-# in one run of the shared harness (shared/bench/run.sh, next to this
-# repository): direct backend vs proxy0 = reference vs proxy1 = Swift.
+# Benchmarks the Swift mod_proxy against Debian's C mod_proxy (the reference):
+# 1. plain FTP, in one run of the shared harness (shared/bench/run.sh, next to
+#    this repository): direct backend vs proxy0 = reference vs proxy1 = Swift;
+# 2. FTPS, with bench/tls_compare.py: an FTPS backend directly, through the
+#    reference and through this module (ProxyTLSEngine on): login, RETR/STOR
+#    of 1 GiB with TLS toward the backend only and with TLS on both sides,
+#    K=8 concurrent sessions, with the proxy's CPU s/GiB under each transfer.
 #
-# usage: bench/compare.sh [harness options...]     e.g. --quick, --tls, --rounds 5
+# usage: bench/compare.sh [--plain-only | --ftps-only] [harness options...]
+#        e.g. --quick, --tls, --rounds 5 (harness options go to step 1;
+#        --quick also makes step 2 short: 2 rounds of 256 MiB)
 #
 # Environment: REF_DIR (default /opt/proxy-ref), SWIFT_MODDIR (default
-# /tmp/mod_proxy-bench-swift), SWIFT_SCRATCH_PATH (default .build).
-# Needs root (the harness starts proftpd daemons).
+# /tmp/mod_proxy-bench-swift), SWIFT_SCRATCH_PATH (default .build),
+# FTPS_ARGS (options of bench/tls_compare.py, default "--rounds 3 --mib 1024").
+# Needs root (the benchmarks start proftpd daemons).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,10 +28,17 @@ PROFTPD=${PROFTPD:-/usr/sbin/proftpd}
 die() { printf 'compare.sh: error: %s\n' "$*" >&2; exit 1; }
 say() { printf '==> %s\n' "$*"; }
 
+plain=1 ftps=1
 case "${1:-}" in
-  -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+  --plain-only) ftps=0; shift ;;
+  --ftps-only) plain=0; shift ;;
 esac
-[ -f "$harness" ] || die "benchmark harness not found at $harness (it lives in the project's shared/bench folder, next to the repository)"
+ftps_args=${FTPS_ARGS:-"--rounds 3 --mib 1024"}
+for a in "$@"; do
+  [ "$a" = --quick ] && ftps_args=${FTPS_ARGS:-"--rounds 2 --mib 256 --sessions 8"}
+done
+[ "$plain" -eq 0 ] || [ -f "$harness" ] || die "benchmark harness not found at $harness (it lives in the project's shared/bench folder, next to the repository)"
 [ "$(id -u)" -eq 0 ] || die "run as root: the harness starts proftpd daemons"
 
 system_modpath=$("$PROFTPD" -V 2>/dev/null | awk '
@@ -52,12 +66,21 @@ say "Swift module dir: $SWIFT_MODDIR"
 say "reference module dir: $REF_DIR"
 "$here/fetch-reference.sh" "$REF_DIR"
 
-legend="proxy0 = reference C mod_proxy ($REF_DIR), proxy1 = Swift mod_proxy ($SWIFT_MODDIR);
+rc=0
+if [ "$plain" -eq 1 ]; then
+  legend="proxy0 = reference C mod_proxy ($REF_DIR), proxy1 = Swift mod_proxy ($SWIFT_MODDIR);
 the proxy1/proxy0 column is Swift / reference (higher is better for MB/s and
 sess/s, lower for the rest)."
-printf '\n%s\n\n' "$legend"
-say "$harness --modpath $REF_DIR --modpath $SWIFT_MODDIR $*"
-rc=0
-"$harness" --modpath "$REF_DIR" --modpath "$SWIFT_MODDIR" "$@" || rc=$?
-printf '\n%s\n' "$legend"
-[ "$rc" -eq 0 ] || die "the harness failed (exit status $rc)"
+  printf '\n%s\n\n' "$legend"
+  say "$harness --modpath $REF_DIR --modpath $SWIFT_MODDIR $*"
+  "$harness" --modpath "$REF_DIR" --modpath "$SWIFT_MODDIR" "$@" || rc=$?
+  printf '\n%s\n' "$legend"
+  [ "$rc" -eq 0 ] || die "the harness failed (exit status $rc)"
+fi
+
+if [ "$ftps" -eq 1 ]; then
+  say "FTPS: REF_SO=$REF_DIR/mod_proxy.so SWIFT_SO=$so $here/tls_compare.py $ftps_args"
+  # shellcheck disable=SC2086 # FTPS_ARGS is a list of options
+  REF_SO="$REF_DIR/mod_proxy.so" SWIFT_SO="$so" python3 "$here/tls_compare.py" $ftps_args || rc=$?
+  [ "$rc" -eq 0 ] || die "bench/tls_compare.py failed (exit status $rc)"
+fi

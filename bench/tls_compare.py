@@ -3,16 +3,22 @@
 reuse required) reached directly, through Debian's C mod_proxy and through
 this module, both with `ProxyTLSEngine on`. Prints medians and the ratio
 Swift / C for: login (TCP connect to 230, the proxy doing the backend's TLS),
-RETR and STOR with TLS toward the backend only, RETR with TLS on both sides,
-and K=8 concurrent sessions. Transfers use curl; logins use ftplib.
+RETR and STOR with TLS toward the backend only, RETR and STOR with TLS on
+both sides, and K=8 concurrent sessions. Transfers use curl; logins use
+ftplib. Under each transfer, the CPU time (user+sys) of the session process
+the client talks to, per GiB: the proxy's session child (the backend's when
+direct), read from its master's reaped-children times; on a busy machine it
+says more than the wall-clock rate.
 
-usage: bench/tls_compare.py [--rounds N] [--mib N] [--sessions N]
+usage: bench/tls_compare.py [--rounds N] [--mib N] [--sessions N] [--only LIST]
+                            [--proxy-conf LINES] [--hold]
        (root; REF_SO=/opt/proxy-ref/mod_proxy.so, SWIFT_SO=.build/release/libModProxySwift.so)
 """
 import argparse
 import os
 import ssl
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -20,6 +26,8 @@ import tempfile
 import threading
 import time
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+SCENARIOS = ("login", "retr", "stor", "both", "bothstor", "conc")
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "tests", "integration"))
 import harness as H  # noqa: E402
@@ -57,6 +65,28 @@ def curl(url, *args, upload=None):
         raise RuntimeError(f"curl {url}: {out.stderr.strip()}")
     down, up = (float(x) for x in out.stdout.split())
     return (up if upload else down) / 1e6
+
+
+def reaped_cpu_seconds(daemon):
+    """user+sys of the master's reaped children (its finished sessions)."""
+    fields = H._stat_fields(daemon.pid)
+    return (int(fields[13]) + int(fields[14])) / CLK_TCK
+
+
+def transfer(target, backend, url, *args, upload=None, mib):
+    """(MB/s, CPU s/GiB of the session process the client talks to, CPU
+    s/GiB of the backend's session process)."""
+    daemons = [target] if target is backend else [target, backend]
+    for d in daemons:
+        if not d.wait_no_sessions():
+            raise RuntimeError(f"{d.name}: a previous session did not end")
+    before = [reaped_cpu_seconds(d) for d in daemons]
+    rate = curl(url, *args, upload=upload)
+    for d in daemons:
+        if not d.wait_no_sessions():
+            raise RuntimeError(f"{d.name}: the transfer's session did not end")
+    cpu = [(reaped_cpu_seconds(d) - b) * 1024 / mib for d, b in zip(daemons, before)]
+    return rate, cpu[0], cpu[-1]
 
 
 def isolated_login_ms(target, tls):
@@ -104,8 +134,12 @@ def main():
     ap.add_argument("--mib", type=int, default=1024)
     ap.add_argument("--sessions", type=int, default=15)
     ap.add_argument("--proxy-conf", default="", help="extra lines inside <IfModule mod_proxy.c> of both proxies")
-    ap.add_argument("--only", default="", help="comma-separated subset: login,retr,stor,both,conc")
+    ap.add_argument("--only", default="", help="comma-separated subset: " + ",".join(SCENARIOS))
+    ap.add_argument("--hold", action="store_true", help="start the daemons, print their ports and pids, wait (for perf/strace by hand)")
     args = ap.parse_args()
+    wanted = set(args.only.split(",")) if args.only else set(SCENARIOS)
+    if wanted - set(SCENARIOS):
+        ap.error(f"--only: unknown scenario(s) {','.join(sorted(wanted - set(SCENARIOS)))}; known: {','.join(SCENARIOS)}")
     ref_so = os.environ.get("REF_SO", "/opt/proxy-ref/mod_proxy.so")
     swift_so = os.environ.get("SWIFT_SO", os.path.join(here, "..", ".build", "release", "libModProxySwift.so"))
     root = tempfile.mkdtemp(prefix="tls-bench-", dir="/tmp")
@@ -134,10 +168,26 @@ def main():
                         extra=f"  ProxyTLSEngine on\n  ProxyTLSCACertificateFile {pki.ca_cert}\n{args.proxy_conf}")
             daemons.append(p.start())
             targets[name] = p
+        if args.hold:
+            for name, t in targets.items():
+                print(f"{name}: port {t.port} master pid {t.pid} (user {H.USER} / {H.PASSWORD})", flush=True)
+            print(f"files: big.bin ({args.mib} MiB) on the backend, {upload} to upload; Ctrl-C or SIGTERM ends", flush=True)
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # the daemons are stopped below
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                return
 
         results = {}
-        def record(scenario, target, value):
-            results.setdefault(scenario, {}).setdefault(target, []).append(value)
+        def record(scenario, target, value, of=""):
+            results.setdefault((scenario, of), {}).setdefault(target, []).append(value)
+
+        def transfer_rows(what, name, target, url, *curl_args, upload=None):
+            rate, cpu, backend_cpu = transfer(target, backend, url, *curl_args, upload=upload, mib=args.mib)
+            record(f"{what.split()[0]} MB/s, {what.split(maxsplit=1)[1]}", name, rate)
+            record("  proxy CPU s/GiB", name, cpu, what)
+            record("  backend CPU s/GiB", name, backend_cpu, what)
 
         for r in range(args.rounds):
             order = list(targets)[r % 3:] + list(targets)[:r % 3]
@@ -147,27 +197,33 @@ def main():
                 direct = name == "direct"
                 url = f"ftp://{H.USER}:{H.PASSWORD}@{t.host}:{t.port}/"
                 tls_args = ["--ssl-reqd"] if direct else []
-                wanted = set(args.only.split(",")) if args.only else {"login", "retr", "stor", "both", "conc"}
                 if "login" in wanted:
                     record("login ms", name, statistics.median(isolated_login_ms(t, direct) for _ in range(args.sessions)))
                 if "retr" in wanted:
-                    record("RETR MB/s (TLS to backend)", name, curl(url + "big.bin", *tls_args))
+                    transfer_rows("RETR TLS to backend", name, t, url + "big.bin", *tls_args)
                 if "stor" in wanted:
-                    record("STOR MB/s (TLS to backend)", name, curl(url + "up.bin", *tls_args, upload=upload))
+                    transfer_rows("STOR TLS to backend", name, t, url + "up.bin", *tls_args, upload=upload)
                 if "both" in wanted:
-                    record("RETR MB/s (TLS both sides)", name, curl(url + "big.bin", "--ssl-reqd"))
+                    transfer_rows("RETR TLS both sides", name, t, url + "big.bin", "--ssl-reqd")
+                if "bothstor" in wanted:
+                    transfer_rows("STOR TLS both sides", name, t, url + "up.bin", "--ssl-reqd", upload=upload)
                 if "conc" in wanted:
                     rate, errors = concurrent_rate(t, direct)
                     record("K=8 sessions/s", name, rate)
                     if errors:
                         print(f"  {name}: {errors} failed concurrent sessions", flush=True)
 
-        print(f"\n{'scenario':32} {'direct':>10} {'C':>10} {'Swift':>10} {'Swift/C':>8}")
-        for scenario, by_target in results.items():
+        print(f"\n{'scenario (median of ' + str(args.rounds) + ' rounds)':36} {'direct':>10} {'C':>10} {'Swift':>10} {'Swift/C':>8}")
+        for (scenario, _), by_target in results.items():
             med = {k: statistics.median(v) for k, v in by_target.items()}
-            print(f"{scenario:32} {med['direct']:10.2f} {med['C']:10.2f} {med['Swift']:10.2f} {med['Swift'] / med['C']:8.2f}")
-        print("\ndirect = the FTPS backend itself (FTPS client); logins through the proxies are"
-              "\nplain toward the proxy, TLS toward the backend (ProxyTLSEngine on).")
+            ratio = f"{med['Swift'] / med['C']:8.2f}" if med['C'] else f"{'-':>8}"
+            print(f"{scenario:36} {med['direct']:10.2f} {med['C']:10.2f} {med['Swift']:10.2f} {ratio}")
+        print(f"\ndirect = the FTPS backend itself (FTPS client); through the proxies the client"
+              f"\nis plain toward the proxy unless the row says TLS both sides (ProxyTLSEngine on)."
+              f"\nMB/s and sessions/s: higher is better; ms and CPU s/GiB (user+sys of the session"
+              f"\nprocesses, per GiB: the proxy's child, the backend's child; when direct, both rows"
+              f"\nare the backend's): lower. On a busy machine CPU s/GiB says more than MB/s."
+              f"\n{args.mib} MiB per transfer.")
     finally:
         for d in reversed(daemons):
             d.stop()

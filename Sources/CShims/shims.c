@@ -1,4 +1,5 @@
 #include "cshims.h"
+#include <sys/ioctl.h>
 
 void mps_log_pri(int priority, const char *msg) {
   pr_log_pri(priority, "%s", msg);
@@ -158,4 +159,9 @@ int mps_dns_query(const char *name, int type, unsigned char *answer,
   int len = res_query(name, C_IN, type, answer, size);
   *herr = len < 0 ? h_errno : 0;
   return len;
+}
+
+int mps_socket_unread_bytes(int fd) {
+  int n = 0;
+  return ioctl(fd, FIONREAD, &n) == 0 ? n : -1;
 }

@@ -6,6 +6,8 @@ import hashlib
 import io
 import os
 import ssl
+import threading
+import time
 
 import pytest
 
@@ -259,7 +261,7 @@ def test_world_readable_pre_shared_key_fails_the_config_check(lab, pki):
 def test_protocols_must_overlap(lab, pki):
     b = _tls_backend(lab, pki.server, protocols="TLSv1.2")
     works = _proxy(lab, b, pki)
-    _round_trip(works, size=10_000)
+    _round_trip(works, size=1_000_003)   # several buffer fills with TLSv1.2 records
     assert "TLSv1.2" in works.read("proxy.log")
     refused = _proxy(lab, b, pki, name="proxy2", extra="  ProxyTLSProtocol TLSv1.3", banner=False)
     _refused_with(refused, b.port, "no TLS protocol version in common")
@@ -433,3 +435,120 @@ def test_100mib_over_backend_tls(lab, pki, front, command):
     # wraps each data connection in TLS itself)
     log = p.read("proxy.log")
     assert "data protected" in log, log[-1500:]
+
+
+# The TLS data path gathers records into large reads and writes
+# (TLSBulkBuffers, DataRelay's top-up): every byte must still arrive, in
+# order, whatever the sizes, pauses and aborts.
+
+def _client_via_proxy_to_tls_backend(lab, pki, front_tls=False):
+    """(backend, proxy, logged-in client in TYPE I): TLS toward the backend,
+    and with `front_tls` between the client and the proxy too (PROT P)."""
+    b = _tls_backend(lab, pki.server)
+    p = _proxy(lab, b, pki, outside=_frontend_tls(pki, lab) if front_tls else "")
+    f = _ftps_client(p) if front_tls else H.connect(p)
+    f.voidcmd("TYPE I")
+    return b, p, f
+
+
+@pytest.mark.parametrize("front_tls", [False, True], ids=["tls-to-backend", "tls-both-sides"])
+def test_sizes_around_the_record_and_buffer_sizes(lab, pki, front_tls):
+    b, p, f = _client_via_proxy_to_tls_backend(lab, pki, front_tls)
+    try:
+        for size in (0, 1, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 256 * 1024 + 1, 512 * 1024 + 3):
+            data = os.urandom(size)
+            f.storbinary(f"STOR s{size}.bin", io.BytesIO(data))
+            with open(b.home_path(f"s{size}.bin"), "rb") as stored:
+                assert stored.read() == data, size
+            assert H.retr_bytes(f, f"s{size}.bin") == data, size
+    finally:
+        H.bye(f)
+
+
+def test_paused_upload_reaches_the_backend_during_the_pause(lab, pki):
+    # Records wait in the proxy's write buffer for one large write; when the
+    # client pauses they must go out, not wait for more.
+    b, p, f = _client_via_proxy_to_tls_backend(lab, pki)
+    first, rest = os.urandom(100_000), os.urandom(50_000)
+    path = b.home_path("paused.bin")
+    try:
+        conn = f.transfercmd("STOR paused.bin")
+        conn.sendall(first)
+        got = H.wait_until(lambda: os.path.exists(path) and os.path.getsize(path) == len(first), 5)
+        assert got, (os.path.exists(path) and os.path.getsize(path), p.read("proxy.log")[-1500:])
+        conn.sendall(rest)
+        conn.close()
+        f.voidresp()
+        with open(path, "rb") as stored:
+            assert stored.read() == first + rest
+    finally:
+        H.bye(f)
+
+
+def test_abort_of_an_upload_over_tls(lab, pki):
+    b, p, f = _client_via_proxy_to_tls_backend(lab, pki)
+    try:
+        conn = f.transfercmd("STOR aborted.bin")
+        conn.sendall(os.urandom(4 * H.MiB))
+        # The data connection stays open until the replies: closing it would
+        # end the upload (EOF), racing the ABOR.
+        replies = H.abort_transfer(f)
+        conn.close()
+        assert [r[:3] for r in replies] == ["426", "226"], (replies, f.replies)
+        assert f.sendcmd("NOOP").startswith("200")
+        # the next transfer still resumes the control connection's TLS session
+        data = os.urandom(300_000)
+        f.storbinary("STOR after.bin", io.BytesIO(data))
+        assert H.retr_bytes(f, "after.bin") == data
+    finally:
+        H.bye(f)
+
+
+def test_throttled_upload_reaches_the_tls_backend_steadily(lab, pki):
+    # TransferRate keeps the pace by sleeping: what waits in the write buffer
+    # goes out first, rather than in buffer-sized bursts.
+    b = _tls_backend(lab, pki.server)
+    p = _proxy(lab, b, pki, outside="TransferRate STOR 50")
+    path = b.home_path("slow.bin")
+    payload = os.urandom(150 * 1024)       # 3 s at 50 KiB/s
+    f = H.connect(p)
+    try:
+        f.voidcmd("TYPE I")
+        conn = f.transfercmd("STOR slow.bin")
+        sender = threading.Thread(target=conn.sendall, args=(payload,))
+        sender.start()
+        time.sleep(1.2)
+        early = os.path.getsize(path) if os.path.exists(path) else 0
+        sender.join(10)
+        conn.close()
+        f.voidresp()
+        assert 10 * 1024 <= early < len(payload), early
+        with open(path, "rb") as stored:
+            assert stored.read() == payload
+    finally:
+        H.bye(f)
+
+
+def test_slow_download_from_a_tls_backend_moves_steadily(lab, pki):
+    # The relay waits for large batches from a TLS backend (SO_RCVLOWAT), but
+    # never long: a backend that sends slowly is still passed on as it sends.
+    b = _tls_backend(lab, pki.server, extra="  TransferRate RETR 50")   # 50 KiB/s
+    payload = os.urandom(150 * 1024)
+    b.put_file("slow.bin", payload)
+    p = _proxy(lab, b, pki)
+    f = H.connect(p)
+    try:
+        f.voidcmd("TYPE I")
+        conn = f.transfercmd("RETR slow.bin")
+        got = []
+        reader = threading.Thread(target=lambda: got.extend(iter(lambda: conn.recv(65536), b"")))
+        reader.start()
+        time.sleep(1.2)
+        early = sum(map(len, got))
+        reader.join(15)
+        conn.close()
+        f.voidresp()
+        assert 10 * 1024 <= early < len(payload), early
+        assert b"".join(got) == payload
+    finally:
+        H.bye(f)

@@ -67,4 +67,7 @@ modret_t *mps_call_hook(pool *p, const char *symbol, int argc,
 int mps_dns_query(const char *name, int type, unsigned char *answer,
   int size, int *herr);
 
+/* ioctl(FIONREAD) (variadic): bytes a socket holds unread, -1 on error. */
+int mps_socket_unread_bytes(int fd);
+
 #endif

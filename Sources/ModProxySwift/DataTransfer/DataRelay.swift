@@ -31,6 +31,14 @@ final class DataRelay {
     /// control connection is looked at between writes.
     static let netioWriteSize = 64 * 1024
     static let controlCheckInterval: UInt64 = 50_000_000
+    /// Room worth another read of a record-at-a-time source (a TLS record).
+    static let topUpMinimum = 16 * 1024
+    /// A TLS backend source is read in batches: poll(2) wakes the relay when
+    /// this much is there (SO_RCVLOWAT), not for each record the backend
+    /// writes (every wakeup costs both processes CPU)...
+    static let batchWakeBytes: Int32 = 192 * 1024
+    /// ...and a wait for it lasts at most this long, so a trickle still moves.
+    static let batchWaitMillis: Int32 = 20
 
     let source: RelayEndpoint
     let destination: RelayEndpoint
@@ -64,6 +72,13 @@ final class DataRelay {
     private var buffer: UnsafeMutableRawBufferPointer?
     private var pendingStart = 0
     private var pendingEnd = 0
+    /// The source's end or failure, met while topping up the buffer.
+    private var heldSourceStep: TransportStep?
+    /// A write buffer under mod_tls's session of a TLS frontend destination
+    /// (TLSBulkBuffers.gatherWrites), flushed as a transport's is.
+    private var frontendWrites: OpaquePointer?
+    /// A TLS frontend source: the bytes its socket still holds.
+    private var frontendBacklog = FrontendTLSBacklog()
 
     private var lastMovement: UInt64
     private var lastProgressCall: UInt64
@@ -173,7 +188,15 @@ final class DataRelay {
 
     private func runBuffered() -> Outcome {
         let buffer = self.buffer ?? UnsafeMutableRawBufferPointer.allocate(byteCount: DataRelay.bufferSize, alignment: 16)
+        if self.buffer == nil, case .netio(let conn) = destination,
+           let strm = conn.pointee.outstrm, let ssl = FrontendTLSInfo.ssl(of: strm) {
+            frontendWrites = TLSBulkBuffers.gatherWrites(of: ssl)
+        }
         self.buffer = buffer
+        let batching = source.isBackendTLS
+        if batching { SocketIO.setReceiveLowWater(source.fd, DataRelay.batchWakeBytes) }
+        // Back to every byte once the relay returns (a close waits for a few).
+        defer { if batching { SocketIO.setReceiveLowWater(source.fd, 1) } }
         while true {
             if pendingStart < pendingEnd {
                 switch writeDestination(UnsafeRawBufferPointer(rebasing: buffer[pendingStart..<pendingEnd])) {
@@ -181,40 +204,98 @@ final class DataRelay {
                     pendingStart += w
                     bytes += Int64(w)
                     if controlDue(now: noteMovement()) { return .controlInput(bytes: bytes) }
-                    if throttle != nil, keepToRate() == .control { return .controlInput(bytes: bytes) }
+                    if throttle != nil {
+                        // Nothing waits in a write buffer while the rate is kept.
+                        if let interrupted = flushDestination() { return interrupted }
+                        if keepToRate() == .control { return .controlInput(bytes: bytes) }
+                    }
                 case .endOfStream:
                     return .destinationFailed(bytes: bytes, errno: EPIPE)
                 case .failed(let e):
                     return .destinationFailed(bytes: bytes, errno: e)
                 case .wouldBlock(let wanted):
-                    switch waitFor(wanted, on: destination.fd) {
-                    case .ready: continue
-                    case .control: return .controlInput(bytes: bytes)
-                    case .stalled: return .stalled(bytes: bytes)
-                    case .failed(let e): return .destinationFailed(bytes: bytes, errno: e)
-                    }
+                    if let interrupted = waitForDestination(wanted) { return interrupted }
                 }
                 continue
             }
             let readInto = throttle.map { UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(buffer.count, $0.chunkLimit)]) } ?? buffer
-            switch readSource(into: readInto) {
+            let step = heldSourceStep ?? readSource(into: readInto)
+            heldSourceStep = nil
+            switch step {
             case .transferred(let n):
                 pendingStart = 0
                 pendingEnd = n
-                if countLineEnds { lineEnds.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
+                topUp(readInto)
+                if countLineEnds { lineEnds.scan(UnsafeRawBufferPointer(rebasing: buffer[0..<pendingEnd])) }
                 if controlDue(now: noteMovement()) { return .controlInput(bytes: bytes) }
             case .endOfStream:
+                if let interrupted = flushDestination() {
+                    heldSourceStep = .endOfStream
+                    return interrupted
+                }
                 return .completed(bytes: bytes)
             case .failed(let e):
                 return .sourceFailed(bytes: bytes, errno: e)
             case .wouldBlock(let wanted):
-                switch waitFor(wanted, on: source.fd) {
+                // Nothing to read: what the destination holds back goes out first.
+                if let interrupted = flushDestination() { return interrupted }
+                switch waitFor(wanted, on: source.fd, atMost: batching ? DataRelay.batchWaitMillis : nil) {
                 case .ready: continue
                 case .control: return .controlInput(bytes: bytes)
                 case .stalled: return .stalled(bytes: bytes)
                 case .failed(let e): return .sourceFailed(bytes: bytes, errno: e)
                 }
             }
+        }
+    }
+
+    /// A TLS source hands out one record (16 KiB) per read: while more is
+    /// already there, read on, so that the destination gets one large write
+    /// rather than one per record. The end or a failure met here is kept
+    /// for after the bytes before it are written.
+    private func topUp(_ region: UnsafeMutableRawBufferPointer) {
+        guard source.deliversRecords else { return }
+        while region.count - pendingEnd >= DataRelay.topUpMinimum {
+            switch readSource(into: UnsafeMutableRawBufferPointer(rebasing: region[pendingEnd...])) {
+            case .transferred(let n): pendingEnd += n
+            case .wouldBlock: return
+            case let ended: heldSourceStep = ended; return
+            }
+        }
+    }
+
+    /// Sends what the destination transport holds back (TLS records in its
+    /// write buffer). nil when all is out; otherwise why the relay returns.
+    private func flushDestination() -> Outcome? {
+        let held: (pending: () -> Bool, flush: () -> TransportStep)
+        if case .transport(let transport) = destination {
+            held = ({ transport.hasPendingOutput }, transport.flushOutput)
+        } else if let frontendWrites {
+            held = ({ TLSBulkBuffers.unsentOutput(frontendWrites) }, { TLSBulkBuffers.flush(frontendWrites) })
+        } else {
+            return nil
+        }
+        while held.pending() {
+            switch held.flush() {
+            case .transferred, .endOfStream:
+                continue
+            case .failed(let e):
+                return .destinationFailed(bytes: bytes, errno: e)
+            case .wouldBlock(let wanted):
+                if let interrupted = waitForDestination(wanted) { return interrupted }
+            }
+        }
+        return nil
+    }
+
+    /// Waits until the destination can take what it asked for: nil when it
+    /// can, otherwise why the relay returns.
+    private func waitForDestination(_ wanted: TransportReadiness) -> Outcome? {
+        switch waitFor(wanted, on: destination.fd) {
+        case .ready: return nil
+        case .control: return .controlInput(bytes: bytes)
+        case .stalled: return .stalled(bytes: bytes)
+        case .failed(let e): return .destinationFailed(bytes: bytes, errno: e)
         }
     }
 
@@ -227,8 +308,9 @@ final class DataRelay {
         case .netio(let conn):
             // pr_netio_read waits for data itself; only call it when there is some.
             guard let strm = conn.pointee.instrm else { return .failed(EBADF) }
-            if FrontendTLSInfo.ssl(of: strm).map({ SSL_pending($0) > 0 }) != true
-                && !DataRelay.isReady(fd: source.fd, for: POLLIN) {
+            let ssl = FrontendTLSInfo.ssl(of: strm)
+            let ready = ssl.map { SSL_pending($0) > 0 || frontendBacklog.hasBytes(fd: source.fd, ssl: $0) } == true
+            if !ready && !DataRelay.isReady(fd: source.fd, for: POLLIN) {
                 return .wouldBlock(.readable)
             }
             let n = pr_netio_read(strm, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.count, 1)
@@ -256,8 +338,8 @@ final class DataRelay {
 
     /// Waits for what a side asked for: a transport's read may need the
     /// socket writable (TLS), and the other way round.
-    private func waitFor(_ wanted: TransportReadiness, on fd: Int32) -> Wait {
-        waitForIO(readFD: wanted == .readable ? fd : -1, writeFD: wanted == .writable ? fd : -1)
+    private func waitFor(_ wanted: TransportReadiness, on fd: Int32, atMost cap: Int32? = nil) -> Wait {
+        waitForIO(readFD: wanted == .readable ? fd : -1, writeFD: wanted == .writable ? fd : -1, atMost: cap)
     }
 
     // MARK: - TransferRate
@@ -290,7 +372,9 @@ final class DataRelay {
 
     /// Waits for a side, or the control connection (unless paused). Stalled
     /// means no byte moved for `stallSeconds`, however many waits that took.
-    private func waitForIO(readFD: Int32, writeFD: Int32) -> Wait {
+    /// `cap`: return .ready after that many milliseconds at the latest (a
+    /// batching source is then read for what it has).
+    private func waitForIO(readFD: Int32, writeFD: Int32, atMost cap: Int32? = nil) -> Wait {
         while true {
             let now = Deadline.now()
             let stallAt = stallSeconds > 0 ? lastMovement &+ UInt64(stallSeconds) &* 1_000_000_000 : UInt64.max
@@ -302,7 +386,9 @@ final class DataRelay {
             }
             var wakeAt = stallAt
             if controlPaused { wakeAt = min(wakeAt, controlPausedUntil) }
-            let timeout: Int32 = wakeAt == .max ? -1 : Int32(min((wakeAt - now) / 1_000_000 + 1, UInt64(Int32.max)))
+            var timeout: Int32 = wakeAt == .max ? -1 : Int32(min((wakeAt - now) / 1_000_000 + 1, UInt64(Int32.max)))
+            let capped = cap.map { timeout < 0 || timeout > $0 } ?? false
+            if capped, let cap { timeout = cap }
 
             var pfds: [pollfd] = []
             if readFD >= 0 { pfds.append(pollfd(fd: readFD, events: Int16(POLLIN), revents: 0)) }
@@ -310,7 +396,10 @@ final class DataRelay {
             let watchControl = controlFD >= 0 && !controlPaused
             if watchControl { pfds.append(pollfd(fd: controlFD, events: Int16(POLLIN), revents: 0)) }
             let rc = poll(&pfds, nfds_t(pfds.count), timeout)
-            if rc == 0 { continue }   // the stall limit or the end of a pause: checked above
+            if rc == 0 {
+                if capped { return .ready }
+                continue   // the stall limit or the end of a pause: checked above
+            }
             if rc < 0 {
                 if errno == EINTR { pr_signals_handle(); continue }
                 return .failed(errno)

@@ -27,6 +27,18 @@ enum RelayEndpoint {
         transport.isKernelSocket ? .socket(transport.fd) : .transport(transport)
     }
 
+    /// A read returns at most one TLS record, however much is waiting.
+    var deliversRecords: Bool {
+        if case .socket = self { return false }
+        return true
+    }
+
+    /// A backend connection through TLS (an in-memory transport has no socket).
+    var isBackendTLS: Bool {
+        if case .transport(let transport) = self { return transport.fd >= 0 }
+        return false
+    }
+
     var isPlainSocket: Bool {
         if case .socket = self { return true }
         return false

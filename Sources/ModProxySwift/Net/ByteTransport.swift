@@ -33,9 +33,20 @@ protocol ByteTransport: AnyObject {
 
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> TransportStep
     func transmit(_ bytes: UnsafeRawBufferPointer) -> TransportStep
+    /// Bytes `transmit` accepted that the transport still holds (TLS records
+    /// gathered for one large write): `flushOutput` sends them.
+    var hasPendingOutput: Bool { get }
+    /// Sends what the transport holds: .wouldBlock while the socket is full.
+    func flushOutput() -> TransportStep
     /// Tells the peer no more data follows.
     func shutdownWrite()
     func close()
+}
+
+/// Transports that send every accepted byte at once hold nothing back.
+extension ByteTransport {
+    var hasPendingOutput: Bool { false }
+    func flushOutput() -> TransportStep { .transferred(0) }
 }
 
 /// Blocking use with deadlines, for control connections and handshakes:
@@ -61,6 +72,13 @@ extension ByteTransport {
             switch transmit(UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
             case .transferred(let n): offset += n
             case .endOfStream: throw SystemError("write", EPIPE)
+            case .wouldBlock(let wanted): try wait(for: wanted, until: deadline, what: "write")
+            case .failed(let code): throw SystemError("write", code)
+            }
+        }
+        while hasPendingOutput {
+            switch flushOutput() {
+            case .transferred, .endOfStream: continue
             case .wouldBlock(let wanted): try wait(for: wanted, until: deadline, what: "write")
             case .failed(let code): throw SystemError("write", code)
             }

@@ -14,6 +14,13 @@ enum SocketIO {
         }
     }
 
+    /// SO_RCVLOWAT: poll(2) reports the socket readable once `bytes` are
+    /// queued (or at its end); a non-blocking read still returns what is there.
+    static func setReceiveLowWater(_ fd: Int32, _ bytes: Int32) {
+        var value = bytes
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     static func transmit(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> TransportStep {
         while true {
             let n = send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))

@@ -30,7 +30,8 @@ final class BackendTLS {
         let session = shared.flatMap { SSL_SESSION_dup($0) }
         if let shared { SSL_SESSION_free(shared) }
         defer { if let session { SSL_SESSION_free(session) } }
-        let data = try TLSTransport(socket: socket, context: context, serverName: serverName, resuming: session)
+        let data = try TLSTransport(socket: socket, context: context, serverName: serverName, resuming: session,
+                                    bulkData: true)
         try data.handshake(deadline: deadline)
         return data
     }

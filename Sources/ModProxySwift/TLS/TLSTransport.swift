@@ -10,19 +10,27 @@ import ProxyCore
 final class TLSTransport: ByteTransport {
     private let socket: TCPSocket
     private var ssl: OpaquePointer?
+    /// Data connections: the buffer between the session and the socket
+    /// (TLSBulkBuffers); nil on control connections.
+    private var bulkBuffer: OpaquePointer?
 
     /// Wraps `socket` (taking it over) in a client session. `serverName`
     /// goes into SNI unless it is an IP literal, and is what the
     /// certificate must name when the context verifies; `resuming` is a
     /// session to resume (data connections resume the control's).
-    init(socket: TCPSocket, context: TLSClientContext, serverName: String, resuming: OpaquePointer?) throws {
+    /// `bulkData`: a data connection, with TLSBulkBuffers.
+    init(socket: TCPSocket, context: TLSClientContext, serverName: String, resuming: OpaquePointer?,
+         bulkData: Bool = false) throws {
         self.socket = socket
         OpenSSLError.clear()
         guard let ssl = SSL_new(context.ctx) else {
             throw TLSFailure(description: "unable to create a TLS session: \(OpenSSLError.drain())")
         }
         self.ssl = ssl
-        guard SSL_set_fd(ssl, socket.fd) == 1 else {
+        if bulkData {
+            bulkBuffer = TLSBulkBuffers.attach(ssl, fd: socket.fd)
+        }
+        guard bulkBuffer != nil || SSL_set_fd(ssl, socket.fd) == 1 else {
             throw TLSFailure(description: "unable to attach TLS to the socket: \(OpenSSLError.drain())")
         }
         if let ip = IPAddress(serverName) {
@@ -67,7 +75,10 @@ final class TLSTransport: ByteTransport {
 
     var fd: Int32 { socket.fd }
     var isKernelSocket: Bool { false }
-    var hasBufferedInput: Bool { ssl.map { SSL_pending($0) > 0 } ?? false }
+    var hasBufferedInput: Bool {
+        guard let ssl else { return false }
+        return SSL_pending(ssl) > 0 || bulkBuffer.map(TLSBulkBuffers.unreadInput) == true
+    }
 
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> TransportStep {
         guard let ssl else { return .failed(EBADF) }
@@ -83,6 +94,12 @@ final class TLSTransport: ByteTransport {
         OpenSSLError.clear()
         if SSL_write_ex(ssl, bytes.baseAddress, bytes.count, &count) == 1 { return .transferred(count) }
         return step(after: SSL_get_error(ssl, 0))
+    }
+
+    var hasPendingOutput: Bool { bulkBuffer.map(TLSBulkBuffers.unsentOutput) ?? false }
+
+    func flushOutput() -> TransportStep {
+        bulkBuffer.map(TLSBulkBuffers.flush) ?? .transferred(0)
     }
 
     private func step(after code: Int32) -> TransportStep {
@@ -117,6 +134,7 @@ final class TLSTransport: ByteTransport {
             finished = true
             OpenSSLError.clear()
             _ = SSL_shutdown(ssl)
+            _ = flushOutput()
             OpenSSLError.clear()
         }
         if let ssl {
@@ -137,8 +155,11 @@ final class TLSTransport: ByteTransport {
         finished = true
         var scratch = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
+            // The data, then our close_notify, out of the write buffer.
+            guard flushPending(until: deadline) else { return }
             OpenSSLError.clear()
             let rc = SSL_shutdown(ssl)
+            guard flushPending(until: deadline) else { return }
             if rc == 1 { return }
             if rc == 0 {
                 // Ours is sent; read until the peer's arrives (data still in
@@ -158,6 +179,19 @@ final class TLSTransport: ByteTransport {
                   (try? wait(for: code == SSL_ERROR_WANT_READ ? .readable : .writable,
                              until: deadline, what: "TLS close")) != nil else { return }
         }
+    }
+
+    /// Flushes the write buffer, waiting up to `deadline`; false if it could not.
+    private func flushPending(until deadline: Deadline) -> Bool {
+        while hasPendingOutput {
+            switch flushOutput() {
+            case .transferred, .endOfStream: continue
+            case .failed: return false
+            case .wouldBlock(let wanted):
+                guard (try? wait(for: wanted, until: deadline, what: "TLS close")) != nil else { return false }
+            }
+        }
+        return true
     }
 
     // MARK: What the session needs to know

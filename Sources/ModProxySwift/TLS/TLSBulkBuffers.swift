@@ -1,0 +1,69 @@
+import CProFTPD
+import Glibc
+
+/// Buffers for a TLS data connection, so that a transfer costs a few large
+/// syscalls rather than two reads and one write per 16 KiB TLS record: a
+/// BIO_f_buffer between the TLS session and the socket
+/// - reads up to `bufferSize` at once, and OpenSSL takes the records from
+///   it (OpenSSL's own read-ahead would do it too, but with a large read
+///   buffer it memmoves the unread rest before every record: quadratic);
+/// - gathers the records of many SSL_writes, which leave in one write(2)
+///   when it fills or on `flush`.
+/// Control connections keep OpenSSL's defaults: their replies are small,
+/// and poll(2) must see every byte that is not yet read.
+enum TLSBulkBuffers {
+    static let bufferSize = 256 * 1024
+
+    /// Attaches `fd` to `ssl` through the buffer; returns the buffer BIO
+    /// (to flush and to ask what it holds), nil when OpenSSL could not make it.
+    static func attach(_ ssl: OpaquePointer, fd: Int32) -> OpaquePointer? {
+        guard let socketBIO = BIO_new_socket(fd, BIO_NOCLOSE) else { return nil }
+        guard let buffer = BIO_new(BIO_f_buffer()),
+              BIO_ctrl(buffer, BIO_C_SET_BUFF_SIZE, bufferSize, nil) == 1 else {
+            BIO_free(socketBIO)
+            return nil
+        }
+        _ = BIO_push(buffer, socketBIO)
+        SSL_set_bio(ssl, buffer, buffer)
+        return buffer
+    }
+
+    /// Bytes read from the socket that OpenSSL has not taken yet.
+    static func unreadInput(_ buffer: OpaquePointer) -> Bool {
+        BIO_ctrl_pending(buffer) > 0
+    }
+
+    /// Bytes in the write buffer, not yet on the socket.
+    static func unsentOutput(_ buffer: OpaquePointer) -> Bool {
+        BIO_ctrl_wpending(buffer) > 0
+    }
+
+    /// mod_tls's SSL of a frontend data connection (after its handshake):
+    /// a write buffer under its write side, so that a download's records
+    /// leave in large writes too. Whoever writes through it flushes it
+    /// before waiting and at the end; OpenSSL flushes it with every alert
+    /// (mod_tls's close_notify). nil when not possible or already there.
+    static func gatherWrites(of ssl: OpaquePointer) -> OpaquePointer? {
+        guard let socketBIO = SSL_get_wbio(ssl), BIO_next(socketBIO) == nil,
+              let buffer = BIO_new(BIO_f_buffer()) else { return nil }
+        guard BIO_ctrl(buffer, BIO_C_SET_BUFF_SIZE, bufferSize, nil) == 1 else {
+            BIO_free(buffer)
+            return nil
+        }
+        // SSL_set0_wbio frees the BIO it replaces: one more reference, which
+        // the buffer's chain holds from now on.
+        _ = BIO_up_ref(socketBIO)
+        _ = BIO_push(buffer, socketBIO)
+        SSL_set0_wbio(ssl, buffer)
+        return buffer
+    }
+
+    /// Writes out what the buffer holds: .transferred(0) when all of it is
+    /// on the socket, .wouldBlock while the socket is full.
+    static func flush(_ buffer: OpaquePointer) -> TransportStep {
+        if BIO_ctrl(buffer, BIO_CTRL_FLUSH, 0, nil) == 1 { return .transferred(0) }
+        if BIO_test_flags(buffer, BIO_FLAGS_SHOULD_RETRY) != 0 { return .wouldBlock(.writable) }
+        let err = errno
+        return .failed(err == 0 ? EIO : err)
+    }
+}
