@@ -654,3 +654,44 @@ def test_limits_and_data_policy_apply_in_the_forward_role(lab):
         finally:
             H.bye(f)
     assert not os.path.exists(b.home_path("denied.txt"))
+
+
+@pytest.mark.parametrize("engine", ["auto", "MatchClient"])
+def test_tls_engine_auto_and_match_client_toward_destinations(lab, engine):
+    """ProxyTLSEngine auto: TLS with an FTPS destination, clear with a plain
+    one; MatchClient: TLS toward the destination exactly when the client
+    uses it. Resumption: the second session to a destination resumes."""
+    import tls_pki
+    pki = tls_pki.PKI(os.path.join(lab.dir, "pki"))
+    tls_dest = lab.backend(name="ftps-dest", modules=("mod_tls.c",),
+                           extra=tls_pki.backend_tls_block(pki.server, os.path.join(lab.dir, "d.log"),
+                                                           required="off"))
+    plain_dest = lab.backend(name="plain-dest")
+    for b in (tls_dest, plain_dest):
+        b.put_file("x.txt", b"x\n")
+    p = lab.proxy([], role="forward", policy=None, tls_engine_off=False, outside=_tls_outside(lab),
+                  extra=f"  ProxyForwardMethod user@host\n  ProxyTLSEngine {engine}\n"
+                        f"  ProxyTLSCACertificateFile {pki.ca_cert}")
+
+    def session(b, client_tls):
+        f = SNIFTP(None) if client_tls else H.ModeFTP("PASV")
+        f.connect(p.host, p.port)
+        try:
+            if client_tls:
+                f.auth()
+            f.login(f"{H.USER}@127.0.0.1:{b.port}", H.PASSWORD)
+            if client_tls:
+                f.prot_p()
+            assert H.retr_bytes(f, "x.txt") == b"x\n"
+        finally:
+            H.bye(f)
+        return p.read("proxy.log").splitlines()[-6:]
+
+    tls_lines = lambda lines: [l for l in lines if "data protected" in l or "data clear" in l]
+    if engine == "auto":
+        assert tls_lines(session(tls_dest, False))
+        assert not tls_lines(session(plain_dest, False))
+        assert "(resumed session)" in " ".join(session(tls_dest, False))
+    else:
+        assert not tls_lines(session(tls_dest, False))
+        assert tls_lines(session(tls_dest, True))
