@@ -192,3 +192,20 @@ def test_sql_query_may_use_environment_variables(lab):
                   outside="SetEnv PROXY_BACKEND_KEY from-env\n" + _sql_conf(
                       lab, db, query='SELECT "url FROM proxy_user_servers WHERE user_name = \'%{env:PROXY_BACKEND_KEY}\'"'))
     assert H.marker_session(p) == "backend0"
+
+
+@pytest.mark.swift_only   # the reference closes proxy-authenticated sessions (see test_reverse_proxy_auth)
+def test_per_group_query_gets_the_primary_group_name(lab):
+    """PerGroup with UseReverseProxyAuth: the query's %{0} is the primary
+    group of the user the proxy authenticated."""
+    from test_reverse_proxy_auth import USERS, _as_alice, _auth_config
+    b0, b1 = H.marker_backends(lab, 2)
+    db = _db(lab, [("teamA", _as_alice(b0.url)), ("teamB", _as_alice(b1.url))])
+    p = lab.proxy([f"sql:/{QUERY}"], policy="PerGroup", extra="  ProxyOptions UseReverseProxyAuth",
+                  outside=_auth_config(lab) + _sql_conf(lab, db))
+    for user, expected in [("carol", "backend0"), ("dave", "backend1"), ("bob", "backend1")]:
+        f = H.connect(p, user=user, password=USERS[user][0])
+        try:
+            assert H.which_backend(f) == expected, user
+        finally:
+            H.bye(f)
