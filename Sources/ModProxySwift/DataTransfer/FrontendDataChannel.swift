@@ -37,6 +37,35 @@ final class FrontendDataChannel {
 
     // MARK: - negotiation
 
+    /// A listening conn on `address`, in the PassivePorts range when one is
+    /// set. Sessions bind with SO_REUSEADDR, so two of them can bind the
+    /// same free port and the second one's listen(2) then fails with
+    /// EADDRINUSE (core_pasv answers 425 then): that one tries another
+    /// port instead.
+    private func passiveListener(on address: UnsafePointer<pr_netaddr_t>) throws -> UnsafeMutablePointer<conn_t> {
+        let attempts = 8
+        for attempt in 1...attempts {
+            var listener: UnsafeMutablePointer<conn_t>?
+            if let range = PassivePorts.configured() {
+                listener = pr_inet_create_conn_portrange(session.pool, address, Int32(range.lowerBound), Int32(range.upperBound))
+                if listener == nil { PassivePorts.warnExhausted(range) }
+            }
+            if listener == nil {
+                listener = pr_inet_create_conn(session.pool, -1, address, Int32(INPORT_ANY), FALSE)
+            }
+            guard let listener else {
+                throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(errno))")
+            }
+            if pr_inet_listen(session.pool, listener, 1, 0) == 0 { return listener }
+            let err = errno
+            pr_inet_close(session.pool, listener)
+            if err != EADDRINUSE || attempt == attempts {
+                throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(err))")
+            }
+        }
+        throw Failure(code: "425", message: "Unable to build data connection")
+    }
+
     /// Opens a listener for PASV (extended: false) or EPSV; returns the reply.
     func preparePassive(extended: Bool) throws -> (code: String, text: String) {
         reset()
@@ -52,22 +81,7 @@ final class FrontendDataChannel {
             }
             bindAddress = UnsafePointer(v4)
         }
-        var listener: UnsafeMutablePointer<conn_t>?
-        if let range = PassivePorts.configured() {
-            listener = pr_inet_create_conn_portrange(session.pool, bindAddress, Int32(range.lowerBound), Int32(range.upperBound))
-            if listener == nil { PassivePorts.warnExhausted(range) }
-        }
-        if listener == nil {
-            listener = pr_inet_create_conn(session.pool, -1, bindAddress, Int32(INPORT_ANY), FALSE)
-        }
-        guard let listener else {
-            throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(errno))")
-        }
-        guard pr_inet_listen(session.pool, listener, 1, 0) == 0 else {
-            let err = errno
-            pr_inet_close(session.pool, listener)
-            throw Failure(code: "425", message: "Unable to build data connection: \(errnoText(err))")
-        }
+        let listener = try passiveListener(on: bindAddress)
         mode = .passive(listener: listener)
         let port = UInt16(truncatingIfNeeded: listener.pointee.local_port)
         if extended {
