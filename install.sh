@@ -338,7 +338,7 @@ Done. To use the modules, load them in your proftpd configuration (Debian:
     LoadModule mod_proxy_protocol.c
 then restart proftpd fully (not with SIGHUP: the module image stays mapped
 across reloads, so a reload would not pick up the new build). Examples:
-contrib/reverse-proxy.conf, contrib/proxy-protocol.conf; a live demo:
+contrib/reverse-proxy.conf, contrib/forward-proxy.conf, contrib/proxy-protocol.conf; a live demo:
 contrib/demo.sh
 EOF
 
