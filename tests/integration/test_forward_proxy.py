@@ -35,6 +35,12 @@ def login(p, dest, user=H.USER, password=H.PASSWORD, source=None):
     return f
 
 
+def _connect(p):
+    f = H.ModeFTP("PASV")
+    f.connect(p.host, p.port)
+    return f
+
+
 def dest_of(b):
     return f"[{b.host}]:{b.port}" if ":" in b.host else f"{b.host}:{b.port}"
 
@@ -77,8 +83,7 @@ def test_user_at_host_ipv6_destination(lab):
 def test_commands_before_login_and_bad_user_arguments(lab):
     b = lab.backend()
     p = forward_proxy(lab)
-    f = H.ModeFTP("PASV")
-    f.connect(p.host, p.port)
+    f = _connect(p)
     try:
         with pytest.raises(ftplib.error_perm, match="^530 Please login with USER and PASS"):
             f.sendcmd("PWD")
@@ -104,8 +109,7 @@ def test_unreachable_destination_then_retry(lab):
     b = lab.backend()
     p = forward_proxy(lab)
     closed = lab.ports.closed_port()
-    f = H.ModeFTP("PASV")
-    f.connect(p.host, p.port)
+    f = _connect(p)
     try:
         with pytest.raises(ftplib.error_perm) as e:
             f.sendcmd(f"USER {H.USER}@127.0.0.1:{closed}")
@@ -121,8 +125,7 @@ def test_unreachable_destination_then_retry(lab):
 def test_wrong_password_at_the_destination(lab):
     b = lab.backend()
     p = forward_proxy(lab)
-    f = H.ModeFTP("PASV")
-    f.connect(p.host, p.port)
+    f = _connect(p)
     try:
         f.sendcmd(f"USER {H.USER}@{dest_of(b)}")
         with pytest.raises(ftplib.error_perm, match="^530"):
@@ -136,8 +139,7 @@ def test_wrong_password_at_the_destination(lab):
 
 def test_destination_that_is_the_proxy_itself_is_refused(lab):
     p = forward_proxy(lab)
-    f = H.ModeFTP("PASV")
-    f.connect(p.host, p.port)
+    f = _connect(p)
     try:
         for dest in [f"127.0.0.1:{p.port}", f"localhost:{p.port}", f"0.0.0.0:{p.port}"]:
             with pytest.raises(ftplib.error_perm) as e:
@@ -161,8 +163,7 @@ def test_destination_that_is_the_proxy_itself_is_refused(lab):
 def test_forward_to(lab, rule, dest_ok, dest_refused):
     b = lab.backend()
     p = forward_proxy(lab, extra=f"  ProxyForwardTo {rule.format(port=b.port)}")
-    f = H.ModeFTP("PASV")
-    f.connect(p.host, p.port)
+    f = _connect(p)
     try:
         refused = dest_refused.format(port=b.port)
         with pytest.raises(ftplib.error_perm) as e:
@@ -290,8 +291,7 @@ def test_user_at_sni(lab):
     finally:
         H.bye(f)
     # without TLS there is no SNI: refused, with the reason logged
-    g = H.ModeFTP("PASV")
-    g.connect(p.host, p.port)
+    g = _connect(p)
     try:
         with pytest.raises(ftplib.error_perm, match="^530 Login incorrect."):
             g.sendcmd(f"USER {H.USER}")
@@ -324,8 +324,7 @@ def test_tls_toward_the_destination(lab, suite):
     # a destination whose certificate names another host is refused, named
     other = lab.backend(name="wrong-name", modules=("mod_tls.c",),
                         extra=tls_pki.backend_tls_block(pki.wrong_name, os.path.join(lab.dir, "w.log")))
-    f = H.ModeFTP("PASV")
-    f.connect(p.host, p.port)
+    f = _connect(p)
     try:
         with pytest.raises(ftplib.error_perm) as e:
             f.sendcmd(f"USER {H.USER}@127.0.0.1:{other.port}")
@@ -345,12 +344,6 @@ def _login_proxy(lab, method=None, extra="", outside="", start=True):
     method_line = f"  ProxyForwardMethod {method}\n" if method else ""
     return lab.proxy([], role="forward", policy=None, outside=LOCAL_CLASS + "\n" + _auth_config(lab) + outside,
                      extra=method_line + extra, start=start)
-
-
-def _connect(p):
-    f = H.ModeFTP("PASV")
-    f.connect(p.host, p.port)
-    return f
 
 
 def test_default_method_proxy_user_then_user_at_host(lab):
