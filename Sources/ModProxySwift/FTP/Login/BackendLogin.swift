@@ -61,13 +61,9 @@ struct BackendLogin: LoginStrategy {
     }
 
     func pass(_ cmd: CommandRecord, session: ProxySession) -> Result {
-        if session.isLoggedIn {
-            ClientReplies.reply(code: "503", "You are already logged in")
-            return mps_error(cmd.raw)
-        }
+        if let answered = BackendLoginExchange.passAfterLogin(cmd, session: session) { return answered }
         guard case .userSent(let user) = session.state, let target = session.backendTarget else {
-            ClientReplies.reply(code: "503", "Login with USER first")
-            return mps_error(cmd.raw)
+            return BackendLoginExchange.passWithoutUser(cmd)
         }
         do {
             let reply = try BackendLoginExchange.sendPass(session, user: user, password: cmd.argumentText)

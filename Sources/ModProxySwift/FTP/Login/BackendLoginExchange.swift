@@ -8,6 +8,21 @@ import ProxyCore
 /// client's user name replaces the URL's in the replies), and what a
 /// completed login sets up.
 enum BackendLoginExchange {
+    typealias Result = UnsafeMutablePointer<modret_t>?
+
+    /// PASS once logged in: mod_auth's answer.
+    static func passAfterLogin(_ cmd: CommandRecord, session: ProxySession) -> Result? {
+        guard session.isLoggedIn else { return nil }
+        ClientReplies.reply(code: "503", "You are already logged in")
+        return .some(mps_error(cmd.raw))
+    }
+
+    /// PASS with no USER to go with it: mod_auth's answer.
+    static func passWithoutUser(_ cmd: CommandRecord) -> Result {
+        ClientReplies.reply(code: "503", "Login with USER first")
+        return mps_error(cmd.raw)
+    }
+
     static func sendUser(_ session: ProxySession, user: String) throws -> FTPReply {
         guard let backend = session.backend, let target = session.backendTarget else { throw BackendClosed() }
         let reply = try backend.exchange("USER \(target.connectedURL.username ?? user)", deadline: session.replyDeadline)

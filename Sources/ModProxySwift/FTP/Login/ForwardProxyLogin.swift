@@ -37,23 +37,17 @@ struct ForwardProxyLogin: LoginStrategy {
     }
 
     func pass(_ cmd: CommandRecord, session: ProxySession) -> Result {
-        if session.isLoggedIn {
-            ClientReplies.reply(code: "503", "You are already logged in")
-            return mps_error(cmd.raw)
-        }
+        if let answered = BackendLoginExchange.passAfterLogin(cmd, session: session) { return answered }
         if session.proxyUser != nil {
             // The destination's PASS (after its USER), relayed.
             return BackendLogin().pass(cmd, session: session)
         }
         guard let user = SessionNotes.get("mod_auth.orig-user") else {
-            ClientReplies.reply(code: "503", "Login with USER first")
-            return mps_error(cmd.raw)
+            return BackendLoginExchange.passWithoutUser(cmd)
         }
         if ProxyAccount.check(user: user, password: cmd.argumentText) != nil {
             session.pendingDestination = nil
-            ClientReplies.reply(code: "530", "Login incorrect.")
-            LoginAttempts.failed(session)
-            return mps_error(cmd.raw)
+            return LoginAttempts.refuse(cmd, session)
         }
         session.proxyUser = user
         // mod_auth's and mod_cap's POST_CMD PASS would now give up root

@@ -23,6 +23,13 @@ enum LoginAttempts {
         proxySession.disconnectAfterCommand = "Denied by MaxLoginAttempts"
     }
 
+    /// A PASS the proxy itself refused: mod_auth's answer, counted.
+    static func refuse(_ cmd: CommandRecord, _ proxySession: ProxySession) -> UnsafeMutablePointer<modret_t>? {
+        ClientReplies.reply(code: "530", "Login incorrect.")
+        failed(proxySession)
+        return mps_error(cmd.raw)
+    }
+
     /// USER's name where mod_auth keeps it: mod_ban's user bans
     /// (BanOnEvent MaxLoginAttemptsFromUser, PRE_CMD PASS) read it.
     static func rememberUser(_ user: String) {

@@ -25,24 +25,20 @@ struct ProxyAuthLogin: LoginStrategy {
     }
 
     func pass(_ cmd: CommandRecord, session: ProxySession) -> Result {
-        if session.isLoggedIn {
-            ClientReplies.reply(code: "503", "You are already logged in")
-            return mps_error(cmd.raw)
-        }
+        if let answered = BackendLoginExchange.passAfterLogin(cmd, session: session) { return answered }
         guard let user = SessionNotes.get("mod_auth.orig-user") else {
-            ClientReplies.reply(code: "503", "Login with USER first")
-            return mps_error(cmd.raw)
+            return BackendLoginExchange.passWithoutUser(cmd)
         }
         let password = cmd.argumentText
         if ProxyAccount.check(user: user, password: password) != nil {
-            return refuse(cmd, session)
+            return LoginAttempts.refuse(cmd, session)
         }
         switch ReverseBackend.connect(session, user: user, group: ProxyAccount.primaryGroup) {
         case .connected:
             break
         case .noBackendForName:
             ProxyAccount.forget()
-            return refuse(cmd, session)
+            return LoginAttempts.refuse(cmd, session)
         case .sessionEnded:
             return mps_error(cmd.raw)
         }
@@ -67,12 +63,5 @@ struct ProxyAuthLogin: LoginStrategy {
         } catch {
             return CommandRouter.backendLost(cmd, session: session, error: error)
         }
-    }
-
-    /// mod_auth's answer to a refused PASS; counts for MaxLoginAttempts.
-    private func refuse(_ cmd: CommandRecord, _ session: ProxySession) -> Result {
-        ClientReplies.reply(code: "530", "Login incorrect.")
-        LoginAttempts.failed(session)
-        return mps_error(cmd.raw)
     }
 }
