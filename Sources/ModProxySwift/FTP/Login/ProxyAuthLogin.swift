@@ -57,8 +57,10 @@ struct ProxyAuthLogin: LoginStrategy {
             ProxyAccount.forget()
             session.closeBackend()
             session.state = .awaitingBackend
-            LoginAttempts.failed(session)
+            // The refusal first: mod_ban, told by the MaxLoginAttempts
+            // event, may end the session at once.
             ClientReplies.reply(reply)
+            LoginAttempts.failed(session)
             return mps_error(cmd.raw)
         } catch {
             return CommandRouter.backendLost(cmd, session: session, error: error)
