@@ -25,8 +25,7 @@ struct DNSBackendDiscovery {
     /// stale backends.
     static let longestKeepSeconds: UInt32 = 86_400
 
-    private static var store: DNSAnswerStore?
-    private static var storeUnavailable = false
+    private static var store = SessionSideStore<any DNSAnswerStore>()
 
     /// The backends `url` stands for; what happened is appended to `log`.
     func backends(for url: BackendURL, log: inout [String]) -> [BackendURL] {
@@ -100,15 +99,10 @@ struct DNSBackendDiscovery {
     }
 
     private static func open(_ options: SessionOptions) -> DNSAnswerStore? {
-        if let store { return store }
-        guard !storeUnavailable else { return nil }
-        store = SessionDatastore.openDNSAnswerStore(options.datastore, tablesDirectory: options.tablesDirectory)
-        storeUnavailable = store == nil
-        return store
+        store.get { SessionDatastore.openDNSAnswerStore(options.datastore, tablesDirectory: options.tablesDirectory) }
     }
 
     static func close() {
-        store?.close()
-        store = nil
+        store.close { $0.close() }
     }
 }

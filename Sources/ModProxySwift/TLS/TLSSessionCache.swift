@@ -10,8 +10,7 @@ import ProxyStore
 /// not used.
 enum TLSSessionCache {
     static let maxAgeSeconds = 86_400
-    private static var store: TLSSessionStore?
-    private static var storeUnavailable = false
+    private static var store = SessionSideStore<any TLSSessionStore>()
 
     /// A session to offer when connecting to `backend` (retained: pass it
     /// to the TLSTransport, then SSL_SESSION_free), or nil.
@@ -54,16 +53,11 @@ enum TLSSessionCache {
     }
 
     private static func open(_ options: SessionOptions) -> TLSSessionStore? {
-        if let store { return store }
-        guard !storeUnavailable else { return nil }
-        store = SessionDatastore.openTLSSessionStore(options.datastore, tablesDirectory: options.tablesDirectory)
-        storeUnavailable = store == nil
-        return store
+        store.get { SessionDatastore.openTLSSessionStore(options.datastore, tablesDirectory: options.tablesDirectory) }
     }
 
     static func close() {
-        store?.close()
-        store = nil
+        store.close { $0.close() }
     }
 
     private static func encode(_ session: OpaquePointer) -> String? {
