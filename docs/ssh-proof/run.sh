@@ -153,5 +153,29 @@ ProxyReverseServers sftp://127.0.0.1:$BPORT"
     echo "== 8. C reference module, 3 MB put and get with a backend that rekeys every MiB, 5 times"
     for i in 1 2 3 4 5; do SRC=$W/big client "$FPORT" it password; done
     echo "  session processes killed by SIGSEGV: $(grep -c 'terminating (signal 11)' "$W/frontend-system.log") of 5"
+    stop backend
+    daemon backend "$BPORT" "ModulePath $W/mods
+LoadModule mod_sftp.c
+AuthOrder mod_auth_file.c
+AuthUserFile $W/ftpd.passwd
+AuthGroupFile $W/ftpd.group
+RequireValidShell off
+AllowOverwrite on
+SFTPRekey none"
+    head -c 50000000 /dev/urandom > "$W/50m"
+    echo "== 9. memory: peak RSS of the session process for a 50 MB put and get (no rekeys)"
+    for target in "frontend $FPORT C reference module" "backend $BPORT mod_sftp alone"; do
+        set -- $target
+        SRC=$W/50m client "$2" it password & cp=$!
+        max=0
+        while kill -0 $cp 2>/dev/null; do
+            for c in $(pgrep -P "$(cat "$W/$1.pid")"); do
+                r=$(awk '/VmRSS/ {print $2}' /proc/$c/status 2>/dev/null)
+                [ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r
+            done
+            sleep 0.2
+        done
+        echo "  ${*:3}: peak $((max / 1024)) MiB"
+    done
 fi
 echo "(files in $W)"
