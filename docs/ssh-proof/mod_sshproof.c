@@ -13,6 +13,8 @@
  *   SSHProofVetoAuth on|off
  *   SSHProofAuth on|off      (authtable + kbdint driver, simulated backend)
  *   SSHProofHome /dir        (home of the synthetic px* users)
+ *   SSHProofChroot /dir      (a success handler that chroots there, drops
+ *                             root and accepts; instead of mod_sftp's own)
  *
  * Not part of the module build; docs/ssh-proof/run.sh builds and runs it.
  */
@@ -136,6 +138,26 @@ static int proof_packet_handler(void *data) {
   return -1;
 }
 
+/* SSHProofVetoAuth chroot: what the real success handler will do after the
+ * backend login: chroot into an empty directory, give up root for good,
+ * and let mod_sftp send USERAUTH_SUCCESS (its own setup_env never runs). */
+static const char *proof_chroot = NULL;
+
+static int proof_auth_accept(pool *p, const char *user) {
+  int ok;
+
+  PRIVS_ROOT
+  ok = chroot(proof_chroot) == 0 && chdir("/") == 0;
+  PRIVS_RELINQUISH
+  PRIVS_ROOT
+  PRIVS_REVOKE
+  session.user = pstrdup(session.pool, user);
+  plog("auth-success handler (chroot mode): user '%s', chroot to %s %s, "
+    "uid %lu euid %lu", user, proof_chroot, ok ? "done" : "FAILED",
+    (unsigned long) getuid(), (unsigned long) geteuid());
+  return ok ? 0 : -1;
+}
+
 static int proof_auth_success(pool *p, const char *user) {
   const char *method = pr_table_get(session.notes, "SFTP_USER_AUTH_METHOD",
     NULL);
@@ -171,6 +193,10 @@ static void kex_completed_ev(const void *event_data, void *user_data) {
     if (veto_auth) {
       (void) call_sftp_hook(tmp, "sftp_set_auth_success_handler",
         (void *) proof_auth_success);
+
+    } else if (proof_chroot != NULL) {
+      (void) call_sftp_hook(tmp, "sftp_set_auth_success_handler",
+        (void *) proof_auth_accept);
     }
   }
   destroy_pool(tmp);
@@ -318,6 +344,11 @@ static int sshproof_sess_init(void) {
   c = find_config(main_server->conf, CONF_PARAM, "SSHProofVetoAuth", FALSE);
   veto_auth = c != NULL && strcasecmp(c->argv[0], "on") == 0;
 
+  c = find_config(main_server->conf, CONF_PARAM, "SSHProofChroot", FALSE);
+  if (c != NULL) {
+    proof_chroot = c->argv[0];
+  }
+
   c = find_config(main_server->conf, CONF_PARAM, "SSHProofAuth", FALSE);
   proof_auth = c != NULL && strcasecmp(c->argv[0], "on") == 0;
 
@@ -360,6 +391,7 @@ static conftable sshproof_conftab[] = {
   { "SSHProofVetoAuth", set_proofengine, NULL },
   { "SSHProofAuth", set_proofengine, NULL },
   { "SSHProofHome", set_proofengine, NULL },
+  { "SSHProofChroot", set_proofengine, NULL },
   { NULL }
 };
 

@@ -32,6 +32,8 @@ ssh-keygen -q -t ecdsa -m PEM -N '' -f "$W/keys/host_ecdsa"
 ssh-keygen -q -t ed25519 -N '' -f "$W/keys/user_ok"
 ssh-keygen -q -t ed25519 -N '' -f "$W/keys/user_bad"
 ssh-keygen -e -f "$W/keys/user_ok.pub" > "$W/keys/authorized_it"
+cp "$W/keys/authorized_it" "$W/keys/authorized_pxuser"
+mkdir -m 755 "$W/empty"
 echo "it:$(openssl passwd -6 secret):65534:65534::$W/home:/bin/false" > "$W/ftpd.passwd"
 echo "nogroup:x:65534:" > "$W/ftpd.group"
 chmod 440 "$W/ftpd.passwd" "$W/ftpd.group"
@@ -91,13 +93,14 @@ client() {
     rm -f "$W/down"
     SSH_ASKPASS=${ASKPASS:-$W/askpass-good} SSH_ASKPASS_REQUIRE=force DISPLAY=:0 \
         timeout 120 sftp "${opts[@]}" -b - "$user@127.0.0.1" >"$W/client.out" 2>&1 <<CMDS
-put ${SRC:-/etc/services} up.bin
+${BATCH:-put ${SRC:-/etc/services} up.bin
 ls -l
 get up.bin $W/down
-rm up.bin
+rm up.bin}
 CMDS
     local rc=$?
-    if [ $rc = 0 ] && cmp -s "${SRC:-/etc/services}" "$W/down"; then echo "  client: ok, file identical"
+    if [ -n "${BATCH:-}" ]; then echo "  client: rc $rc, $(grep -c . "$W/client.out") lines of output"
+    elif [ $rc = 0 ] && cmp -s "${SRC:-/etc/services}" "$W/down"; then echo "  client: ok, file identical"
     else echo "  client: failed (rc $rc): $(tail -1 "$W/client.out")"; fi
 }
 seen() { echo "  proof log:"; cut -c25- "$W/proof.log" | sed 's/^mod_sshproof[^:]*: /    /' | grep -v "CHANNEL_DATA\|WINDOW_ADJUST\|hook '\|packet writer\|registration\|sess_init" | uniq -c | sed 's/^ *1 /      /'; : > "$W/proof.log"; }
@@ -119,6 +122,19 @@ SSHProofVetoAuth on"
 echo "== 5. auth-success handler that refuses: authorized key, then unauthorized key"
 client "$PORT" it publickey -o IdentitiesOnly=yes -i "$W/keys/user_ok"
 client "$PORT" it publickey -o IdentitiesOnly=yes -i "$W/keys/user_bad"; seen
+echo "== 5b. the same for the synthetic user 'pxuser' (getpwnam from the authtable, key from authorized_%u)"
+client "$PORT" pxuser publickey -o IdentitiesOnly=yes -i "$W/keys/user_ok"
+client "$PORT" pxuser publickey -o IdentitiesOnly=yes -i "$W/keys/user_bad"; seen
+stop proof
+
+daemon proof "$PORT" "$PROOF
+SSHProofChroot $W/empty"
+echo "== 5c. success handler that chroots to an empty directory and drops root; client rekeys every 1 KiB afterwards"
+BATCH="$(for i in $(seq 1 20); do echo ls -la; echo pwd; done)" client "$PORT" it password -o RekeyLimit=1K
+echo "  $(grep -h 'chroot mode' "$W/proof.log" | sed 's/.*: auth-success/auth-success/')"
+echo "  KEX completions after the chroot: $(sed -n '/chroot mode/,$p' "$W/proof.log" | grep -c 'kex.completed')"
+echo "  $(tail -1 "$W/proof.log" | sed 's/.*session end: /session end: /')"
+: > "$W/proof.log"
 stop proof
 
 daemon proof "$PORT" "$PROOF
