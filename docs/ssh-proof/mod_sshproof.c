@@ -15,6 +15,8 @@
  *   SSHProofHome /dir        (home of the synthetic px* users)
  *   SSHProofChroot /dir      (a success handler that chroots there, drops
  *                             root and accepts; instead of mod_sftp's own)
+ *   SSHProofFakeExec on|off  (after auth, keep CHANNEL_* packets and answer
+ *                             an exec request through the writer)
  *
  * Not part of the module build; docs/ssh-proof/run.sh builds and runs it.
  */
@@ -115,6 +117,157 @@ static void send_ignore(void) {
   destroy_pool(p);
 }
 
+
+/* ---- SSHProofFakeExec: after auth the handler keeps every CHANNEL_* packet
+ * (returns 0, frees pkt->pool) and answers an "exec" itself through the
+ * writer: output, exit-status, EOF, CLOSE.  This is the frontend half of the
+ * relay (the backend half being SSHClientTransport). */
+static int fake_exec = FALSE;
+
+struct wbuf {
+  unsigned char data[4096];
+  uint32_t len;
+};
+
+static void put_u32(struct wbuf *b, uint32_t v) {
+  b->data[b->len++] = (v >> 24) & 0xff; b->data[b->len++] = (v >> 16) & 0xff;
+  b->data[b->len++] = (v >> 8) & 0xff; b->data[b->len++] = v & 0xff;
+}
+
+static void put_str(struct wbuf *b, const char *str, uint32_t n) {
+  put_u32(b, n);
+  memcpy(b->data + b->len, str, n);
+  b->len += n;
+}
+
+static uint32_t get_u32(const unsigned char **p, uint32_t *left) {
+  uint32_t v;
+
+  if (*left < 4) {
+    *left = 0;
+    return 0;
+  }
+  v = ((uint32_t) (*p)[0] << 24) | ((uint32_t) (*p)[1] << 16) |
+    ((uint32_t) (*p)[2] << 8) | (uint32_t) (*p)[3];
+  *p += 4; *left -= 4;
+  return v;
+}
+
+static const unsigned char *get_str(const unsigned char **p, uint32_t *left,
+    uint32_t *n) {
+  const unsigned char *s;
+
+  *n = get_u32(p, left);
+  if (*n > *left) {
+    *n = 0;
+    *left = 0;
+    return (const unsigned char *) "";
+  }
+  s = *p;
+  *p += *n; *left -= *n;
+  return s;
+}
+
+static void write_frontend(struct wbuf *b) {
+  pool *p = make_sub_pool(session.pool);
+  struct ssh2_packet *pkt = pcalloc(p, sizeof(struct ssh2_packet));
+
+  pkt->pool = p;
+  pkt->m = &sshproof_module;
+  pkt->payload = palloc(p, b->len);
+  memcpy(pkt->payload, b->data, b->len);
+  pkt->payload_len = b->len;
+  if (frontend_write(session.c->wfd, pkt) < 0) {
+    plog("write to the client failed: %s", strerror(errno));
+  }
+  destroy_pool(p);
+}
+
+/* Returns TRUE when the packet was a channel packet and has been answered. */
+static int fake_exec_handle(struct ssh2_packet *pkt) {
+  const unsigned char *p = pkt->payload + 1;
+  uint32_t left = pkt->payload_len - 1, n, peer;
+  unsigned char t = pkt->payload[0];
+  struct wbuf b;
+
+  memset(&b, 0, sizeof(b));
+  switch (t) {
+    case SFTP_SSH2_MSG_CHANNEL_OPEN: {
+      const unsigned char *kind = get_str(&p, &left, &n);
+      peer = get_u32(&p, &left);
+      plog("fake exec: CHANNEL_OPEN '%.*s' from client channel %lu",
+        (int) n, kind, (unsigned long) peer);
+      b.data[b.len++] = 91;                    /* CHANNEL_OPEN_CONFIRMATION */
+      put_u32(&b, peer);
+      put_u32(&b, 0);                          /* our channel id */
+      put_u32(&b, 2 * 1024 * 1024);            /* window */
+      put_u32(&b, 32768);                      /* max packet */
+      write_frontend(&b);
+      return TRUE;
+    }
+
+    case SFTP_SSH2_MSG_CHANNEL_REQUEST: {
+      const unsigned char *kind, *cmd = NULL;
+      uint32_t cmdlen = 0, i;
+      char want_reply;
+
+      (void) get_u32(&p, &left);               /* our channel id */
+      kind = get_str(&p, &left, &n);
+      want_reply = left > 0 ? *p : 0;
+      if (left > 0) { p++; left--; }
+      if (n == 4 && memcmp(kind, "exec", 4) == 0) {
+        cmd = get_str(&p, &left, &cmdlen);
+      }
+      plog("fake exec: CHANNEL_REQUEST '%.*s'%s", (int) n, kind,
+        want_reply ? " (want reply)" : "");
+      if (want_reply) {
+        memset(&b, 0, sizeof(b));
+        b.data[b.len++] = cmd != NULL ? 99 : 100;  /* CHANNEL_SUCCESS/FAILURE */
+        put_u32(&b, 0);
+        write_frontend(&b);
+      }
+      if (cmd == NULL) {
+        return TRUE;
+      }
+      for (i = 0; i < 3; i++) {
+        char line[256];
+        int len = snprintf(line, sizeof(line), "proof line %u for '%.*s'\n",
+          (unsigned int) i + 1, (int) cmdlen, cmd);
+        memset(&b, 0, sizeof(b));
+        b.data[b.len++] = SFTP_SSH2_MSG_CHANNEL_DATA;
+        put_u32(&b, 0);
+        put_str(&b, line, len);
+        write_frontend(&b);
+      }
+      memset(&b, 0, sizeof(b));
+      b.data[b.len++] = SFTP_SSH2_MSG_CHANNEL_REQUEST;
+      put_u32(&b, 0);
+      put_str(&b, "exit-status", 11);
+      b.data[b.len++] = 0;
+      put_u32(&b, 7);
+      write_frontend(&b);
+      memset(&b, 0, sizeof(b));
+      b.data[b.len++] = SFTP_SSH2_MSG_CHANNEL_EOF;
+      put_u32(&b, 0);
+      write_frontend(&b);
+      memset(&b, 0, sizeof(b));
+      b.data[b.len++] = SFTP_SSH2_MSG_CHANNEL_CLOSE;
+      put_u32(&b, 0);
+      write_frontend(&b);
+      plog("fake exec: sent 3 lines, exit-status 7, EOF, CLOSE");
+      return TRUE;
+    }
+
+    case SFTP_SSH2_MSG_CHANNEL_DATA:
+    case SFTP_SSH2_MSG_CHANNEL_EOF:
+    case SFTP_SSH2_MSG_CHANNEL_CLOSE:
+    case SFTP_SSH2_MSG_CHANNEL_WINDOW_ADJUST:
+      plog("fake exec: kept %s", msg_name(t));
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static int proof_packet_handler(void *data) {
   struct ssh2_packet *pkt = data;
   unsigned char t = pkt->payload_len > 0 ? pkt->payload[0] : 0;
@@ -131,6 +284,15 @@ static int proof_packet_handler(void *data) {
       frontend_write != NULL) {
     sent_ignore = TRUE;
     send_ignore();
+  }
+
+  if (fake_exec &&
+      (state & SFTP_SESS_STATE_HAVE_AUTH) &&
+      pkt->payload_len > 0 &&
+      fake_exec_handle(pkt)) {
+    /* Kept: mod_sftp never sees it, so its pool is ours to free. */
+    destroy_pool(pkt->pool);
+    return 0;
   }
 
   /* Let mod_sftp handle it (and destroy pkt->pool). */
@@ -344,6 +506,9 @@ static int sshproof_sess_init(void) {
   c = find_config(main_server->conf, CONF_PARAM, "SSHProofVetoAuth", FALSE);
   veto_auth = c != NULL && strcasecmp(c->argv[0], "on") == 0;
 
+  c = find_config(main_server->conf, CONF_PARAM, "SSHProofFakeExec", FALSE);
+  fake_exec = c != NULL && strcasecmp(c->argv[0], "on") == 0;
+
   c = find_config(main_server->conf, CONF_PARAM, "SSHProofChroot", FALSE);
   if (c != NULL) {
     proof_chroot = c->argv[0];
@@ -392,6 +557,7 @@ static conftable sshproof_conftab[] = {
   { "SSHProofAuth", set_proofengine, NULL },
   { "SSHProofHome", set_proofengine, NULL },
   { "SSHProofChroot", set_proofengine, NULL },
+  { "SSHProofFakeExec", set_proofengine, NULL },
   { NULL }
 };
 

@@ -138,6 +138,17 @@ echo "  $(tail -1 "$W/proof.log" | sed 's/.*session end: /session end: /')"
 stop proof
 
 daemon proof "$PORT" "$PROOF
+SSHProofFakeExec on"
+echo "== 5d. after auth the handler keeps CHANNEL_* packets and answers 'ssh host cmd' through the writer"
+SSH_ASKPASS=$W/askpass-good SSH_ASKPASS_REQUIRE=force DISPLAY=:0 timeout 60 \
+    ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+        -o PreferredAuthentications=password -p "$PORT" it@127.0.0.1 hello proof >"$W/exec.out" 2>&1
+echo "  ssh exit code: $? (the handler sent exit-status 7); output:"
+sed 's/^/    /' "$W/exec.out"
+seen
+stop proof
+
+daemon proof "$PORT" "$PROOF
 SFTPRekey required 60 1"
 echo "== 6. mod_sftp rekeys every MiB it sends (SFTPRekey) during a 3 MB get"
 SRC=$W/big client "$PORT" it password
