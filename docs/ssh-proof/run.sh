@@ -157,13 +157,14 @@ stop proof
 
 if [ "${1:-}" = "--ref" ]; then
     BPORT=$(free_port); FPORT=$(free_port)
-    daemon backend "$BPORT" "ModulePath $W/mods
+    BACKEND="ModulePath $W/mods
 LoadModule mod_sftp.c
 AuthOrder mod_auth_file.c
 AuthUserFile $W/ftpd.passwd
 AuthGroupFile $W/ftpd.group
 RequireValidShell off
-AllowOverwrite on
+AllowOverwrite on"
+    daemon backend "$BPORT" "$BACKEND
 SFTPRekey required 60 1"
     chmod 755 "$W/tables"
     daemon frontend "$FPORT" "ModulePath /opt/proxy-ref
@@ -181,13 +182,7 @@ ProxyReverseServers sftp://127.0.0.1:$BPORT"
     for i in 1 2 3 4 5; do SRC=$W/big client "$FPORT" it password; done
     echo "  session processes killed by SIGSEGV: $(grep -c 'terminating (signal 11)' "$W/frontend-system.log") of 5"
     stop backend
-    daemon backend "$BPORT" "ModulePath $W/mods
-LoadModule mod_sftp.c
-AuthOrder mod_auth_file.c
-AuthUserFile $W/ftpd.passwd
-AuthGroupFile $W/ftpd.group
-RequireValidShell off
-AllowOverwrite on
+    daemon backend "$BPORT" "$BACKEND
 SFTPRekey none"
     head -c 50000000 /dev/urandom > "$W/50m"
     echo "== 9. memory: peak RSS of the session process for a 50 MB put and get (no rekeys)"
