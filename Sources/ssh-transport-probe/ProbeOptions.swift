@@ -1,0 +1,76 @@
+import ProxySSH
+
+/// Command-line options of the probe.
+struct ProbeOptions {
+    var host = "127.0.0.1"
+    var port: UInt16 = 22
+    var user = ""
+    var password = ""
+    var command = "true"
+    var expectFingerprint: String?
+    var rekeyBytes: Int?
+    var timeoutSeconds = 30
+    var configuration = SSHClientTransport.Configuration()
+
+    static let usage = """
+    usage: ssh-transport-probe --port N --user U --password P [--host H] [--command CMD]
+           [--expect-fingerprint SHA256:...] [--kex NAME] [--cipher NAME] [--mac NAME]
+           [--hostkey NAME] [--rekey-bytes N] [--timeout SECONDS]
+    Connects with SSHClientTransport, logs in with a password, runs CMD on a
+    session channel: its stdout to stdout, its stderr to stderr, its exit
+    status as ours. Transport facts go to stderr as "probe: ..." lines.
+    """
+
+    static func parse(_ args: [String]) throws -> ProbeOptions {
+        var o = ProbeOptions()
+        var i = 0
+        func value() throws -> String {
+            i += 1
+            guard i < args.count else { throw ProbeError("\(args[i - 1]) needs a value") }
+            return args[i]
+        }
+        while i < args.count {
+            switch args[i] {
+            case "--host": o.host = try value()
+            case "--port":
+                guard let p = UInt16(try value()) else { throw ProbeError("--port: not a port number") }
+                o.port = p
+            case "--user": o.user = try value()
+            case "--password": o.password = try value()
+            case "--command": o.command = try value()
+            case "--expect-fingerprint": o.expectFingerprint = try value()
+            case "--timeout":
+                guard let t = Int(try value()), t > 0 else { throw ProbeError("--timeout: not a positive number") }
+                o.timeoutSeconds = t
+            case "--rekey-bytes":
+                guard let n = Int(try value()), n > 0 else { throw ProbeError("--rekey-bytes: not a positive number") }
+                o.configuration.rekeyAfterBytes = n
+            case "--kex":
+                let v = try value()
+                guard let k = KexAlgorithm(rawValue: v) else { throw ProbeError("--kex: unknown \(v)") }
+                o.configuration.algorithms.kex = [k]
+            case "--cipher":
+                let v = try value()
+                guard let c = CipherAlgorithm(rawValue: v) else { throw ProbeError("--cipher: unknown \(v)") }
+                o.configuration.algorithms.ciphers = [c]
+            case "--mac":
+                let v = try value()
+                guard let m = MACAlgorithm(rawValue: v) else { throw ProbeError("--mac: unknown \(v)") }
+                o.configuration.algorithms.macs = [m]
+            case "--hostkey":
+                let v = try value()
+                guard let h = HostKeyAlgorithm(rawValue: v) else { throw ProbeError("--hostkey: unknown \(v)") }
+                o.configuration.algorithms.hostKeys = [h]
+            default:
+                throw ProbeError("unknown option \(args[i])")
+            }
+            i += 1
+        }
+        return o
+    }
+}
+
+struct ProbeError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
