@@ -8,17 +8,18 @@ struct ProbeOptions {
     var password = ""
     var command = "true"
     var expectFingerprint: String?
-    var rekeyBytes: Int?
+    /// Bytes of the pattern `i % 251` sent as the command's stdin, then EOF.
+    var uploadBytes = 0
     var timeoutSeconds = 30
     var configuration = SSHClientTransport.Configuration()
 
     static let usage = """
     usage: ssh-transport-probe --port N --user U --password P [--host H] [--command CMD]
            [--expect-fingerprint SHA256:...] [--kex NAME] [--cipher NAME] [--mac NAME]
-           [--hostkey NAME] [--rekey-bytes N] [--timeout SECONDS]
+           [--hostkey NAME] [--rekey-bytes N] [--upload N] [--timeout SECONDS]
     Connects with SSHClientTransport, logs in with a password, runs CMD on a
     session channel: its stdout to stdout, its stderr to stderr, its exit
-    status as ours. Transport facts go to stderr as "probe: ..." lines.
+    status as ours. --upload sends N bytes (byte i is i % 251) as its stdin. Transport facts go to stderr as "probe: ..." lines.
     """
 
     static func parse(_ args: [String]) throws -> ProbeOptions {
@@ -42,6 +43,9 @@ struct ProbeOptions {
             case "--timeout":
                 guard let t = Int(try value()), t > 0 else { throw ProbeError("--timeout: not a positive number") }
                 o.timeoutSeconds = t
+            case "--upload":
+                guard let n = Int(try value()), n >= 0 else { throw ProbeError("--upload: not a byte count") }
+                o.uploadBytes = n
             case "--rekey-bytes":
                 guard let n = Int(try value()), n > 0 else { throw ProbeError("--rekey-bytes: not a positive number") }
                 o.configuration.rekeyAfterBytes = n

@@ -11,6 +11,11 @@ final class ProbeSession {
     private var windowConsumed = 0
     private static let window: UInt32 = 2 * 1024 * 1024
     private(set) var exitStatus: Int32?
+    /// The server's receive window and packet size for our channel data.
+    private var remoteWindow = 0
+    private var remoteMaxPacket = 0
+    private var uploaded = 0
+    private var uploadStarted = false
     private var finished = false
     private var rekeys = 0
 
@@ -50,6 +55,8 @@ final class ProbeSession {
                 if let want = options.expectFingerprint, want != key.fingerprint {
                     try handle(transport.disconnect(code: DisconnectReason.hostKeyNotVerifiable,
                                                     message: "host key \(key.fingerprint) is not the expected \(want)"))
+                } else {
+                    try handle(transport.acceptHostKey())
                 }
             case .established(let a):
                 say("server-version: \(transport.serverVersion ?? "")")
@@ -64,6 +71,29 @@ final class ProbeSession {
             case .disconnect(let reason):
                 if finished { return }  // our own goodbye after the channel closed
                 throw ProbeError(reason.description)
+            }
+        }
+    }
+
+    /// Sends stdin as far as the server's window allows; EOF after the last byte.
+    private func upload() throws {
+        guard uploadStarted, let channel = serverChannel, uploaded < options.uploadBytes || options.uploadBytes == 0 else { return }
+        while uploaded < options.uploadBytes && remoteWindow > 0 {
+            let n = min(options.uploadBytes - uploaded, remoteWindow, remoteMaxPacket, 32768)
+            let chunk = (uploaded..<uploaded + n).map { UInt8($0 % 251) }
+            try send {
+                $0.byte(94)
+                $0.uint32(channel)
+                $0.string(chunk)
+            }
+            uploaded += n
+            remoteWindow -= n
+        }
+        if uploaded == options.uploadBytes {
+            uploaded += 1  // EOF once
+            try send {
+                $0.byte(96)
+                $0.uint32(channel)
             }
         }
     }
@@ -107,6 +137,8 @@ final class ProbeSession {
             _ = try r.uint32()
             let channel = try r.uint32()
             serverChannel = channel
+            remoteWindow = Int(try r.uint32())
+            remoteMaxPacket = Int(try r.uint32())
             try send {
                 $0.byte(98)
                 $0.uint32(channel)
@@ -116,8 +148,13 @@ final class ProbeSession {
             }
         case 92:  // CHANNEL_OPEN_FAILURE
             throw ProbeError("session channel refused")
-        case 93, 99:  // WINDOW_ADJUST, CHANNEL_SUCCESS
-            break
+        case 93:  // WINDOW_ADJUST
+            _ = try r.uint32()
+            remoteWindow += Int(try r.uint32())
+            try upload()
+        case 99:  // CHANNEL_SUCCESS (the exec started)
+            uploadStarted = true
+            try upload()
         case 100:
             throw ProbeError("exec refused by the server")
         case 94, 95:  // CHANNEL_DATA, CHANNEL_EXTENDED_DATA

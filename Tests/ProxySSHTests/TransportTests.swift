@@ -137,6 +137,23 @@ final class TransportTests: XCTestCase {
         XCTAssertTrue(client.feed([1, 2, 3]).isEmpty)
     }
 
+    func testTheFirstExchangeWaitsForTheHostKeyDecision() throws {
+        let server = InMemorySSHServer()
+        let client = SSHClientTransport()
+        let first = client.start()
+        let events = try pump(client, server, first: first + client.feed(try server.start()), acceptHostKey: false)
+        guard case .hostKey(let key)? = events.last else { return XCTFail("\(events)") }
+        XCTAssertTrue(client.isAwaitingHostKeyApproval)
+        XCTAssertTrue(client.isExchangingKeys)
+        XCTAssertEqual(key.blob, server.hostKeyBlob)
+        // Refused: the DISCONNECT goes out under the old keys, so the server reads it.
+        let refusal = client.disconnect(code: DisconnectReason.hostKeyNotVerifiable, message: "unknown host key")
+        _ = try pump(client, server, first: refusal)
+        XCTAssertEqual(server.received.first?.first, 1)
+        XCTAssertTrue(client.isClosed)
+        XCTAssertTrue(client.acceptHostKey().isEmpty)
+    }
+
     func testAHostKeyChangedAtRekeyIsRefused() throws {
         let server = InMemorySSHServer()
         let (client, _) = try connect(server)

@@ -8,6 +8,8 @@ struct KeyExchangeState {
     var agreement: KeyAgreement?
     /// The server guessed the method wrong and sent a KEX packet anyway: drop it.
     var dropGuessedPacket = false
+    /// The first exchange's keys, held until the caller accepts the host key.
+    var keysAwaitingHostKeyApproval: (outbound: PacketProtection, inbound: PacketProtection)?
     /// Set once our NEWKEYS went out: the server's direction switches on its NEWKEYS.
     var inboundAfterNewKeys: PacketProtection?
 

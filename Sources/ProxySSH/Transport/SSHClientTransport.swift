@@ -73,12 +73,31 @@ public final class SSHClientTransport {
                 }
             }
             reader.append(rest)
-            while phase == .running, let payload = try reader.next() {
-                try handle(payload)
-            }
-            try rekeyIfDue()
+            try processBuffered()
         }
         return takeEvents()
+    }
+
+    /// The caller trusts the host key of `.hostKey`: our NEWKEYS goes out and
+    /// the packets the server sent meanwhile are processed.
+    public func acceptHostKey() -> [TransportEvent] {
+        guard phase == .running, let keys = exchange?.keysAwaitingHostKeyApproval else { return [] }
+        run {
+            exchange?.keysAwaitingHostKeyApproval = nil
+            try sendNewKeys(keys)
+            try processBuffered()
+        }
+        return takeEvents()
+    }
+
+    /// Waiting for `acceptHostKey()` (or `disconnect`).
+    public var isAwaitingHostKeyApproval: Bool { exchange?.keysAwaitingHostKeyApproval != nil }
+
+    private func processBuffered() throws {
+        while phase == .running, !isAwaitingHostKeyApproval, let payload = try reader.next() {
+            try handle(payload)
+        }
+        try rekeyIfDue()
     }
 
     /// A payload for the server (message number first). Queued during a key exchange.
@@ -274,19 +293,27 @@ public final class SSHClientTransport {
                              serverPublic: serverPublic, publicValuesAreMPInts: agreement.publicValueIsMPInt,
                              sharedSecret: secret).compute(algorithms.kex.hash)
         try hostKey.verify(signatureBlob: signature, over: h, algorithm: algorithms.hostKey)
-        if firstHostKeyBlob == nil {
-            firstHostKeyBlob = hostKeyBlob
-            events.append(.hostKey(hostKey))
-        }
         let id = sessionID ?? h
         sessionID = id
         let keys = try KeyDerivation(hash: algorithms.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id)
             .protections(algorithms)
-        try sendNow([SSHMessage.newKeys])
-        writer.switchKeys(to: keys.outbound, resetSequence: strictKex)
-        x.inboundAfterNewKeys = keys.inbound
         x.agreement = nil
         exchange = x
+        if firstHostKeyBlob == nil {
+            // First exchange: the caller judges the key before our NEWKEYS,
+            // so a refusal's DISCONNECT still goes out under the old keys.
+            firstHostKeyBlob = hostKeyBlob
+            exchange?.keysAwaitingHostKeyApproval = keys
+            events.append(.hostKey(hostKey))
+        } else {
+            try sendNewKeys(keys)
+        }
+    }
+
+    private func sendNewKeys(_ keys: (outbound: PacketProtection, inbound: PacketProtection)) throws {
+        try sendNow([SSHMessage.newKeys])
+        writer.switchKeys(to: keys.outbound, resetSequence: strictKex)
+        exchange?.inboundAfterNewKeys = keys.inbound
     }
 
     private func receiveNewKeys() throws {

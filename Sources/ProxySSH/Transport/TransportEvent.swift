@@ -2,10 +2,10 @@
 public enum TransportEvent {
     /// Bytes to write to the server's socket, in this order.
     case send([UInt8])
-    /// The server's host key, verified to have signed the exchange hash.
-    /// The caller decides whether it is the expected key (known_hosts,
-    /// ProxySFTPVerifyServer) and disconnects if not; nothing of the
-    /// caller's is sent before `.established`.
+    /// The server's host key (first exchange only), verified to have signed
+    /// the exchange hash. The transport then waits: the caller checks it is
+    /// the expected key (ProxySFTPVerifyServer, a known-hosts record) and
+    /// calls `acceptHostKey()` to go on, or `disconnect` to refuse it.
     case hostKey(ServerHostKey)
     /// The first key exchange is done: queued and later payloads go out encrypted.
     case established(NegotiatedAlgorithms)

@@ -150,12 +150,14 @@ final class InMemorySSHServer {
 
 /// Carries bytes between a client transport and the in-memory server until
 /// neither has anything to say; returns the client's events other than `.send`.
-func pump(_ client: SSHClientTransport, _ server: InMemorySSHServer, first: [TransportEvent]) throws -> [TransportEvent] {
+func pump(_ client: SSHClientTransport, _ server: InMemorySSHServer, first: [TransportEvent],
+          acceptHostKey: Bool = true) throws -> [TransportEvent] {
     var seen: [TransportEvent] = []
     var toServer: [UInt8] = []
     func absorb(_ events: [TransportEvent]) {
         for e in events {
             if case .send(let b) = e { toServer += b } else { seen.append(e) }
+            if case .hostKey = e, acceptHostKey { absorb(client.acceptHostKey()) }
         }
     }
     absorb(first)
