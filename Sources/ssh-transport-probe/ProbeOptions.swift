@@ -30,6 +30,18 @@ struct ProbeOptions {
             guard i < args.count else { throw ProbeError("\(args[i - 1]) needs a value") }
             return args[i]
         }
+        func number(minimum: Int) throws -> Int {
+            let flag = args[i]
+            guard let n = Int(try value()), n >= minimum else { throw ProbeError("\(flag): not a number >= \(minimum)") }
+            return n
+        }
+        /// One algorithm by its SSH name: the probe offers only that one.
+        func algorithm<A: RawRepresentable>() throws -> A where A.RawValue == String {
+            let flag = args[i]
+            let v = try value()
+            guard let a = A(rawValue: v) else { throw ProbeError("\(flag): unknown algorithm \(v)") }
+            return a
+        }
         while i < args.count {
             switch args[i] {
             case "--host": o.host = try value()
@@ -40,31 +52,13 @@ struct ProbeOptions {
             case "--password": o.password = try value()
             case "--command": o.command = try value()
             case "--expect-fingerprint": o.expectFingerprint = try value()
-            case "--timeout":
-                guard let t = Int(try value()), t > 0 else { throw ProbeError("--timeout: not a positive number") }
-                o.timeoutSeconds = t
-            case "--upload":
-                guard let n = Int(try value()), n >= 0 else { throw ProbeError("--upload: not a byte count") }
-                o.uploadBytes = n
-            case "--rekey-bytes":
-                guard let n = Int(try value()), n > 0 else { throw ProbeError("--rekey-bytes: not a positive number") }
-                o.configuration.rekeyAfterBytes = n
-            case "--kex":
-                let v = try value()
-                guard let k = KexAlgorithm(rawValue: v) else { throw ProbeError("--kex: unknown \(v)") }
-                o.configuration.algorithms.kex = [k]
-            case "--cipher":
-                let v = try value()
-                guard let c = CipherAlgorithm(rawValue: v) else { throw ProbeError("--cipher: unknown \(v)") }
-                o.configuration.algorithms.ciphers = [c]
-            case "--mac":
-                let v = try value()
-                guard let m = MACAlgorithm(rawValue: v) else { throw ProbeError("--mac: unknown \(v)") }
-                o.configuration.algorithms.macs = [m]
-            case "--hostkey":
-                let v = try value()
-                guard let h = HostKeyAlgorithm(rawValue: v) else { throw ProbeError("--hostkey: unknown \(v)") }
-                o.configuration.algorithms.hostKeys = [h]
+            case "--timeout": o.timeoutSeconds = try number(minimum: 1)
+            case "--upload": o.uploadBytes = try number(minimum: 0)
+            case "--rekey-bytes": o.configuration.rekeyAfterBytes = try number(minimum: 1)
+            case "--kex": o.configuration.algorithms.kex = [try algorithm()]
+            case "--cipher": o.configuration.algorithms.ciphers = [try algorithm()]
+            case "--mac": o.configuration.algorithms.macs = [try algorithm()]
+            case "--hostkey": o.configuration.algorithms.hostKeys = [try algorithm()]
             default:
                 throw ProbeError("unknown option \(args[i])")
             }
