@@ -64,6 +64,26 @@ final class TransportTests: XCTestCase {
         }
     }
 
+    func testGroupExchangeRefusesAWeakOrBrokenGroup() throws {
+        let cases: [(String, [UInt8]?, [UInt8])] = [
+            ("under the 2048", [0xff] + [UInt8](repeating: 0xff, count: 127), [2]),  // a 1024-bit "prime"
+            ("even", InMemorySSHServer.rfc3526Prime2048().dropLast() + [0xfe], [2]),
+            ("generator", nil, [1]),
+            ("generator", nil, InMemorySSHServer.rfc3526Prime2048()),
+        ]
+        for (expected, prime, generator) in cases {
+            let server = InMemorySSHServer()
+            server.gexPrime = prime
+            server.gexGenerator = generator
+            var config = SSHClientTransport.Configuration()
+            config.algorithms.kex = [.dhGroupExchangeSHA256]
+            let (_, events) = try connect(server, config)
+            let d = disconnects(events)
+            XCTAssertEqual(d.first?.code, DisconnectReason.keyExchangeFailed, expected)
+            XCTAssertTrue(d.first?.message.contains(expected) == true, "\(expected): \(d)")
+        }
+    }
+
     func testPayloadsSentBeforeEstablishedWaitAndKeepTheirOrder() throws {
         let server = InMemorySSHServer()
         let client = SSHClientTransport()

@@ -27,7 +27,8 @@ SSH_PASSWORD = "probe-pw-5Xk"
 
 KEX = ["curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256",
        "ecdh-sha2-nistp384", "ecdh-sha2-nistp521", "diffie-hellman-group14-sha256",
-       "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512"]
+       "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512",
+       "diffie-hellman-group-exchange-sha256"]
 AEAD = ["chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com", "aes256-gcm@openssh.com"]
 CTR = ["aes128-ctr", "aes192-ctr", "aes256-ctr"]
 MACS = ["hmac-sha2-256", "hmac-sha2-512", "hmac-sha2-256-etm@openssh.com",

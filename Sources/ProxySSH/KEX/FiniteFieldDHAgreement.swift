@@ -30,14 +30,29 @@ final class FiniteFieldDHAgreement: KeyAgreement {
     private let p: OpaquePointer
     private let x: OpaquePointer
 
-    init(group: Group) throws {
-        guard let p = group.prime(), let g = BN_new(), let x = BN_new(), let e = BN_new(),
-              let bnctx = BN_CTX_new() else { throw CryptoError("DH setup") }
-        defer { BN_free(g); BN_free(e); BN_CTX_free(bnctx) }
+    convenience init(group: Group) throws {
+        guard let p = group.prime(), let g = BN_new(), BN_set_word(g, 2) == 1 else { throw CryptoError("DH setup") }
+        try self.init(p: p, g: g, exponentBits: group.exponentBits)
+    }
+
+    /// A group the server chose (group exchange); the caller checked its size.
+    convenience init(prime: [UInt8], generator: [UInt8], exponentBits: Int32) throws {
+        guard let p = BN_bin2bn(prime, Int32(prime.count), nil), let g = BN_bin2bn(generator, Int32(generator.count), nil) else {
+            throw CryptoError("DH group")
+        }
+        try self.init(p: p, g: g, exponentBits: exponentBits)
+    }
+
+    /// Takes ownership of `p` and `g`.
+    private init(p: OpaquePointer, g: OpaquePointer, exponentBits: Int32) throws {
         self.p = p
+        defer { BN_free(g) }
+        guard let x = BN_new(), let e = BN_new(), let bnctx = BN_CTX_new() else { throw CryptoError("DH setup") }
         self.x = x
-        guard BN_set_word(g, 2) == 1, BN_priv_rand(x, group.exponentBits, 0, 0) == 1,
-              BN_mod_exp(e, g, x, p, bnctx) == 1 else { throw CryptoError("DH key generation") }
+        defer { BN_free(e); BN_CTX_free(bnctx) }
+        guard BN_priv_rand(x, exponentBits, 0, 0) == 1, BN_mod_exp(e, g, x, p, bnctx) == 1 else {
+            throw CryptoError("DH key generation")
+        }
         clientPublic = Self.bytes(e)
     }
 

@@ -9,10 +9,11 @@ public enum KexAlgorithm: String, CaseIterable, Sendable {
     case dhGroup16SHA512 = "diffie-hellman-group16-sha512"
     case dhGroup18SHA512 = "diffie-hellman-group18-sha512"
     case dhGroup14SHA256 = "diffie-hellman-group14-sha256"
+    case dhGroupExchangeSHA256 = "diffie-hellman-group-exchange-sha256"
 
     public static let defaultOrder: [KexAlgorithm] = [
         .curve25519SHA256, .curve25519SHA256LibSSH, .ecdhNISTP256, .ecdhNISTP384, .ecdhNISTP521,
-        .dhGroup16SHA512, .dhGroup18SHA512, .dhGroup14SHA256,
+        .dhGroupExchangeSHA256, .dhGroup16SHA512, .dhGroup18SHA512, .dhGroup14SHA256,
     ]
 
     /// RFC 8308: the client says it takes SSH_MSG_EXT_INFO.
@@ -25,15 +26,20 @@ public enum KexAlgorithm: String, CaseIterable, Sendable {
 
     var hash: HashFunction {
         switch self {
-        case .curve25519SHA256, .curve25519SHA256LibSSH, .ecdhNISTP256, .dhGroup14SHA256: return .sha256
+        case .curve25519SHA256, .curve25519SHA256LibSSH, .ecdhNISTP256, .dhGroup14SHA256, .dhGroupExchangeSHA256:
+            return .sha256
         case .ecdhNISTP384: return .sha384
         case .ecdhNISTP521, .dhGroup16SHA512, .dhGroup18SHA512: return .sha512
         }
     }
 
-    /// A fresh key pair of this method.
+    /// RFC 4419: the server names the group before the client's key exists.
+    var isGroupExchange: Bool { self == .dhGroupExchangeSHA256 }
+
+    /// A fresh key pair of this method (group exchange: see `GroupExchange`).
     func makeAgreement() throws -> KeyAgreement {
         switch self {
+        case .dhGroupExchangeSHA256: throw KeyExchangeError("group exchange needs the server's group first")
         case .curve25519SHA256, .curve25519SHA256LibSSH: return try X25519Agreement()
         case .ecdhNISTP256: return try ECDHAgreement(curve: .p256)
         case .ecdhNISTP384: return try ECDHAgreement(curve: .p384)

@@ -6,6 +6,8 @@ struct KeyExchangeState {
     var serverKexInitPayload: [UInt8]?
     var algorithms: NegotiatedAlgorithms?
     var agreement: KeyAgreement?
+    /// Group exchange: the parameters that go into the exchange hash.
+    var groupExchangePart: [UInt8] = []
     /// The server guessed the method wrong and sent a KEX packet anyway: drop it.
     var dropGuessedPacket = false
     /// The first exchange's keys, held until the caller accepts the host key.

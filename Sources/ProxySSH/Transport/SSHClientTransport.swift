@@ -247,21 +247,30 @@ public final class SSHClientTransport {
             }
         }
         let algorithms = try AlgorithmNegotiation.negotiate(client: x.ourKexInit, server: theirs)
-        let agreement = try algorithms.kex.makeAgreement()
         x.serverKexInitPayload = payload
         x.algorithms = algorithms
-        x.agreement = agreement
         x.dropGuessedPacket = algorithms.ignoreGuessedPacket
+        if algorithms.kex.isGroupExchange {
+            exchange = x
+            try sendNow(GroupExchange().requestPayload())
+            return
+        }
+        let agreement = try algorithms.kex.makeAgreement()
+        x.agreement = agreement
         exchange = x
+        try sendPublicValue(agreement, message: SSHMessage.kexDHInit)
+    }
+
+    private func sendPublicValue(_ agreement: KeyAgreement, message: UInt8) throws {
         var w = SSHWriter(capacity: 1100)
-        w.byte(SSHMessage.kexDHInit)
+        w.byte(message)
         if agreement.publicValueIsMPInt { w.positiveMPInt(agreement.clientPublic) } else { w.string(agreement.clientPublic) }
         try sendNow(w.bytes)
     }
 
     private func receiveKexMethodMessage(_ payload: [UInt8]) throws {
-        guard var x = exchange, let algorithms = x.algorithms, let agreement = x.agreement,
-              x.inboundAfterNewKeys == nil else {
+        guard var x = exchange, let algorithms = x.algorithms, x.inboundAfterNewKeys == nil,
+              x.keysAwaitingHostKeyApproval == nil else {
             throw TransportFailure(DisconnectReason.protocolError, "key-exchange message \(payload[0]) outside a key exchange")
         }
         if x.dropGuessedPacket {
@@ -269,7 +278,16 @@ public final class SSHClientTransport {
             exchange = x
             return
         }
-        guard payload[0] == SSHMessage.kexDHReply else {
+        let gex = algorithms.kex.isGroupExchange
+        if gex && x.agreement == nil && payload[0] == GroupExchange.group {
+            let (agreement, part) = try GroupExchange().agreement(fromGroup: payload)
+            x.agreement = agreement
+            x.groupExchangePart = part
+            exchange = x
+            try sendPublicValue(agreement, message: GroupExchange.initMessage)
+            return
+        }
+        guard let agreement = x.agreement, payload[0] == (gex ? GroupExchange.reply : SSHMessage.kexDHReply) else {
             throw TransportFailure(DisconnectReason.protocolError,
                                    "unexpected key-exchange message \(payload[0]) for \(algorithms.kex.name)")
         }
@@ -289,7 +307,8 @@ public final class SSHClientTransport {
         let secret = try agreement.sharedSecret(serverPublic: serverPublic)
         let h = ExchangeHash(clientVersion: configuration.clientVersion, serverVersion: serverVersion ?? "",
                              clientKexInit: x.ourKexInitPayload, serverKexInit: x.serverKexInitPayload ?? [],
-                             hostKeyBlob: hostKeyBlob, clientPublic: agreement.clientPublic,
+                             hostKeyBlob: hostKeyBlob, groupExchangePart: x.groupExchangePart,
+                             clientPublic: agreement.clientPublic,
                              serverPublic: serverPublic, publicValuesAreMPInts: agreement.publicValueIsMPInt,
                              sharedSecret: secret).compute(algorithms.kex.hash)
         try hostKey.verify(signatureBlob: signature, over: h, algorithm: algorithms.hostKey)

@@ -12,6 +12,11 @@ final class InMemorySSHServer {
     var strict = true
     /// Corrupts the exchange-hash signature (the client must refuse it).
     var corruptSignature = false
+    /// Group exchange: the group the server hands out (nil: RFC 3526's 2048-bit prime).
+    var gexPrime: [UInt8]?
+    var gexGenerator: [UInt8] = [2]
+    private var gexPart: [UInt8] = []
+    private var gexGroup: (p: [UInt8], g: [UInt8])?
     private(set) var hostKey: OpaquePointer
     private(set) var received: [[UInt8]] = []
     private(set) var exchanges = 0
@@ -37,6 +42,12 @@ final class InMemorySSHServer {
         var k: OpaquePointer?
         precondition(EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_keygen(ctx, &k) == 1)
         return k!
+    }
+
+    static func rfc3526Prime2048() -> [UInt8] {
+        let bn = BN_get_rfc3526_prime_2048(nil)!
+        defer { BN_free(bn) }
+        return FiniteFieldDHAgreement.bytes(bn)
     }
 
     func replaceHostKey() { hostKey = Self.newEd25519() }
@@ -94,22 +105,42 @@ final class InMemorySSHServer {
             // No common algorithm: the client's DISCONNECT is on its way.
             negotiatedNow = try? AlgorithmNegotiation.negotiate(client: client, server: ours)
             return out
-        case 30:
+        case 34:  // group exchange: answer with RFC 3526's 2048-bit group, or the test's
+            var r = SSHReader(payload)
+            _ = try r.byte()
+            var part = SSHWriter()
+            part.uint32(try r.uint32())
+            part.uint32(try r.uint32())
+            part.uint32(try r.uint32())
+            let p = gexPrime ?? Self.rfc3526Prime2048()
+            part.positiveMPInt(p)
+            part.positiveMPInt(gexGenerator)
+            gexPart = part.bytes
+            gexGroup = (p, gexGenerator)
+            var w = SSHWriter()
+            w.byte(31)
+            w.positiveMPInt(p)
+            w.positiveMPInt(gexGenerator)
+            return try writer.frame(w.bytes)
+        case 30, 32:
             let a = negotiatedNow!
-            let agreement = try a.kex.makeAgreement()
+            let agreement: KeyAgreement = payload[0] == 32
+                ? try FiniteFieldDHAgreement(prime: gexGroup!.p, generator: gexGroup!.g, exponentBits: 512)
+                : try a.kex.makeAgreement()
             var r = SSHReader(payload)
             _ = try r.byte()
             let clientPublic = agreement.publicValueIsMPInt ? try r.positiveMPInt() : try r.string()
             let secret = try agreement.sharedSecret(serverPublic: clientPublic)
             let blob = hostKeyBlob
             let h = ExchangeHash(clientVersion: clientVersion!, serverVersion: version, clientKexInit: clientKexInit!,
-                                 serverKexInit: ourKexInit!, hostKeyBlob: blob, clientPublic: clientPublic,
+                                 serverKexInit: ourKexInit!, hostKeyBlob: blob,
+                                 groupExchangePart: payload[0] == 32 ? gexPart : [], clientPublic: clientPublic,
                                  serverPublic: agreement.clientPublic, publicValuesAreMPInts: agreement.publicValueIsMPInt,
                                  sharedSecret: secret).compute(a.kex.hash)
             var sig = sign(h)
             if corruptSignature { sig[10] ^= 1 }
             var w = SSHWriter()
-            w.byte(31)
+            w.byte(payload[0] == 32 ? 33 : 31)
             w.string(blob)
             if agreement.publicValueIsMPInt { w.positiveMPInt(agreement.clientPublic) } else { w.string(agreement.clientPublic) }
             var s = SSHWriter()
