@@ -82,3 +82,67 @@ final class FuzzTests: XCTestCase {
         }
     }
 }
+
+/// Mutated KEX replies and group-exchange groups, fed to a client that is
+/// waiting for exactly that message: the host-key, signature and public
+/// value parsers see every kind of damage.
+final class KexReplyFuzzTests: XCTestCase {
+    /// The server's first bytes and its reply payloads for one real exchange.
+    private func recordedExchange(_ kex: KexAlgorithm) throws -> (start: [UInt8], replies: [[UInt8]]) {
+        let server = InMemorySSHServer()
+        server.algorithms.kex = [kex]
+        let start = try server.start()
+        var config = SSHClientTransport.Configuration()
+        config.algorithms.kex = [kex]
+        let client = SSHClientTransport(configuration: config)
+        var toServer: [UInt8] = []
+        for case .send(let b) in client.start() + client.feed(start) { toServer += b }
+        var replies: [[UInt8]] = []
+        let reader = PacketReader()
+        var out = try server.feed(toServer)
+        while true {
+            reader.append(out)
+            var got: [[UInt8]] = []
+            while let p = try reader.next() { got.append(p) }
+            replies += got.filter { $0[0] != 21 }
+            // Group exchange: answer the group so the server sends its reply too.
+            guard kex.isGroupExchange, got.first?.first == 31 else { break }
+            var next: [UInt8] = []
+            for case .send(let b) in client.feed(out) { next += b }
+            out = try server.feed(next)
+            reader.append([])
+        }
+        return (start, replies)
+    }
+
+    func testMutatedKexRepliesEndInADisconnectNeverACrash() throws {
+        var rng = SeededGenerator(seed: 0x4b45_5852)
+        for kex in [KexAlgorithm.curve25519SHA256, .ecdhNISTP384, .dhGroup14SHA256, .dhGroupExchangeSHA256] {
+            let (start, replies) = try recordedExchange(kex)
+            XCTAssertFalse(replies.isEmpty, kex.name)
+            for _ in 0..<150 {
+                var config = SSHClientTransport.Configuration()
+                config.algorithms.kex = [kex]
+                let client = SSHClientTransport(configuration: config)
+                _ = client.start()
+                _ = client.feed(start)
+                let writer = PacketWriter()
+                _ = try writer.frame([0])  // the server's KEXINIT was its packet 0 (plain: unused)
+                var events: [TransportEvent] = []
+                for reply in replies {
+                    var m = reply
+                    for _ in 0..<Int.random(in: 0...6, using: &rng) {
+                        m[Int.random(in: 1..<m.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                    }
+                    if Bool.random(using: &rng) { m = Array(m.prefix(Int.random(in: 1...m.count, using: &rng))) }
+                    events += client.feed(try writer.frame(m))
+                    if client.isClosed { break }
+                }
+                // A replayed reply never verifies for this client's fresh key.
+                let ended = events.contains { if case .disconnect = $0 { return true } else { return false } }
+                XCTAssertTrue(ended, "\(kex.name): \(events)")
+                XCTAssertFalse(events.contains { if case .hostKey = $0 { return true } else { return false } })
+            }
+        }
+    }
+}
