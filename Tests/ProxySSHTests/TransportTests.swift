@@ -244,4 +244,50 @@ final class TransportTests: XCTestCase {
         XCTAssertEqual(d.first?.code, DisconnectReason.keyExchangeFailed)
         XCTAssertTrue(d.first?.message.contains("no matching cipher") == true)
     }
+
+    func testExtInfoIsReportedAndOtherMessagesGoUp() throws {
+        let server = InMemorySSHServer()
+        let (client, _) = try connect(server)
+        var w = SSHWriter()
+        w.byte(7)
+        w.uint32(1)
+        w.string("server-sig-algs")
+        w.string("ssh-ed25519,rsa-sha2-512")
+        let events = client.feed(try server.send(w.bytes) + server.send([80, 0, 0, 0, 1, 0x61, 0]))
+        guard events.count == 2, case .extInfo(let info) = events[0], case .packet(let p) = events[1] else {
+            return XCTFail("\(events)")
+        }
+        XCTAssertEqual(info.serverSignatureAlgorithms, ["ssh-ed25519", "rsa-sha2-512"])
+        XCTAssertEqual(client.serverExtInfo, info)
+        XCTAssertEqual(p, [80, 0, 0, 0, 1, 0x61, 0])
+    }
+
+    func testConnectionMessagesInsideTheServersRekeyAreRefused() throws {
+        let server = InMemorySSHServer()
+        let (client, _) = try connect(server)
+        let bytes = try server.beginKex() + server.send([94, 0, 0, 0, 0])
+        let d = disconnects(client.feed(bytes))
+        XCTAssertEqual(d.first?.code, DisconnectReason.protocolError)
+        XCTAssertTrue(d.first?.message.contains("middle of the server's key exchange") == true, "\(d)")
+    }
+
+    func testServerDataBeforeItsRekeyKexInitStillGoesUp() throws {
+        let server = InMemorySSHServer()
+        let (client, _) = try connect(server)
+        var events = client.requestRekey()
+        events += client.feed(try server.send([94, 5]))
+        XCTAssertEqual(packets(events), [[94, 5]])
+        _ = try pump(client, server, first: events)
+        XCTAssertEqual(client.completedExchanges, 2)
+    }
+
+    func testAWronglyGuessedKexPacketIsDropped() throws {
+        let server = InMemorySSHServer()
+        server.algorithms.kex = [.ecdhNISTP521, .curve25519SHA256]
+        server.guessWrongly = true
+        let (client, events) = try connect(server)
+        XCTAssertTrue(disconnects(events).isEmpty, "\(events)")
+        XCTAssertEqual(client.negotiated?.kex, .curve25519SHA256)
+        XCTAssertTrue(client.negotiated?.ignoreGuessedPacket == true)
+    }
 }

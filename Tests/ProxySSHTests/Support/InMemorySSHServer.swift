@@ -10,6 +10,8 @@ final class InMemorySSHServer {
     let version = "SSH-2.0-InMemoryTestServer"
     var algorithms = AlgorithmPreferences()
     var strict = true
+    /// Sets first_kex_packet_follows and sends a (bogus) guessed KEX packet.
+    var guessWrongly = false
     /// Corrupts the exchange-hash signature (the client must refuse it).
     var corruptSignature = false
     /// Group exchange: the group the server hands out (nil: RFC 3526's 2048-bit prime).
@@ -70,9 +72,10 @@ final class InMemorySSHServer {
     func beginKex() throws -> [UInt8] {
         var k = algorithms.kexInit(initial: false)
         k.kexAlgorithms = algorithms.kex.map(\.name) + (strict && exchanges == 0 ? [KexAlgorithm.strictServer] : [])
+        k.firstKexPacketFollows = guessWrongly
         let payload = k.encoded()
         ourKexInit = payload
-        return try writer.frame(payload)
+        return try writer.frame(payload) + (guessWrongly ? try writer.frame([30, 0xde, 0xad]) : [])
     }
 
     func send(_ payload: [UInt8]) throws -> [UInt8] { try writer.frame(payload) }
