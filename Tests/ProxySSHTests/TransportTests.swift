@@ -24,7 +24,7 @@ final class TransportTests: XCTestCase {
         guard events.count == 2, case .send(let line) = events[0], case .send(let packet) = events[1] else {
             return XCTFail("\(events)")
         }
-        XCTAssertEqual(line, Array("SSH-2.0-mod_proxy_swift\r\n".utf8))
+        XCTAssertEqual(line, Array("SSH-2.0-mod_proxy/0.9.3\r\n".utf8))
         XCTAssertEqual(packet[5], 20)
         XCTAssertTrue(t.start().isEmpty)
     }

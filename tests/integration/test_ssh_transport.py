@@ -219,11 +219,14 @@ def test_unexpected_host_key_is_refused(sshd):
 
 
 def test_strict_kex_and_ext_info_with_debian_sshd(sshd):
-    r = probe(sshd())
+    server = sshd(options=["LogLevel DEBUG1"])
+    r = probe(server)
     assert_echo_hi(r)
     assert r.fact("strict-kex") == "yes", r
     assert "rsa-sha2-256" in r.fact("server-sig-algs").split(","), r
     assert r.fact("server-version").startswith("SSH-2.0-OpenSSH_"), r
+    # sshd logged our identification: the C module's, for SFTPClientMatch rules.
+    assert "remote software version mod_proxy/0.9.3" in server.read_log(), server.read_log()[-3000:]
 
 
 def test_wrong_password_is_reported(sshd):

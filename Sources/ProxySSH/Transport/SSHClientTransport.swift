@@ -10,8 +10,9 @@
 public final class SSHClientTransport {
     public struct Configuration: Sendable {
         public var algorithms = AlgorithmPreferences()
-        /// Our identification line, without CR LF.
-        public var clientVersion = "SSH-2.0-mod_proxy_swift"
+        /// Our identification line, without CR LF: the C module's, so a
+        /// backend's SFTPClientMatch rules for mod_proxy keep matching.
+        public var clientVersion = "SSH-2.0-mod_proxy/0.9.3"
         /// Start a rekey after this many bytes in either direction under one set of keys.
         public var rekeyAfterBytes = 1 << 30
 
