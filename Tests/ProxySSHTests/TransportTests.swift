@@ -193,6 +193,19 @@ final class TransportTests: XCTestCase {
         XCTAssertTrue(d.first?.message.contains("strict key exchange") == true, "\(d)")
     }
 
+    func testADisconnectDuringTheStrictInitialExchangeIsReported() throws {
+        let server = InMemorySSHServer()
+        let client = SSHClientTransport()
+        _ = client.start()
+        var w = SSHWriter()
+        w.byte(1)
+        w.uint32(3)
+        w.string("key exchange failed here")
+        w.string("")
+        let d = disconnects(client.feed(try server.start() + server.send(w.bytes)))
+        XCTAssertEqual(d, [DisconnectReason(code: 3, message: "key exchange failed here", fromServer: true)])
+    }
+
     func testStrictKexRequiresKexInitFirst() throws {
         let server = InMemorySSHServer()
         let client = SSHClientTransport()

@@ -197,8 +197,9 @@ public final class SSHClientTransport {
         guard let message = payload.first else { throw TransportFailure(DisconnectReason.protocolError, "empty packet") }
         let isKexMessage = message == SSHMessage.kexInit || message == SSHMessage.newKeys
             || SSHMessage.kexMethodRange.contains(message)
-        // Strict KEX: nothing but key-exchange messages until the first NEWKEYS.
-        if strictKex && completedExchanges == 0 && !isKexMessage {
+        // Strict KEX: nothing but key-exchange messages until the first
+        // NEWKEYS (a DISCONNECT still says why the server gives up).
+        if strictKex && completedExchanges == 0 && !isKexMessage && message != SSHMessage.disconnect {
             throw TransportFailure(DisconnectReason.protocolError,
                                    "strict key exchange: unexpected message \(message) during the initial key exchange")
         }
