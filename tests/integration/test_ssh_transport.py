@@ -282,3 +282,101 @@ def test_rekeys_from_both_sides_during_upload(sshd):
     assert r.rc == 0, r
     assert r.stdout.decode().split()[0] == upload_digest(n), r
     assert r.rekeys >= 10, r
+
+
+# ------------------------------------------------------------------ bad peers
+
+
+def test_no_common_cipher_names_both_lists(sshd):
+    server = sshd(options=["Ciphers=aes128-ctr"])
+    r = probe(server, "--cipher", "chacha20-poly1305@openssh.com")
+    assert r.rc == 255, r
+    assert ("no matching cipher (client to server): we offer chacha20-poly1305@openssh.com; "
+            "the server offers aes128-ctr") in r.stderr, r
+    # sshd saw the same mismatch in our KEXINIT (and closes before our DISCONNECT).
+    assert H.wait_until(lambda: "no matching cipher found. Their offer: chacha20-poly1305@openssh.com"
+                        in server.read_log(), 5), server.read_log()
+
+
+class FakeSSHServer:
+    """A TCP listener that answers the probe with canned bytes, then holds the
+    connection open (until the test ends) so the probe's reaction is ours."""
+
+    def __init__(self, lab, reply):
+        import socket
+        import threading
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.port = lab.ports.port()
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(1)
+        self.conns = []
+        self.received = b""
+
+        def serve():
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+            c.sendall(reply)
+            c.settimeout(20)
+            try:
+                while True:
+                    b = c.recv(65536)
+                    if not b:
+                        break
+                    self.received += b
+            except OSError:
+                pass
+        self.thread = threading.Thread(target=serve, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.sock.close()
+        for c in self.conns:
+            c.close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def fake_server(lab):
+    made = []
+
+    def make(reply):
+        f = FakeSSHServer(lab, reply)
+        made.append(f)
+        return f
+    yield make
+    for f in made:
+        f.close()
+
+
+def run_probe_at(port, timeout=5):
+    cmd = [probe_path(), "--port", str(port), "--user", "u", "--password", "p", "--timeout", str(timeout)]
+    return ProbeResult(subprocess.run(cmd, capture_output=True, timeout=timeout + 10))
+
+
+@pytest.mark.parametrize("reply,message", [
+    (b"HTTP/1.1 400 Bad Request\r\n" + b"x" * 400, "server identification line is longer than 255 bytes"),
+    (b"SSH-1.5-ancient\r\n", "server speaks an unsupported protocol version: SSH-1.5-ancient"),
+    (b"SSH-2.0-fake\r\n" + bytes([0x7f, 0xff, 0xff, 0xff]) + b"\0" * 16,
+     "packet length 2147483647 is out of range"),
+    (b"SSH-2.0-fake\r\n" + bytes([0, 0, 0, 12, 2]) + b"\0" * 11, "padding length 2 is invalid"),
+])
+def test_hostile_server_bytes_end_with_a_clear_reason(fake_server, reply, message):
+    f = fake_server(reply)
+    started = time.monotonic()
+    r = run_probe_at(f.port)
+    assert r.rc == 255 and message in r.stderr, r
+    assert time.monotonic() - started < 4, "the error must not wait for the timeout"
+    # The probe spoke first: identification line, then its KEXINIT.
+    assert f.received.startswith(b"SSH-2.0-mod_proxy/0.9.3\r\n"), f.received[:80]
+
+
+def test_a_stalled_key_exchange_is_bounded_by_the_callers_deadline(fake_server):
+    f = fake_server(b"SSH-2.0-stalls-after-banner\r\n")
+    started = time.monotonic()
+    r = run_probe_at(f.port, timeout=2)
+    assert r.rc == 255 and "timed out waiting for the server" in r.stderr, r
+    assert 1.5 < time.monotonic() - started < 6
