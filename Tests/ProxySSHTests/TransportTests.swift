@@ -14,6 +14,16 @@ final class TransportTests: XCTestCase {
         events.compactMap { if case .disconnect(let r) = $0 { return r } else { return nil } }
     }
 
+    /// SSH_MSG_DISCONNECT as a server sends it.
+    private func disconnectPayload(_ code: UInt32, _ message: String) -> [UInt8] {
+        var w = SSHWriter()
+        w.byte(1)
+        w.uint32(code)
+        w.string(message)
+        w.string("")
+        return w.bytes
+    }
+
     private func packets(_ events: [TransportEvent]) -> [[UInt8]] {
         events.compactMap { if case .packet(let p) = $0 { return p } else { return nil } }
     }
@@ -197,12 +207,7 @@ final class TransportTests: XCTestCase {
         let server = InMemorySSHServer()
         let client = SSHClientTransport()
         _ = client.start()
-        var w = SSHWriter()
-        w.byte(1)
-        w.uint32(3)
-        w.string("key exchange failed here")
-        w.string("")
-        let d = disconnects(client.feed(try server.start() + server.send(w.bytes)))
+        let d = disconnects(client.feed(try server.start() + server.send(disconnectPayload(3, "key exchange failed here"))))
         XCTAssertEqual(d, [DisconnectReason(code: 3, message: "key exchange failed here", fromServer: true)])
     }
 
@@ -223,12 +228,7 @@ final class TransportTests: XCTestCase {
     func testServerDisconnectIsReported() throws {
         let server = InMemorySSHServer()
         let (client, _) = try connect(server)
-        var w = SSHWriter()
-        w.byte(1)
-        w.uint32(11)
-        w.string("bye")
-        w.string("")
-        let d = disconnects(client.feed(try server.send(w.bytes)))
+        let d = disconnects(client.feed(try server.send(disconnectPayload(11, "bye"))))
         XCTAssertEqual(d, [DisconnectReason(code: 11, message: "bye", fromServer: true)])
     }
 
