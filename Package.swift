@@ -35,6 +35,16 @@ let package = Package(
         // so its tests run without the daemon.
         .target(name: "ProxyStore", dependencies: ["CSQLite", "ProxyCore"], path: "Sources/ProxyStore"),
 
+        // OpenSSL's libcrypto alone, for the SSH transport (no ProFTPD headers).
+        .systemLibrary(name: "COpenSSLCrypto", path: "Sources/COpenSSLCrypto"),
+
+        // The backend SSH client transport: a pure state machine on libcrypto,
+        // so its tests run without the daemon.
+        .target(name: "ProxySSH", dependencies: ["COpenSSLCrypto"], path: "Sources/ProxySSH"),
+
+        // Proof against a real sshd (tests/integration/test_ssh_transport.py); not installed.
+        .executableTarget(name: "ssh-transport-probe", dependencies: ["ProxySSH"], path: "Sources/ssh-transport-probe"),
+
         // The modules: bridge to the ProFTPD API, sessions, transfers, datastore.
         .target(
             name: "ModProxySwift",
@@ -55,6 +65,7 @@ let package = Package(
 
         .testTarget(name: "ProxyCoreTests", dependencies: ["ProxyCore"], path: "Tests/ProxyCoreTests",
                     exclude: ["Fixtures"]),
+        .testTarget(name: "ProxySSHTests", dependencies: ["ProxySSH", "COpenSSLCrypto"], path: "Tests/ProxySSHTests"),
         .testTarget(name: "ProxyStoreTests", dependencies: ["ProxyStore"], path: "Tests/ProxyStoreTests"),
     ]
 )

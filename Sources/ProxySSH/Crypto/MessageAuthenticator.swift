@@ -1,0 +1,39 @@
+import COpenSSLCrypto
+
+/// HMAC over `uint32 sequence || data`, keyed once per key exchange
+/// (RFC 4253 section 6.4). The keyed context is duplicated per packet, so
+/// the key schedule is not redone.
+final class MessageAuthenticator {
+    private let keyed: OpaquePointer
+    let length: Int
+
+    init(hash: HashFunction, key: [UInt8], truncatedTo length: Int? = nil) throws {
+        guard let ctx = sshc_mac_new("HMAC", hash.openSSLName, key, key.count) else {
+            throw CryptoError("HMAC-\(hash.openSSLName) key setup")
+        }
+        keyed = ctx
+        self.length = length ?? hash.length
+    }
+
+    deinit { EVP_MAC_CTX_free(keyed) }
+
+    func mac(sequence: UInt32, _ data: UnsafeRawBufferPointer) throws -> [UInt8] {
+        guard let ctx = EVP_MAC_CTX_dup(keyed) else { throw CryptoError("EVP_MAC_CTX_dup") }
+        defer { EVP_MAC_CTX_free(ctx) }
+        let seq = bigEndianBytes(sequence)
+        var out = [UInt8](repeating: 0, count: 64)
+        var n = 0
+        guard EVP_MAC_update(ctx, seq, 4) == 1,
+              EVP_MAC_update(ctx, data.baseAddress!.assumingMemoryBound(to: UInt8.self), data.count) == 1,
+              EVP_MAC_final(ctx, &out, &n, out.count) == 1 else { throw CryptoError("HMAC") }
+        return Array(out[0..<length])
+    }
+}
+
+/// Compares tags in constant time.
+func tagsEqual(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    return a.withUnsafeBytes { pa in
+        Array(b).withUnsafeBytes { pb in CRYPTO_memcmp(pa.baseAddress, pb.baseAddress, a.count) == 0 }
+    }
+}

@@ -1,0 +1,365 @@
+/// The client side of the SSH transport layer (RFC 4253) as a state
+/// machine: bytes from the server go in through `feed`, events come out
+/// (bytes to send, the host key to check, payloads for the layers above).
+/// It does no I/O and keeps no clock, so the caller owns the socket and
+/// its deadlines, and the fork model is untouched.
+///
+/// Outbound payloads (`send`) wait in a queue while any key exchange is in
+/// flight — ours, the server's, the first one — and go out after the
+/// server's NEWKEYS. A rekey may start from either side at any moment.
+public final class SSHClientTransport {
+    public struct Configuration: Sendable {
+        public var algorithms = AlgorithmPreferences()
+        /// Our identification line, without CR LF: the C module's, so a
+        /// backend's SFTPClientMatch rules for mod_proxy keep matching.
+        public var clientVersion = "SSH-2.0-mod_proxy/0.9.3"
+        /// Start a rekey after this many bytes in either direction under one set of keys.
+        public var rekeyAfterBytes = 1 << 30
+
+        public init() {}
+    }
+
+    private enum Phase { case created, versionExchange, running, closed }
+
+    public let configuration: Configuration
+    private var phase = Phase.created
+    private var versionExchange = VersionExchange()
+    public private(set) var serverVersion: String?
+    private let reader = PacketReader()
+    private let writer = PacketWriter()
+    private var exchange: KeyExchangeState?
+    private var outboundQueue: [[UInt8]] = []
+    private var events: [TransportEvent] = []
+    /// H of the first exchange; it never changes (RFC 4253 section 7.2).
+    public private(set) var sessionID: [UInt8]?
+    private var firstHostKeyBlob: [UInt8]?
+    /// The server agreed to OpenSSH's strict KEX in the first exchange.
+    public private(set) var strictKex = false
+    public private(set) var negotiated: NegotiatedAlgorithms?
+    public private(set) var serverExtInfo: ExtInfo?
+    public private(set) var completedExchanges = 0
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// True while a key exchange is in flight (sends are queued).
+    public var isExchangingKeys: Bool { exchange != nil || completedExchanges == 0 }
+    /// Payloads waiting for a key exchange to finish (a caller relaying
+    /// from elsewhere stops reading its source when this grows).
+    public var queuedPayloads: Int { outboundQueue.count }
+    public var isClosed: Bool { phase == .closed }
+
+    /// Our identification line and first KEXINIT (both may go before the server's line).
+    public func start() -> [TransportEvent] {
+        guard phase == .created else { return [] }
+        phase = .versionExchange
+        events.append(.send(Array((configuration.clientVersion + "\r\n").utf8)))
+        run { try beginKeyExchange() }
+        return takeEvents()
+    }
+
+    /// Bytes read from the server.
+    public func feed<C: Collection>(_ bytes: C) -> [TransportEvent] where C.Element == UInt8 {
+        guard phase == .versionExchange || phase == .running else { return [] }
+        run {
+            var rest = ArraySlice(Array(bytes))
+            if phase == .versionExchange {
+                switch try versionExchange.feed(rest) {
+                case .needMore: return
+                case .version(let line, let used):
+                    serverVersion = line
+                    phase = .running
+                    rest = rest.dropFirst(used)
+                }
+            }
+            reader.append(rest)
+            try processBuffered()
+        }
+        return takeEvents()
+    }
+
+    /// The caller trusts the host key of `.hostKey`: our NEWKEYS goes out and
+    /// the packets the server sent meanwhile are processed.
+    public func acceptHostKey() -> [TransportEvent] {
+        guard phase == .running, let keys = exchange?.keysAwaitingHostKeyApproval else { return [] }
+        run {
+            exchange?.keysAwaitingHostKeyApproval = nil
+            try sendNewKeys(keys)
+            try processBuffered()
+        }
+        return takeEvents()
+    }
+
+    /// Waiting for `acceptHostKey()` (or `disconnect`).
+    public var isAwaitingHostKeyApproval: Bool { exchange?.keysAwaitingHostKeyApproval != nil }
+
+    private func processBuffered() throws {
+        while phase == .running, !isAwaitingHostKeyApproval, let payload = try reader.next() {
+            try handle(payload)
+        }
+        try rekeyIfDue()
+    }
+
+    /// A payload for the server (message number first). Queued during a key exchange.
+    public func send(_ payload: [UInt8]) -> [TransportEvent] {
+        guard phase == .versionExchange || phase == .running else { return [] }
+        run {
+            guard !payload.isEmpty else { throw TransportFailure(DisconnectReason.protocolError, "empty payload to send") }
+            if isExchangingKeys {
+                outboundQueue.append(payload)
+            } else {
+                events.append(.send(try writer.frame(payload)))
+                try rekeyIfDue()
+            }
+        }
+        return takeEvents()
+    }
+
+    /// Starts a rekey now, unless one is in flight.
+    public func requestRekey() -> [TransportEvent] {
+        guard phase == .running, !isExchangingKeys else { return [] }
+        run { try beginKeyExchange() }
+        return takeEvents()
+    }
+
+    /// Ends the session with SSH_MSG_DISCONNECT (e.g. the host key was not the expected one).
+    public func disconnect(code: UInt32 = DisconnectReason.byApplication, message: String) -> [TransportEvent] {
+        guard phase != .closed, phase != .created else { return [] }
+        fail(TransportFailure(code, message))
+        return takeEvents()
+    }
+
+    // MARK: - inside
+
+    private func takeEvents() -> [TransportEvent] {
+        defer { events.removeAll() }
+        return events
+    }
+
+    private func run(_ body: () throws -> Void) {
+        do {
+            try body()
+        } catch let f as TransportFailure {
+            fail(f)
+        } catch let e as PacketIntegrityError {
+            fail(TransportFailure(DisconnectReason.macError, e.description))
+        } catch let e as NegotiationError {
+            fail(TransportFailure(DisconnectReason.keyExchangeFailed, e.description))
+        } catch let e as KeyExchangeError {
+            fail(TransportFailure(DisconnectReason.keyExchangeFailed, e.description))
+        } catch let e as HostKeyError {
+            fail(TransportFailure(DisconnectReason.keyExchangeFailed, e.description))
+        } catch {
+            fail(TransportFailure(DisconnectReason.protocolError, "\(error)"))
+        }
+    }
+
+    /// Tells the server why (when a packet can still be sent) and closes.
+    private func fail(_ f: TransportFailure) {
+        if phase == .running, let bytes = try? writer.frame(disconnectPayload(f.code, f.message)) {
+            events.append(.send(bytes))
+        }
+        phase = .closed
+        outboundQueue.removeAll()
+        events.append(.disconnect(DisconnectReason(code: f.code, message: f.message, fromServer: false)))
+    }
+
+    private func disconnectPayload(_ code: UInt32, _ message: String) -> [UInt8] {
+        var w = SSHWriter()
+        w.byte(SSHMessage.disconnect)
+        w.uint32(code)
+        w.string(message)
+        w.string("")
+        return w.bytes
+    }
+
+    private func sendNow(_ payload: [UInt8]) throws {
+        events.append(.send(try writer.frame(payload)))
+    }
+
+    private func rekeyIfDue() throws {
+        guard phase == .running, !isExchangingKeys else { return }
+        let limit = configuration.rekeyAfterBytes
+        if writer.bytesSinceKeys >= limit || reader.bytesSinceKeys >= limit {
+            try beginKeyExchange()
+        }
+    }
+
+    private func beginKeyExchange() throws {
+        let kexInit = configuration.algorithms.kexInit(initial: completedExchanges == 0)
+        let payload = kexInit.encoded()
+        exchange = KeyExchangeState(ourKexInit: kexInit, ourKexInitPayload: payload)
+        try sendNow(payload)
+    }
+
+    private func handle(_ payload: [UInt8]) throws {
+        guard let message = payload.first else { throw TransportFailure(DisconnectReason.protocolError, "empty packet") }
+        let isKexMessage = message == SSHMessage.kexInit || message == SSHMessage.newKeys
+            || SSHMessage.kexMethodRange.contains(message)
+        // Strict KEX: nothing but key-exchange messages until the first
+        // NEWKEYS (a DISCONNECT still says why the server gives up).
+        if strictKex && completedExchanges == 0 && !isKexMessage && message != SSHMessage.disconnect {
+            throw TransportFailure(DisconnectReason.protocolError,
+                                   "strict key exchange: unexpected message \(message) during the initial key exchange")
+        }
+        switch message {
+        case SSHMessage.disconnect:
+            var r = SSHReader(payload)
+            _ = try r.byte()
+            let code = try r.uint32("disconnect reason")
+            let text = (try? r.text("disconnect description")) ?? ""
+            phase = .closed
+            events.append(.disconnect(DisconnectReason(code: code, message: text, fromServer: true)))
+        case SSHMessage.ignore, SSHMessage.debug, SSHMessage.unimplemented:
+            break
+        case SSHMessage.kexInit:
+            try receiveKexInit(payload)
+        case SSHMessage.newKeys:
+            try receiveNewKeys()
+        case SSHMessage.kexMethodRange:
+            try receiveKexMethodMessage(payload)
+        case SSHMessage.extInfo:
+            let info = try ExtInfo.decode(payload)
+            serverExtInfo = info
+            events.append(.extInfo(info))
+        default:
+            if exchange?.serverIsExchanging == true {
+                throw TransportFailure(DisconnectReason.protocolError,
+                                       "message \(message) in the middle of the server's key exchange")
+            }
+            events.append(.packet(payload))
+        }
+    }
+
+    private func receiveKexInit(_ payload: [UInt8]) throws {
+        if exchange == nil {
+            try beginKeyExchange()  // the server starts a rekey
+        }
+        guard var x = exchange, !x.serverIsExchanging else {
+            throw TransportFailure(DisconnectReason.protocolError, "a second KEXINIT during one key exchange")
+        }
+        let theirs = try KexInit.decode(payload)
+        if completedExchanges == 0 && theirs.kexAlgorithms.contains(KexAlgorithm.strictServer) {
+            strictKex = true
+            // Strict KEX also requires the server's KEXINIT to be its very first packet.
+            guard reader.sequence == 1 else {
+                throw TransportFailure(DisconnectReason.protocolError,
+                                       "strict key exchange: the server's KEXINIT was not its first packet")
+            }
+        }
+        let algorithms = try AlgorithmNegotiation.negotiate(client: x.ourKexInit, server: theirs)
+        x.serverKexInitPayload = payload
+        x.algorithms = algorithms
+        x.dropGuessedPacket = algorithms.ignoreGuessedPacket
+        if algorithms.kex.isGroupExchange {
+            exchange = x
+            try sendNow(GroupExchange().requestPayload())
+            return
+        }
+        let agreement = try algorithms.kex.makeAgreement()
+        x.agreement = agreement
+        exchange = x
+        try sendPublicValue(agreement, message: SSHMessage.kexDHInit)
+    }
+
+    private func sendPublicValue(_ agreement: KeyAgreement, message: UInt8) throws {
+        var w = SSHWriter(capacity: 1100)
+        w.byte(message)
+        if agreement.publicValueIsMPInt { w.positiveMPInt(agreement.clientPublic) } else { w.string(agreement.clientPublic) }
+        try sendNow(w.bytes)
+    }
+
+    private func receiveKexMethodMessage(_ payload: [UInt8]) throws {
+        guard var x = exchange, let algorithms = x.algorithms, x.inboundAfterNewKeys == nil,
+              x.keysAwaitingHostKeyApproval == nil else {
+            throw TransportFailure(DisconnectReason.protocolError, "key-exchange message \(payload[0]) outside a key exchange")
+        }
+        if x.dropGuessedPacket {
+            x.dropGuessedPacket = false
+            exchange = x
+            return
+        }
+        let gex = algorithms.kex.isGroupExchange
+        if gex && x.agreement == nil && payload[0] == GroupExchange.group {
+            let (agreement, part) = try GroupExchange().agreement(fromGroup: payload)
+            x.agreement = agreement
+            x.groupExchangePart = part
+            exchange = x
+            try sendPublicValue(agreement, message: GroupExchange.initMessage)
+            return
+        }
+        guard let agreement = x.agreement, payload[0] == (gex ? GroupExchange.reply : SSHMessage.kexDHReply) else {
+            throw TransportFailure(DisconnectReason.protocolError,
+                                   "unexpected key-exchange message \(payload[0]) for \(algorithms.kex.name)")
+        }
+        var r = SSHReader(payload)
+        _ = try r.byte()
+        let hostKeyBlob = try r.string("server host key", limit: 16 * 1024)
+        let serverPublic = agreement.publicValueIsMPInt
+            ? try r.positiveMPInt("server DH value f", maxBits: 8192)
+            : try r.string("server ephemeral public key", limit: 1024)
+        let signature = try r.string("exchange hash signature", limit: 16 * 1024)
+        try r.expectEnd("KEX reply")
+
+        let hostKey = try ServerHostKey(blob: hostKeyBlob)
+        if let first = firstHostKeyBlob, first != hostKeyBlob {
+            throw TransportFailure(DisconnectReason.hostKeyNotVerifiable, "the server's host key changed during a rekey")
+        }
+        let secret = try agreement.sharedSecret(serverPublic: serverPublic)
+        let h = ExchangeHash(clientVersion: configuration.clientVersion, serverVersion: serverVersion ?? "",
+                             clientKexInit: x.ourKexInitPayload, serverKexInit: x.serverKexInitPayload ?? [],
+                             hostKeyBlob: hostKeyBlob, groupExchangePart: x.groupExchangePart,
+                             clientPublic: agreement.clientPublic,
+                             serverPublic: serverPublic, publicValuesAreMPInts: agreement.publicValueIsMPInt,
+                             sharedSecret: secret).compute(algorithms.kex.hash)
+        try hostKey.verify(signatureBlob: signature, over: h, algorithm: algorithms.hostKey)
+        let id = sessionID ?? h
+        sessionID = id
+        let keys = try KeyDerivation(hash: algorithms.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id)
+            .protections(algorithms)
+        x.agreement = nil
+        exchange = x
+        if firstHostKeyBlob == nil {
+            // First exchange: the caller judges the key before our NEWKEYS,
+            // so a refusal's DISCONNECT still goes out under the old keys.
+            firstHostKeyBlob = hostKeyBlob
+            exchange?.keysAwaitingHostKeyApproval = keys
+            events.append(.hostKey(hostKey))
+        } else {
+            try sendNewKeys(keys)
+        }
+    }
+
+    private func sendNewKeys(_ keys: (outbound: PacketProtection, inbound: PacketProtection)) throws {
+        try sendNow([SSHMessage.newKeys])
+        writer.switchKeys(to: keys.outbound, resetSequence: strictKex)
+        exchange?.inboundAfterNewKeys = keys.inbound
+    }
+
+    private func receiveNewKeys() throws {
+        guard let x = exchange, let inbound = x.inboundAfterNewKeys, let algorithms = x.algorithms else {
+            throw TransportFailure(DisconnectReason.protocolError, "NEWKEYS before the key exchange finished")
+        }
+        reader.switchKeys(to: inbound, resetSequence: strictKex)
+        exchange = nil
+        negotiated = algorithms
+        completedExchanges += 1
+        events.append(completedExchanges == 1 ? .established(algorithms) : .rekeyed(algorithms))
+        let waiting = outboundQueue
+        outboundQueue.removeAll()
+        for payload in waiting {
+            try sendNow(payload)
+        }
+    }
+}
+
+/// A reason to end the transport, before it becomes a `DisconnectReason`.
+struct TransportFailure: Error {
+    let code: UInt32
+    let message: String
+    init(_ code: UInt32, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+}

@@ -1,0 +1,208 @@
+import COpenSSLCrypto
+@testable import ProxySSH
+
+/// The server side of the transport, just enough to drive
+/// SSHClientTransport in memory: version line, KEXINIT, the reply signed
+/// with an Ed25519 host key, NEWKEYS, rekeys from either side, strict KEX.
+/// It reuses the library's codec and key schedule from the other end, so a
+/// disagreement in sequence numbers or keys shows up as a MAC failure.
+final class InMemorySSHServer {
+    let version = "SSH-2.0-InMemoryTestServer"
+    var algorithms = AlgorithmPreferences()
+    var strict = true
+    /// Sets first_kex_packet_follows and sends a (bogus) guessed KEX packet.
+    var guessWrongly = false
+    /// Corrupts the exchange-hash signature (the client must refuse it).
+    var corruptSignature = false
+    /// Group exchange: the group the server hands out (nil: RFC 3526's 2048-bit prime).
+    var gexPrime: [UInt8]?
+    var gexGenerator: [UInt8] = [2]
+    private var gexPart: [UInt8] = []
+    private var gexGroup: (p: [UInt8], g: [UInt8])?
+    private(set) var hostKey: OpaquePointer
+    private(set) var received: [[UInt8]] = []
+    private(set) var exchanges = 0
+
+    private let reader = PacketReader()
+    private let writer = PacketWriter()
+    private var inbound: [UInt8] = []
+    private var clientVersion: String?
+    private var ourKexInit: [UInt8]?
+    private var clientKexInit: [UInt8]?
+    private var negotiatedNow: NegotiatedAlgorithms?
+    private var pendingInbound: PacketProtection?
+    private var sessionID: [UInt8]?
+    private var strictAgreed = false
+
+    init() {
+        hostKey = Self.newEd25519()
+    }
+
+    static func newEd25519() -> OpaquePointer {
+        let ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nil)
+        defer { EVP_PKEY_CTX_free(ctx) }
+        var k: OpaquePointer?
+        precondition(EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_keygen(ctx, &k) == 1)
+        return k!
+    }
+
+    static func rfc3526Prime2048() -> [UInt8] {
+        let bn = BN_get_rfc3526_prime_2048(nil)!
+        defer { BN_free(bn) }
+        return FiniteFieldDHAgreement.bytes(bn)
+    }
+
+    func replaceHostKey() { hostKey = Self.newEd25519() }
+
+    var hostKeyBlob: [UInt8] {
+        var pub = [UInt8](repeating: 0, count: 32)
+        var n = 32
+        precondition(EVP_PKEY_get_raw_public_key(hostKey, &pub, &n) == 1)
+        var w = SSHWriter()
+        w.string("ssh-ed25519")
+        w.string(pub)
+        return w.bytes
+    }
+
+    func start() throws -> [UInt8] {
+        Array((version + "\r\n").utf8) + (try beginKex())
+    }
+
+    /// A server-initiated rekey.
+    func beginKex() throws -> [UInt8] {
+        var k = algorithms.kexInit(initial: false)
+        k.kexAlgorithms = algorithms.kex.map(\.name) + (strict && exchanges == 0 ? [KexAlgorithm.strictServer] : [])
+        k.firstKexPacketFollows = guessWrongly
+        let payload = k.encoded()
+        ourKexInit = payload
+        return try writer.frame(payload) + (guessWrongly ? try writer.frame([30, 0xde, 0xad]) : [])
+    }
+
+    func send(_ payload: [UInt8]) throws -> [UInt8] { try writer.frame(payload) }
+
+    func feed(_ bytes: [UInt8]) throws -> [UInt8] {
+        inbound += bytes
+        var out: [UInt8] = []
+        if clientVersion == nil {
+            guard let nl = inbound.firstIndex(of: 0x0a) else { return out }
+            clientVersion = String(decoding: inbound[..<(nl - 1)], as: UTF8.self)
+            inbound.removeSubrange(...nl)
+        }
+        reader.append(inbound)
+        inbound.removeAll()
+        while let payload = try reader.next() {
+            out += try handle(payload)
+        }
+        return out
+    }
+
+    private func handle(_ payload: [UInt8]) throws -> [UInt8] {
+        switch payload[0] {
+        case 20:
+            var out: [UInt8] = []
+            if ourKexInit == nil { out += try beginKex() }
+            clientKexInit = payload
+            let client = try KexInit.decode(payload)
+            let ours = try KexInit.decode(ourKexInit!)
+            strictAgreed = strictAgreed || (exchanges == 0 && strict && client.kexAlgorithms.contains(KexAlgorithm.strictClient))
+            // No common algorithm: the client's DISCONNECT is on its way.
+            negotiatedNow = try? AlgorithmNegotiation.negotiate(client: client, server: ours)
+            return out
+        case 34:  // group exchange: answer with RFC 3526's 2048-bit group, or the test's
+            var r = SSHReader(payload)
+            _ = try r.byte()
+            var part = SSHWriter()
+            part.uint32(try r.uint32())
+            part.uint32(try r.uint32())
+            part.uint32(try r.uint32())
+            let p = gexPrime ?? Self.rfc3526Prime2048()
+            part.positiveMPInt(p)
+            part.positiveMPInt(gexGenerator)
+            gexPart = part.bytes
+            gexGroup = (p, gexGenerator)
+            var w = SSHWriter()
+            w.byte(31)
+            w.positiveMPInt(p)
+            w.positiveMPInt(gexGenerator)
+            return try writer.frame(w.bytes)
+        case 30, 32:
+            let a = negotiatedNow!
+            let agreement: KeyAgreement = payload[0] == 32
+                ? try FiniteFieldDHAgreement(prime: gexGroup!.p, generator: gexGroup!.g, exponentBits: 512)
+                : try a.kex.makeAgreement()
+            var r = SSHReader(payload)
+            _ = try r.byte()
+            let clientPublic = agreement.publicValueIsMPInt ? try r.positiveMPInt() : try r.string()
+            let secret = try agreement.sharedSecret(serverPublic: clientPublic)
+            let blob = hostKeyBlob
+            let h = ExchangeHash(clientVersion: clientVersion!, serverVersion: version, clientKexInit: clientKexInit!,
+                                 serverKexInit: ourKexInit!, hostKeyBlob: blob,
+                                 groupExchangePart: payload[0] == 32 ? gexPart : [], clientPublic: clientPublic,
+                                 serverPublic: agreement.clientPublic, publicValuesAreMPInts: agreement.publicValueIsMPInt,
+                                 sharedSecret: secret).compute(a.kex.hash)
+            var sig = sign(h)
+            if corruptSignature { sig[10] ^= 1 }
+            var w = SSHWriter()
+            w.byte(payload[0] == 32 ? 33 : 31)
+            w.string(blob)
+            if agreement.publicValueIsMPInt { w.positiveMPInt(agreement.clientPublic) } else { w.string(agreement.clientPublic) }
+            var s = SSHWriter()
+            s.string("ssh-ed25519")
+            s.string(sig)
+            w.string(s.bytes)
+            let id = sessionID ?? h
+            sessionID = id
+            let keys = try KeyDerivation(hash: a.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id)
+                .protections(a, asServer: true)
+            var out = try writer.frame(w.bytes)
+            out += try writer.frame([21])
+            writer.switchKeys(to: keys.outbound, resetSequence: strictAgreed)
+            pendingInbound = keys.inbound
+            return out
+        case 21:
+            reader.switchKeys(to: pendingInbound!, resetSequence: strictAgreed)
+            pendingInbound = nil
+            ourKexInit = nil
+            exchanges += 1
+            return []
+        default:
+            received.append(payload)
+            return []
+        }
+    }
+
+    private func sign(_ data: [UInt8]) -> [UInt8] {
+        let ctx = EVP_MD_CTX_new()
+        defer { EVP_MD_CTX_free(ctx) }
+        var sig = [UInt8](repeating: 0, count: 64)
+        var n = 64
+        precondition(EVP_DigestSignInit(ctx, nil, nil, nil, hostKey) == 1)
+        precondition(EVP_DigestSign(ctx, &sig, &n, data, data.count) == 1)
+        return sig
+    }
+}
+
+/// Carries bytes between a client transport and the in-memory server until
+/// neither has anything to say; returns the client's events other than `.send`.
+func pump(_ client: SSHClientTransport, _ server: InMemorySSHServer, first: [TransportEvent],
+          acceptHostKey: Bool = true) throws -> [TransportEvent] {
+    var seen: [TransportEvent] = []
+    var toServer: [UInt8] = []
+    func absorb(_ events: [TransportEvent]) {
+        for e in events {
+            if case .send(let b) = e { toServer += b } else { seen.append(e) }
+            if case .hostKey = e, acceptHostKey { absorb(client.acceptHostKey()) }
+        }
+    }
+    absorb(first)
+    var rounds = 0
+    while !toServer.isEmpty {
+        rounds += 1
+        precondition(rounds < 10_000, "pump does not settle")
+        let bytes = toServer
+        toServer = []
+        let reply = try server.feed(bytes)
+        if !reply.isEmpty { absorb(client.feed(reply)) }
+    }
+    return seen
+}
