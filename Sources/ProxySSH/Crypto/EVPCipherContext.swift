@@ -5,10 +5,16 @@ import COpenSSLCrypto
 final class EVPCipherContext {
     let ctx: OpaquePointer
 
-    init(cipher: OpaquePointer, key: [UInt8], iv: [UInt8]?, encrypt: Bool) throws {
+    /// `keyLength` for ciphers whose key size varies (arcfour256 is RC4
+    /// with 32 bytes). Padding is off: SSH pads its packets itself.
+    init(cipher: OpaquePointer, key: [UInt8], iv: [UInt8]?, encrypt: Bool, keyLength: Int? = nil) throws {
         guard let c = EVP_CIPHER_CTX_new() else { throw CryptoError("EVP_CIPHER_CTX_new") }
         ctx = c
-        guard EVP_CipherInit_ex(ctx, cipher, nil, key, iv, encrypt ? 1 : 0) == 1 else {
+        let mode: Int32 = encrypt ? 1 : 0
+        guard EVP_CipherInit_ex(ctx, cipher, nil, nil, nil, mode) == 1,
+              keyLength.map({ EVP_CIPHER_CTX_set_key_length(ctx, Int32($0)) == 1 }) ?? true,
+              EVP_CIPHER_CTX_set_padding(ctx, 0) == 1,
+              EVP_CipherInit_ex(ctx, nil, nil, key, iv, mode) == 1 else {
             EVP_CIPHER_CTX_free(ctx)
             throw CryptoError("EVP_CipherInit_ex")
         }

@@ -7,12 +7,14 @@ final class MessageAuthenticator {
     private let keyed: OpaquePointer
     let length: Int
 
-    init(hash: HashFunction, key: [UInt8], truncatedTo length: Int? = nil) throws {
-        guard let ctx = sshc_mac_new("HMAC", hash.openSSLName, key, key.count) else {
-            throw CryptoError("HMAC-\(hash.openSSLName) key setup")
+    /// `digest` as OpenSSL's providers name it ("SHA256", "MD5"); `length`
+    /// the tag bytes kept (the -96 MACs truncate).
+    init(digest: String, key: [UInt8], length: Int) throws {
+        guard let ctx = sshc_mac_new("HMAC", digest, key, key.count) else {
+            throw CryptoError("HMAC-\(digest) key setup")
         }
         keyed = ctx
-        self.length = length ?? hash.length
+        self.length = length
     }
 
     deinit { EVP_MAC_CTX_free(keyed) }

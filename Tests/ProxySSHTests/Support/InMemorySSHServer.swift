@@ -8,7 +8,14 @@ import COpenSSLCrypto
 /// disagreement in sequence numbers or keys shows up as a MAC failure.
 final class InMemorySSHServer {
     let version = "SSH-2.0-InMemoryTestServer"
-    var algorithms = AlgorithmPreferences()
+    /// Everything the library speaks: the client's list decides.
+    var algorithms: AlgorithmPreferences = {
+        var a = AlgorithmPreferences()
+        a.kex = KexAlgorithm.allCases
+        a.ciphers = CipherAlgorithm.allCases
+        a.macs = MACAlgorithm.allCases
+        return a
+    }()
     var strict = true
     /// Sets first_kex_packet_follows and sends a (bogus) guessed KEX packet.
     var guessWrongly = false
