@@ -16,7 +16,7 @@ struct ProbeOptions {
     static let usage = """
     usage: ssh-transport-probe --port N --user U --password P [--host H] [--command CMD]
            [--expect-fingerprint SHA256:...] [--kex NAME] [--cipher NAME] [--mac NAME]
-           [--hostkey NAME] [--rekey-bytes N] [--upload N] [--timeout SECONDS]
+           [--hostkey NAME] [--compression on|off|delayed] [--rekey-bytes N] [--upload N] [--timeout SECONDS]
     Connects with SSHClientTransport, logs in with a password, runs CMD on a
     session channel: its stdout to stdout, its stderr to stderr, its exit
     status as ours. --upload sends N bytes (byte i is i % 251) as its stdin. Transport facts go to stderr as "probe: ..." lines.
@@ -59,6 +59,10 @@ struct ProbeOptions {
             case "--cipher": o.configuration.algorithms.ciphers = [try algorithm()]
             case "--mac": o.configuration.algorithms.macs = [try algorithm()]
             case "--hostkey": o.configuration.algorithms.hostKeys = [try algorithm()]
+            case "--compression":
+                let v = try value()
+                guard let setting = CompressionSetting(rawValue: v) else { throw ProbeError("--compression: on, off or delayed, not \(v)") }
+                o.configuration.algorithms.compression = CompressionAlgorithm.offer(for: setting)
             default:
                 throw ProbeError("unknown option \(args[i])")
             }

@@ -61,6 +61,9 @@ final class ProbeSession {
             case .established(let a):
                 say("server-version: \(transport.serverVersion ?? "")")
                 say("negotiated: kex=\(a.kex.name) hostkey=\(a.hostKey.name) cipher=\(a.cipherClientToServer.name) mac=\(a.macClientToServer?.name ?? "aead")")
+                if a.compressionServerToClient != .none || a.compressionClientToServer != .none {
+                    say("compression: \(a.compressionClientToServer.name) \(a.compressionServerToClient.name)")
+                }
                 say("strict-kex: \(transport.strictKex ? "yes" : "no")")
             case .rekeyed:
                 rekeys += 1

@@ -6,6 +6,7 @@ public struct AlgorithmPreferences: Equatable, Sendable {
     public var hostKeys: [HostKeyAlgorithm] = HostKeyAlgorithm.defaultOrder
     public var ciphers: [CipherAlgorithm] = CipherAlgorithm.defaultOrder
     public var macs: [MACAlgorithm] = MACAlgorithm.defaultOrder
+    public var compression: [CompressionAlgorithm] = [.none]
 
     public init() {}
 
@@ -16,6 +17,6 @@ public struct AlgorithmPreferences: Equatable, Sendable {
         if initial { kexNames += [KexAlgorithm.extInfoClient, KexAlgorithm.strictClient] }
         return KexInit(cookie: SecureRandom.bytes(16), kexAlgorithms: kexNames,
                        hostKeyAlgorithms: hostKeys.map(\.name), ciphers: ciphers.map(\.name),
-                       macs: macs.map(\.name), compression: ["none"])
+                       macs: macs.map(\.name), compression: compression.map(\.name))
     }
 }

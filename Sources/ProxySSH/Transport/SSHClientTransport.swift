@@ -38,6 +38,8 @@ public final class SSHClientTransport {
     public private(set) var negotiated: NegotiatedAlgorithms?
     public private(set) var serverExtInfo: ExtInfo?
     public private(set) var completedExchanges = 0
+    /// The server sent USERAUTH_SUCCESS (delayed compression may start).
+    public private(set) var authenticated = false
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -148,6 +150,8 @@ public final class SSHClientTransport {
             fail(TransportFailure(DisconnectReason.keyExchangeFailed, e.description))
         } catch let e as KeyExchangeError {
             fail(TransportFailure(DisconnectReason.keyExchangeFailed, e.description))
+        } catch let e as CompressionError {
+            fail(TransportFailure(DisconnectReason.compressionError, e.description))
         } catch let e as HostKeyError {
             fail(TransportFailure(DisconnectReason.keyExchangeFailed, e.description))
         } catch {
@@ -219,6 +223,10 @@ public final class SSHClientTransport {
             try receiveNewKeys()
         case SSHMessage.kexMethodRange:
             try receiveKexMethodMessage(payload)
+        case SSHMessage.userauthSuccess where !authenticated:
+            authenticated = true
+            if let a = negotiated { try startCompression(a, outbound: true, inbound: true) }
+            events.append(.packet(payload))
         case SSHMessage.extInfo:
             let info = try ExtInfo.decode(payload)
             serverExtInfo = info
@@ -335,6 +343,7 @@ public final class SSHClientTransport {
         try sendNow([SSHMessage.newKeys])
         writer.switchKeys(to: keys.outbound, resetSequence: strictKex)
         exchange?.inboundAfterNewKeys = keys.inbound
+        if let a = exchange?.algorithms { try startCompression(a, outbound: true, inbound: false) }
     }
 
     private func receiveNewKeys() throws {
@@ -342,6 +351,7 @@ public final class SSHClientTransport {
             throw TransportFailure(DisconnectReason.protocolError, "NEWKEYS before the key exchange finished")
         }
         reader.switchKeys(to: inbound, resetSequence: strictKex)
+        try startCompression(algorithms, outbound: false, inbound: true)
         exchange = nil
         negotiated = algorithms
         completedExchanges += 1
@@ -350,6 +360,24 @@ public final class SSHClientTransport {
         outboundQueue.removeAll()
         for payload in waiting {
             try sendNow(payload)
+        }
+    }
+}
+
+extension SSHClientTransport {
+    /// Compression per direction (RFC 4253 section 6.2): zlib from the
+    /// packet after NEWKEYS, zlib@openssh.com from the packet after
+    /// USERAUTH_SUCCESS. A running stream is kept across rekeys that keep
+    /// compression (as OpenSSH does); "none" after a rekey stops it.
+    fileprivate func startCompression(_ a: NegotiatedAlgorithms, outbound: Bool, inbound: Bool) throws {
+        func active(_ c: CompressionAlgorithm) -> Bool { c == .zlib || (c == .zlibDelayed && authenticated) }
+        if outbound {
+            if !active(a.compressionClientToServer) { writer.compressor = nil }
+            else if writer.compressor == nil { writer.compressor = try PayloadCompressor() }
+        }
+        if inbound {
+            if !active(a.compressionServerToClient) { reader.decompressor = nil }
+            else if reader.decompressor == nil { reader.decompressor = try PayloadDecompressor() }
         }
     }
 }

@@ -14,6 +14,7 @@ final class InMemorySSHServer {
         a.kex = KexAlgorithm.allCases
         a.ciphers = CipherAlgorithm.allCases
         a.macs = MACAlgorithm.allCases
+        a.compression = [.none, .zlib, .zlibDelayed]
         return a
     }()
     var strict = true
@@ -28,6 +29,7 @@ final class InMemorySSHServer {
     private var gexGroup: (p: [UInt8], g: [UInt8])?
     private(set) var hostKey: OpaquePointer
     private(set) var received: [[UInt8]] = []
+    func clearReceived() { received.removeAll() }
     private(set) var exchanges = 0
 
     private let reader = PacketReader()
@@ -86,6 +88,24 @@ final class InMemorySSHServer {
     }
 
     func send(_ payload: [UInt8]) throws -> [UInt8] { try writer.frame(payload) }
+
+    /// USERAUTH_SUCCESS, then zlib@openssh.com starts in both directions
+    /// if it was agreed (the server's side of delayed compression).
+    func sendUserauthSuccess() throws -> [UInt8] {
+        let out = try writer.frame([52])
+        if negotiatedNow?.compressionServerToClient == .zlibDelayed { writer.compressor = try PayloadCompressor() }
+        if negotiatedNow?.compressionClientToServer == .zlibDelayed { reader.decompressor = try PayloadDecompressor() }
+        return out
+    }
+
+    /// Bytes framed as a packet whose payload is `raw` as it stands (for
+    /// hostile compressed payloads).
+    func sendRawCompressed(_ raw: [UInt8]) throws -> [UInt8] {
+        let saved = writer.compressor
+        writer.compressor = nil
+        defer { writer.compressor = saved }
+        return try writer.frame(raw)
+    }
 
     func feed(_ bytes: [UInt8]) throws -> [UInt8] {
         inbound += bytes
@@ -165,10 +185,14 @@ final class InMemorySSHServer {
             out += try writer.frame([21])
             writer.switchKeys(to: keys.outbound, resetSequence: strictAgreed)
             pendingInbound = keys.inbound
+            if a.compressionServerToClient == .zlib, writer.compressor == nil { writer.compressor = try PayloadCompressor() }
             return out
         case 21:
             reader.switchKeys(to: pendingInbound!, resetSequence: strictAgreed)
             pendingInbound = nil
+            if negotiatedNow?.compressionClientToServer == .zlib, reader.decompressor == nil {
+                reader.decompressor = try PayloadDecompressor()
+            }
             ourKexInit = nil
             exchanges += 1
             return []
