@@ -15,6 +15,9 @@ public final class SSHClientTransport {
         public var clientVersion = "SSH-2.0-mod_proxy/0.9.3"
         /// Start a rekey after this many bytes in either direction under one set of keys.
         public var rekeyAfterBytes = 1 << 30
+        /// Start a rekey after this many seconds under one set of keys (nil:
+        /// never). The transport has no clock: the session calls `rekeyIfDue(now:)`.
+        public var rekeyAfterSeconds: Double?
 
         public init() {}
     }
@@ -38,6 +41,8 @@ public final class SSHClientTransport {
     public private(set) var negotiated: NegotiatedAlgorithms?
     public private(set) var serverExtInfo: ExtInfo?
     public private(set) var completedExchanges = 0
+    /// When the keys of exchange N were first seen in force (rekey by time).
+    private var keysInForceSince: (exchange: Int, time: Double)?
     /// The server sent USERAUTH_SUCCESS (delayed compression may start).
     public private(set) var authenticated = false
 
@@ -116,6 +121,19 @@ public final class SSHClientTransport {
             }
         }
         return takeEvents()
+    }
+
+    /// Starts a rekey when the keys in force are `rekeyAfterSeconds` old at
+    /// `now` (any monotonic seconds, the same clock every call). The first
+    /// call after a key change starts the keys' age.
+    public func rekeyIfDue(now: Double) -> [TransportEvent] {
+        guard let limit = configuration.rekeyAfterSeconds, phase == .running, !isExchangingKeys else { return [] }
+        guard let since = keysInForceSince, since.exchange == completedExchanges else {
+            keysInForceSince = (completedExchanges, now)
+            return []
+        }
+        if now - since.time >= limit { return requestRekey() }
+        return []
     }
 
     /// Starts a rekey now, unless one is in flight.
