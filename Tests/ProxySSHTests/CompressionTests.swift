@@ -103,10 +103,16 @@ final class CompressionTests: XCTestCase {
         _ = try pump(client, server, first: after)
         XCTAssertEqual(server.received, [big])
         XCTAssertEqual(packets(client.feed(try server.send(big))), [big])
-        // A rekey keeps the running streams.
+        // A rekey starts fresh streams on both sides, and compression goes on.
         _ = try pump(client, server, first: client.requestRekey())
         XCTAssertEqual(client.completedExchanges, 2)
         XCTAssertEqual(packets(client.feed(try server.send(big))), [big])
+        server.clearReceived()
+        let again = client.send(big)
+        guard case .send(let small)? = again.first else { return XCTFail() }
+        XCTAssertLessThan(small.count, 2000)
+        _ = try pump(client, server, first: again)
+        XCTAssertEqual(server.received, [big])
     }
 
     func testABombFromTheServerEndsTheSessionWithACompressionError() throws {

@@ -11,7 +11,6 @@ a time:
 import os
 import socket
 import subprocess
-import time
 
 import pytest
 
@@ -79,28 +78,27 @@ def test_a_cbc_cipher_sshd_does_not_offer_is_refused_naming_both_lists(sshd):
 @pytest.fixture
 def sftp_server(lab):
     """A proftpd + mod_sftp server restricted to the given algorithms."""
-    def start(ciphers="aes128-ctr", digests="hmac-sha2-256", kex="curve25519-sha256"):
+    def start(ciphers="aes128-ctr", digests="hmac-sha2-256", kex="curve25519-sha256", more=""):
         d = lab.mkdir(f"keys-{len(lab.daemons)}")
         key = PP.make_host_key(d)
         log = os.path.join(d, "sftp.log")
         extra = PP.sftp_block(key, log).replace(
             "</IfModule>", f"  SFTPCiphers {ciphers}\n  SFTPDigests {digests}\n"
-                           f"  SFTPKeyExchanges {kex}\n</IfModule>")
+                           f"  SFTPKeyExchanges {kex}\n{more}</IfModule>")
         b = lab.backend(start=False, modules=("mod_sftp.c",), extra=extra, name=f"sftpd-{len(lab.daemons)}")
         b.sftp_log = log
         b.start(wait=False)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with socket.create_connection((b.host, b.port), timeout=5) as s:
-                    if s.recv(64).startswith(b"SSH-2.0-"):
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, b.logs()
-            time.sleep(0.05)
+        assert H.wait_until(lambda: _ssh_banner(b), 20), b.logs()
         return b
     return start
+
+
+def _ssh_banner(server):
+    try:
+        with socket.create_connection((server.host, server.port), timeout=5) as s:
+            return s.recv(64).startswith(b"SSH-2.0-")
+    except OSError:
+        return False
 
 
 def probe_sftpd(server, *args):
@@ -152,3 +150,44 @@ def test_none_cipher_and_mac_with_mod_sftp(sftp_server):
     with open(server.sftp_log) as f:
         log = f.read()
     assert "cipher algorithm 'none' or MAC algorithm 'none' unacceptable for password authentication" in log, log
+
+
+# ------------------------------------------------------------------ compression
+
+
+def test_delayed_compression_with_openssh(sshd):
+    """sshd's `Compression yes` is zlib@openssh.com: it starts after the
+    password is accepted; 10 MB of `seq` output and a 2 MiB upload go
+    through the zlib streams intact, across rekeys."""
+    server = sshd(options=["Compression=yes"])
+    r = probe(server, "--compression", "delayed", "--rekey-bytes", "262144",
+              command="seq 1 1500000", timeout=120)
+    assert r.rc == 0, r
+    assert r.stdout == "".join(f"{i}\n" for i in range(1, 1500001)).encode(), r
+    assert r.fact("compression") == "zlib@openssh.com zlib@openssh.com", r
+    n = 2 * H.MiB
+    r = probe(server, "--compression", "delayed", "--upload", str(n), command="sha256sum", timeout=120)
+    assert r.rc == 0 and r.stdout.decode().split()[0] == upload_digest(n), r
+
+
+def test_compression_on_against_openssh_falls_back_to_none(sshd):
+    """OpenSSH 9.2 has only the delayed form; `on` offers zlib, then none."""
+    server = sshd(options=["Compression=yes"])
+    r = probe(server, "--compression", "on")
+    assert_echo_hi(r, "compression on")
+    assert r.fact("compression") is None, r
+
+
+def test_compression_off_is_none_even_when_the_server_offers_zlib(sshd):
+    r = probe(sshd(options=["Compression=yes"]), "--compression", "off")
+    assert_echo_hi(r, "compression off")
+    assert r.fact("compression") is None, r
+
+
+def test_zlib_from_newkeys_with_mod_sftp(sftp_server):
+    """mod_sftp's SFTPCompression on speaks plain zlib: the user-auth
+    exchange already runs through both zlib streams."""
+    server = sftp_server(more="  SFTPCompression on\n")
+    r = probe_sftpd(server, "--compression", "on")
+    assert r.fact("compression") == "zlib zlib", f"{r}\n{server.logs()}"
+    assert r.fact("userauth") == "password accepted", f"{r}\n{server.logs()}"

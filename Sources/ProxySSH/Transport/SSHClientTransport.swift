@@ -385,17 +385,16 @@ public final class SSHClientTransport {
 extension SSHClientTransport {
     /// Compression per direction (RFC 4253 section 6.2): zlib from the
     /// packet after NEWKEYS, zlib@openssh.com from the packet after
-    /// USERAUTH_SUCCESS. A running stream is kept across rekeys that keep
-    /// compression (as OpenSSH does); "none" after a rekey stops it.
+    /// USERAUTH_SUCCESS. Every NEWKEYS starts fresh zlib streams, as OpenSSH
+    /// does (its start_compression_out/in on each key change); a stream kept
+    /// across a rekey fails at its next packet ("invalid block type").
     fileprivate func startCompression(_ a: NegotiatedAlgorithms, outbound: Bool, inbound: Bool) throws {
         func active(_ c: CompressionAlgorithm) -> Bool { c == .zlib || (c == .zlibDelayed && authenticated) }
         if outbound {
-            if !active(a.compressionClientToServer) { writer.compressor = nil }
-            else if writer.compressor == nil { writer.compressor = try PayloadCompressor() }
+            writer.compressor = active(a.compressionClientToServer) ? try PayloadCompressor() : nil
         }
         if inbound {
-            if !active(a.compressionServerToClient) { reader.decompressor = nil }
-            else if reader.decompressor == nil { reader.decompressor = try PayloadDecompressor() }
+            reader.decompressor = active(a.compressionServerToClient) ? try PayloadDecompressor() : nil
         }
     }
 }

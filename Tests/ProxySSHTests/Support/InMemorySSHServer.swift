@@ -29,6 +29,9 @@ final class InMemorySSHServer {
     private var gexGroup: (p: [UInt8], g: [UInt8])?
     private(set) var hostKey: OpaquePointer
     private(set) var received: [[UInt8]] = []
+    private var authenticated = false
+    /// Fresh zlib streams at each NEWKEYS, as OpenSSH.
+    private func compressing(_ c: CompressionAlgorithm) -> Bool { c == .zlib || (c == .zlibDelayed && authenticated) }
     func clearReceived() { received.removeAll() }
     private(set) var exchanges = 0
 
@@ -93,6 +96,7 @@ final class InMemorySSHServer {
     /// if it was agreed (the server's side of delayed compression).
     func sendUserauthSuccess() throws -> [UInt8] {
         let out = try writer.frame([52])
+        authenticated = true
         if negotiatedNow?.compressionServerToClient == .zlibDelayed { writer.compressor = try PayloadCompressor() }
         if negotiatedNow?.compressionClientToServer == .zlibDelayed { reader.decompressor = try PayloadDecompressor() }
         return out
@@ -185,14 +189,13 @@ final class InMemorySSHServer {
             out += try writer.frame([21])
             writer.switchKeys(to: keys.outbound, resetSequence: strictAgreed)
             pendingInbound = keys.inbound
-            if a.compressionServerToClient == .zlib, writer.compressor == nil { writer.compressor = try PayloadCompressor() }
+            writer.compressor = compressing(a.compressionServerToClient) ? try PayloadCompressor() : nil
             return out
         case 21:
             reader.switchKeys(to: pendingInbound!, resetSequence: strictAgreed)
             pendingInbound = nil
-            if negotiatedNow?.compressionClientToServer == .zlib, reader.decompressor == nil {
-                reader.decompressor = try PayloadDecompressor()
-            }
+            let c2s = negotiatedNow?.compressionClientToServer ?? .none
+            reader.decompressor = compressing(c2s) ? try PayloadDecompressor() : nil
             ourKexInit = nil
             exchanges += 1
             return []
