@@ -72,6 +72,17 @@ def test_a_cbc_cipher_sshd_does_not_offer_is_refused_naming_both_lists(sshd):
     assert "no matching cipher (client to server): we offer 3des-cbc; the server offers aes128-ctr" in r.stderr, r
 
 
+def test_ssh_rsa_sha1_host_key_signature_with_openssh(sshd):
+    """The SHA-1 RSA signature (for old servers), only when asked for."""
+    server = sshd(keys=("rsa-3072",), options=["HostKeyAlgorithms=ssh-rsa"])
+    r = probe(server, "--hostkey", "ssh-rsa", "--expect-fingerprint", server.fingerprint("rsa-3072"))
+    assert_echo_hi(r, "ssh-rsa")
+    assert " hostkey=ssh-rsa " in r.fact("negotiated"), r
+    # The default offer has no ssh-rsa: sshd restricted to it finds nothing in common.
+    r = probe(server)
+    assert r.rc == 255 and "no matching host key algorithm" in r.stderr, r
+
+
 # ------------------------------------------------------------------ mod_sftp peer
 
 

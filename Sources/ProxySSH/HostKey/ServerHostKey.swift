@@ -79,12 +79,12 @@ public final class ServerHostKey {
             try s.expectEnd("ECDSA signature")
             toVerify = try Self.derECDSASignature(r: rr, s: ss)
             digest = ecdsaHash
-        case .rsaSHA256, .rsaSHA512:
+        case .rsaSHA256, .rsaSHA512, .rsaSHA1:
             // OpenSSH accepts a signature shorter than the modulus, left-padded with zeros.
             let modulusBytes = Int(EVP_PKEY_get_size(publicKey))
             guard sig.count <= modulusBytes else { throw HostKeyError("RSA signature is longer than the modulus") }
             toVerify = [UInt8](repeating: 0, count: modulusBytes - sig.count) + sig
-            digest = algorithm == .rsaSHA256 ? .sha256 : .sha512
+            digest = algorithm == .rsaSHA256 ? .sha256 : algorithm == .rsaSHA1 ? .sha1 : .sha512
         }
         guard let ctx = EVP_MD_CTX_new() else { throw CryptoError("EVP_MD_CTX_new") }
         defer { EVP_MD_CTX_free(ctx) }
