@@ -126,9 +126,11 @@ def assert_logged_in(r, want, server):
     assert r.fact("userauth") == "password accepted", f"{r}\n{server.logs()}"
 
 
-# arcfour128/256 have no peer here: OpenSSH 9.2 dropped them and Debian's
-# mod_sftp cannot run RC4 under OpenSSL 3 ("error ciphering discard data");
-# OlderAlgorithmTests checks them against OpenSSL's RC4 keystream.
+# No peer here for arcfour128/256 (OpenSSH 9.2 dropped them; Debian's
+# mod_sftp cannot run RC4 under OpenSSL 3: "error ciphering discard data")
+# nor for 3des-ctr/blowfish-ctr (neither server has them: "SFTPCiphers:
+# unsupported cipher algorithm"); OlderAlgorithmTests checks them against
+# OpenSSL's RC4 keystream and OpenSSL's own CTR mode.
 @pytest.mark.parametrize("cipher", ["blowfish-cbc", "cast128-cbc", "aes128-cbc", "3des-cbc"])
 def test_legacy_ciphers_with_mod_sftp(sftp_server, cipher):
     server = sftp_server(ciphers=cipher)

@@ -14,6 +14,9 @@ public enum CipherAlgorithm: String, CaseIterable, Sendable {
     case aes192CBC = "aes192-cbc"
     case aes128CBC = "aes128-cbc"
     case tripleDESCBC = "3des-cbc"
+    /// RFC 4344's CTR mode over 3DES and Blowfish (kept here: OpenSSL has none).
+    case tripleDESCTR = "3des-ctr"
+    case blowfishCTR = "blowfish-ctr"
     /// The next three and arcfour need OpenSSL's legacy provider.
     case blowfishCBC = "blowfish-cbc"
     case cast128CBC = "cast128-cbc"
@@ -40,7 +43,8 @@ public enum CipherAlgorithm: String, CaseIterable, Sendable {
         switch self {
         case .chacha20Poly1305: return 64
         case .aes128GCM, .aes128CTR, .aes128CBC, .blowfishCBC, .cast128CBC, .arcfour128: return 16
-        case .aes192CTR, .aes192CBC, .tripleDESCBC: return 24
+        case .aes192CTR, .aes192CBC, .tripleDESCBC, .tripleDESCTR: return 24
+        case .blowfishCTR: return 32
         case .aes256GCM, .aes256CTR, .aes256CBC, .arcfour256: return 32
         case .none: return 0
         }
@@ -50,7 +54,7 @@ public enum CipherAlgorithm: String, CaseIterable, Sendable {
         switch self {
         case .chacha20Poly1305, .arcfour128, .arcfour256, .none: return 0
         case .aes128GCM, .aes256GCM: return 12
-        case .tripleDESCBC, .blowfishCBC, .cast128CBC: return 8
+        case .tripleDESCBC, .blowfishCBC, .cast128CBC, .tripleDESCTR, .blowfishCTR: return 8
         default: return 16
         }
     }
@@ -68,6 +72,12 @@ public enum CipherAlgorithm: String, CaseIterable, Sendable {
     /// RFC 4345: the first 1536 bytes of the arcfour keystream are dropped.
     private var discardedKeystream: Int { self == .arcfour128 || self == .arcfour256 ? 1536 : 0 }
 
+    /// Ciphers whose key length is not the EVP cipher's default.
+    private var setsKeyLength: Bool { discardedKeystream > 0 || self == .blowfishCTR }
+
+    /// CTR built here over the cipher's ECB.
+    private var isCounterOverECB: Bool { self == .tripleDESCTR || self == .blowfishCTR }
+
     /// The OpenSSL cipher of a non-AEAD algorithm, or nil when this OpenSSL
     /// cannot give it (the legacy provider is missing).
     func evpCipher() -> OpaquePointer? {
@@ -79,6 +89,8 @@ public enum CipherAlgorithm: String, CaseIterable, Sendable {
         case .aes192CBC: return EVP_aes_192_cbc()
         case .aes256CBC: return EVP_aes_256_cbc()
         case .tripleDESCBC: return EVP_des_ede3_cbc()
+        case .tripleDESCTR: return EVP_des_ede3_ecb()
+        case .blowfishCTR: return LegacyCipherProvider.cipher("BF-ECB")
         case .blowfishCBC: return LegacyCipherProvider.cipher("BF-CBC")
         case .cast128CBC: return LegacyCipherProvider.cipher("CAST5-CBC")
         case .arcfour128, .arcfour256: return LegacyCipherProvider.cipher("RC4")
@@ -102,8 +114,10 @@ public enum CipherAlgorithm: String, CaseIterable, Sendable {
             guard let evp = evpCipher() else {
                 throw CryptoError("\(name) (OpenSSL's legacy provider could not be loaded)")
             }
-            let ctx = try EVPCipherContext(cipher: evp, key: key, iv: iv.isEmpty ? nil : iv, encrypt: encrypt,
-                                           keyLength: discardedKeystream > 0 ? keyLength : nil)
+            let ctx: PacketCipher = isCounterOverECB
+                ? try CounterModeCipher(ecb: evp, key: key, iv: iv, keyLength: setsKeyLength ? keyLength : nil)
+                : try EVPCipherContext(cipher: evp, key: key, iv: iv.isEmpty ? nil : iv, encrypt: encrypt,
+                                       keyLength: setsKeyLength ? keyLength : nil)
             if discardedKeystream > 0 {
                 var skip = [UInt8](repeating: 0, count: discardedKeystream)
                 try skip.transform(0..<skip.count, with: ctx)

@@ -10,14 +10,14 @@ final class CipherWithMACProtection: PacketProtection {
     let lengthOutsideBlocks: Bool
     var headerLength: Int { lengthOutsideBlocks ? 4 : blockSize }
 
-    private let cipher: EVPCipherContext
+    private let cipher: PacketCipher
     /// nil: the "none" MAC.
     private let mac: MessageAuthenticator?
     /// Non-ETM: the first block, decrypted to read the length (the CTR
     /// stream has moved past it, so it is kept rather than decrypted again).
     private var firstBlock: [UInt8] = []
 
-    init(cipher: EVPCipherContext, blockSize: Int, mac: MessageAuthenticator?, encryptThenMAC: Bool) {
+    init(cipher: PacketCipher, blockSize: Int, mac: MessageAuthenticator?, encryptThenMAC: Bool) {
         self.cipher = cipher
         self.blockSize = blockSize
         self.mac = mac

@@ -1,8 +1,15 @@
 import COpenSSLCrypto
 
+/// What transforms a packet's bytes in place, in order: an EVP context, or
+/// a counter mode OpenSSL lacks (`CounterModeCipher`).
+protocol PacketCipher: AnyObject {
+    /// Transforms `input` into `output` (same length). `output` may be `input`.
+    func update(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws
+}
+
 /// One EVP cipher context (a key schedule and, for CTR and chacha20, the
 /// running stream position). Classes because the context is a C resource.
-final class EVPCipherContext {
+final class EVPCipherContext: PacketCipher {
     let ctx: OpaquePointer
 
     /// `keyLength` for ciphers whose key size varies (arcfour256 is RC4
@@ -57,7 +64,7 @@ final class EVPCipherContext {
 
 extension Array where Element == UInt8 {
     /// Runs `context` over `range` of self, in place.
-    mutating func transform(_ range: Range<Int>, with context: EVPCipherContext) throws {
+    mutating func transform(_ range: Range<Int>, with context: PacketCipher) throws {
         if range.isEmpty { return }
         try withUnsafeMutableBytes { buf in
             let slice = UnsafeMutableRawBufferPointer(rebasing: buf[range])
