@@ -62,6 +62,33 @@ static inline EVP_PKEY *sshc_rsa_public_key(const unsigned char *n, size_t nlen,
   return pkey;
 }
 
+/* A DSA public key from big-endian p, q, g and y. */
+static inline EVP_PKEY *sshc_dsa_public_key(const unsigned char *p, size_t plen, const unsigned char *q, size_t qlen,
+                                            const unsigned char *g, size_t glen, const unsigned char *y, size_t ylen) {
+  EVP_PKEY *pkey = NULL;
+  BIGNUM *bp = BN_bin2bn(p, (int)plen, NULL), *bq = BN_bin2bn(q, (int)qlen, NULL);
+  BIGNUM *bg = BN_bin2bn(g, (int)glen, NULL), *by = BN_bin2bn(y, (int)ylen, NULL);
+  OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+  OSSL_PARAM *params = NULL;
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "DSA", NULL);
+  if (bp && bq && bg && by && bld && ctx
+      && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, bp)
+      && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_Q, bq)
+      && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, bg)
+      && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, by)
+      && (params = OSSL_PARAM_BLD_to_param(bld)) != NULL
+      && EVP_PKEY_fromdata_init(ctx) > 0)
+    (void)EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params);
+  OSSL_PARAM_free(params);
+  OSSL_PARAM_BLD_free(bld);
+  EVP_PKEY_CTX_free(ctx);
+  BN_free(bp);
+  BN_free(bq);
+  BN_free(bg);
+  BN_free(by);
+  return pkey;
+}
+
 /* A MAC context ("HMAC" with `digest`, or "POLY1305" with digest NULL) keyed once. */
 static inline EVP_MAC_CTX *sshc_mac_new(const char *mac, const char *digest,
                                         const unsigned char *key, size_t keylen) {

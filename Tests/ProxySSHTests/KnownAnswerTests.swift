@@ -60,8 +60,17 @@ final class KnownAnswerTests: XCTestCase {
 
     func testBadHostKeyBlobsAreRefused() {
         var unknown = SSHWriter()
-        unknown.string("ssh-dss")
+        unknown.string("ssh-xmss@openssh.com")
         XCTAssertThrowsError(try ServerHostKey(blob: unknown.bytes)) { XCTAssertTrue("\($0)".contains("not supported")) }
+        var emptyDSA = SSHWriter()
+        emptyDSA.string("ssh-dss")
+        XCTAssertThrowsError(try ServerHostKey(blob: emptyDSA.bytes))
+        var wideQ = SSHWriter()
+        wideQ.string("ssh-dss")
+        for part in [[0xc5] + [UInt8](repeating: 7, count: 127), [0x9a] + [UInt8](repeating: 3, count: 31), [2], [5]] {
+            wideQ.positiveMPInt(part)
+        }
+        XCTAssertThrowsError(try ServerHostKey(blob: wideQ.bytes)) { XCTAssertTrue("\($0)".contains("160-bit q"), "\($0)") }
         var short = SSHWriter()
         short.string("ssh-ed25519")
         short.string([1, 2, 3])

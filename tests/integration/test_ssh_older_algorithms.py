@@ -89,9 +89,9 @@ def test_ssh_rsa_sha1_host_key_signature_with_openssh(sshd):
 @pytest.fixture
 def sftp_server(lab):
     """A proftpd + mod_sftp server restricted to the given algorithms."""
-    def start(ciphers="aes128-ctr", digests="hmac-sha2-256", kex="curve25519-sha256", more=""):
+    def start(ciphers="aes128-ctr", digests="hmac-sha2-256", kex="curve25519-sha256", more="", key=None):
         d = lab.mkdir(f"keys-{len(lab.daemons)}")
-        key = PP.make_host_key(d)
+        key = key or PP.make_host_key(d)
         log = os.path.join(d, "sftp.log")
         extra = PP.sftp_block(key, log).replace(
             "</IfModule>", f"  SFTPCiphers {ciphers}\n  SFTPDigests {digests}\n"
@@ -204,3 +204,16 @@ def test_zlib_from_newkeys_with_mod_sftp(sftp_server):
     r = probe_sftpd(server, "--compression", "on")
     assert r.fact("compression") == "zlib zlib", f"{r}\n{server.logs()}"
     assert r.fact("userauth") == "password accepted", f"{r}\n{server.logs()}"
+
+
+def test_ssh_dss_host_key_with_mod_sftp(sftp_server, lab):
+    """A DSA host key (ssh-dss, SHA-1), only when asked for; its fingerprint
+    as ssh-keygen prints it."""
+    d = lab.mkdir("dsa")
+    key = os.path.join(d, "ssh_host_dsa_key")
+    subprocess.run(["ssh-keygen", "-q", "-m", "PEM", "-t", "dsa", "-N", "", "-f", key], check=True, capture_output=True)
+    fp = H.run(["ssh-keygen", "-l", "-E", "sha256", "-f", key + ".pub"]).stdout.decode().split()[1]
+    server = sftp_server(key=key)
+    r = probe_sftpd(server, "--hostkey", "ssh-dss", "--expect-fingerprint", fp)
+    assert_logged_in(r, "kex=curve25519-sha256 hostkey=ssh-dss cipher=aes128-ctr mac=hmac-sha2-256", server)
+    assert r.fact("hostkey") == f"ssh-dss {fp}", r

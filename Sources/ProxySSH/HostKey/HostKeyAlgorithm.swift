@@ -8,6 +8,8 @@ public enum HostKeyAlgorithm: String, CaseIterable, Sendable {
     case rsaSHA256 = "rsa-sha2-256"
     /// RSA with SHA-1 (RFC 4253): for old servers; never offered by default.
     case rsaSHA1 = "ssh-rsa"
+    /// DSA with SHA-1 (RFC 4253): for old servers; never offered by default.
+    case dss = "ssh-dss"
 
     public static let defaultOrder: [HostKeyAlgorithm] = [
         .ed25519, .ecdsaP256, .ecdsaP384, .ecdsaP521, .rsaSHA512, .rsaSHA256,
