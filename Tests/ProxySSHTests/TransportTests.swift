@@ -94,6 +94,27 @@ final class TransportTests: XCTestCase {
         }
     }
 
+    func testAllowWeakDHTakesA1024BitGroup() throws {
+        let server = InMemorySSHServer()
+        server.gexPrime = InMemorySSHServer.rfc2409Prime1024()
+        var config = SSHClientTransport.Configuration()
+        config.algorithms.kex = [.dhGroupExchangeSHA1]
+        config.allowWeakDH = true
+        let (client, events) = try connect(server, config)
+        XCTAssertTrue(disconnects(events).isEmpty, "\(disconnects(events))")
+        XCTAssertEqual(client.negotiated?.kex, .dhGroupExchangeSHA1)
+        // Without the option the same group is refused.
+        config.allowWeakDH = false
+        let refused = InMemorySSHServer()
+        refused.gexPrime = InMemorySSHServer.rfc2409Prime1024()
+        let (_, again) = try connect(refused, config)
+        XCTAssertTrue(disconnects(again).first?.message.contains("under the 2048") == true, "\(disconnects(again))")
+        let p = try AlgorithmPreferences(ciphers: nil, macs: nil, keyExchanges: nil, allowWeakDH: true)
+        XCTAssertEqual(p.kex.last, .dhGroup1SHA1)
+        XCTAssertEqual(try AlgorithmPreferences(ciphers: nil, macs: nil, keyExchanges: ["curve25519-sha256"], allowWeakDH: true).kex,
+                       [.curve25519SHA256])
+    }
+
     func testPayloadsSentBeforeEstablishedWaitAndKeepTheirOrder() throws {
         let server = InMemorySSHServer()
         let client = SSHClientTransport()

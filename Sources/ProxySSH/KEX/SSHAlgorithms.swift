@@ -28,7 +28,10 @@ extension AlgorithmPreferences {
     /// Preferences from configured lists (nil or empty: the default list),
     /// in the configured order. Names this build does not speak throw, so
     /// a session never offers less than the configuration says.
-    public init(ciphers: [String]?, macs: [String]?, keyExchanges: [String]?) throws {
+    /// `allowWeakDH` (ProxySFTPOptions AllowWeakDH) adds
+    /// diffie-hellman-group1-sha1 to the default key exchanges, last, as
+    /// upstream does; a configured list is taken as it is.
+    public init(ciphers: [String]?, macs: [String]?, keyExchanges: [String]?, allowWeakDH: Bool = false) throws {
         self.init()
         func pick<A: RawRepresentable>(_ names: [String]?, _ what: String) throws -> [A]? where A.RawValue == String {
             guard let names, !names.isEmpty else { return nil }
@@ -45,7 +48,11 @@ extension AlgorithmPreferences {
             if let bad = m.first(where: { !$0.isAvailable }) { throw AlgorithmConfigurationError(kind: "digest", name: bad.name) }
             self.macs = m
         }
-        if let k: [KexAlgorithm] = try pick(keyExchanges, "key exchange") { self.kex = k }
+        if let k: [KexAlgorithm] = try pick(keyExchanges, "key exchange") {
+            self.kex = k
+        } else if allowWeakDH {
+            self.kex.append(.dhGroup1SHA1)
+        }
     }
 }
 

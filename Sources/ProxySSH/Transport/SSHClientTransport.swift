@@ -18,6 +18,8 @@ public final class SSHClientTransport {
         /// Start a rekey after this many seconds under one set of keys (nil:
         /// never). The transport has no clock: the session calls `rekeyIfDue(now:)`.
         public var rekeyAfterSeconds: Double?
+        /// ProxySFTPOptions AllowWeakDH: group-exchange primes from 1024 bits.
+        public var allowWeakDH = false
 
         public init() {}
     }
@@ -280,7 +282,7 @@ public final class SSHClientTransport {
         x.dropGuessedPacket = algorithms.ignoreGuessedPacket
         if algorithms.kex.isGroupExchange {
             exchange = x
-            try sendNow(GroupExchange().requestPayload())
+            try sendNow(GroupExchange(allowWeakDH: configuration.allowWeakDH).requestPayload())
             return
         }
         let agreement = try algorithms.kex.makeAgreement()
@@ -308,7 +310,7 @@ public final class SSHClientTransport {
         }
         let gex = algorithms.kex.isGroupExchange
         if gex && x.agreement == nil && payload[0] == GroupExchange.group {
-            let (agreement, part) = try GroupExchange().agreement(fromGroup: payload)
+            let (agreement, part) = try GroupExchange(allowWeakDH: configuration.allowWeakDH).agreement(fromGroup: payload)
             x.agreement = agreement
             x.groupExchangePart = part
             exchange = x

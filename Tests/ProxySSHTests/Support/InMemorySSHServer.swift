@@ -64,6 +64,12 @@ final class InMemorySSHServer {
         return FiniteFieldDHAgreement.bytes(bn)
     }
 
+    static func rfc2409Prime1024() -> [UInt8] {
+        let bn = BN_get_rfc2409_prime_1024(nil)!
+        defer { BN_free(bn) }
+        return FiniteFieldDHAgreement.bytes(bn)
+    }
+
     func replaceHostKey() { hostKey = Self.newEd25519() }
 
     var hostKeyBlob: [UInt8] {
