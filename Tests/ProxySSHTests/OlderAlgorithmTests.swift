@@ -123,6 +123,8 @@ final class OlderAlgorithmTests: XCTestCase {
         XCTAssertTrue(SSHAlgorithms.supported(.keyExchange).contains("curve448-sha512"))
         XCTAssertEqual(SSHAlgorithms.unsupported(["aes128-ctr", "3des-ctr", "umac-64@openssh.com", "", "AES128-CTR"], in: .cipher),
                        ["umac-64@openssh.com", "", "AES128-CTR"])
+        XCTAssertEqual(SSHAlgorithms.unsupported(["umac-64@openssh.com", "umac-128-etm@openssh.com", "umac-32@openssh.com"], in: .mac),
+                       ["umac-32@openssh.com"])
         XCTAssertEqual(SSHAlgorithms.unsupported(["sntrup761x25519-sha512@openssh.com", "rsa1024-sha1"], in: .keyExchange),
                        ["sntrup761x25519-sha512@openssh.com", "rsa1024-sha1"])
     }
@@ -137,7 +139,7 @@ final class OlderAlgorithmTests: XCTestCase {
         XCTAssertThrowsError(try AlgorithmPreferences(ciphers: ["twofish-cbc"], macs: nil, keyExchanges: nil)) {
             XCTAssertEqual("\($0)", "cipher algorithm 'twofish-cbc' is not supported by this build")
         }
-        XCTAssertThrowsError(try AlgorithmPreferences(ciphers: nil, macs: ["umac-128@openssh.com"], keyExchanges: nil))
+        XCTAssertThrowsError(try AlgorithmPreferences(ciphers: nil, macs: ["umac-96@openssh.com"], keyExchanges: nil))
         XCTAssertThrowsError(try AlgorithmPreferences(ciphers: nil, macs: nil, keyExchanges: ["AES128-CTR\u{0}"]))
     }
 }

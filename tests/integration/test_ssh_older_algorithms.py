@@ -23,7 +23,8 @@ pytestmark = pytest.mark.swift_only
 SHA1_KEX = ["diffie-hellman-group1-sha1", "diffie-hellman-group14-sha1", "diffie-hellman-group-exchange-sha1"]
 CBC = ["aes128-cbc", "aes192-cbc", "aes256-cbc", "3des-cbc"]
 OLD_MACS = ["hmac-sha1", "hmac-sha1-96", "hmac-md5", "hmac-md5-96", "hmac-sha1-etm@openssh.com",
-            "hmac-sha1-96-etm@openssh.com", "hmac-md5-etm@openssh.com", "hmac-md5-96-etm@openssh.com"]
+            "hmac-sha1-96-etm@openssh.com", "hmac-md5-etm@openssh.com", "hmac-md5-96-etm@openssh.com",
+            "umac-64@openssh.com", "umac-128@openssh.com", "umac-64-etm@openssh.com", "umac-128-etm@openssh.com"]
 
 
 @pytest.mark.parametrize("kex", SHA1_KEX)
@@ -51,6 +52,19 @@ def test_sha1_and_md5_macs_with_openssh(sshd, mac):
     r = probe(server, "--cipher", "aes128-ctr", "--mac", mac)
     assert_echo_hi(r, mac)
     assert r.fact("negotiated").endswith(f"cipher=aes128-ctr mac={mac}"), r
+
+
+@pytest.mark.parametrize("mac", ["umac-64@openssh.com", "umac-128-etm@openssh.com"])
+def test_umac_over_packets_of_every_size(sshd, mac):
+    """UMAC's layers by packet size: one NH chunk (up to 1024 bytes), then
+    the polynomial layer (32 KiB channel data packets), in both directions."""
+    server = sshd(options=["Ciphers=aes128-ctr", f"MACs={mac}"])
+    r = probe(server, "--cipher", "aes128-ctr", "--mac", mac, command="seq 1 300000", timeout=120)
+    assert r.rc == 0 and r.stdout == "".join(f"{i}\n" for i in range(1, 300001)).encode(), r
+    n = 3 * H.MiB + 1000
+    r = probe(server, "--cipher", "aes128-ctr", "--mac", mac, "--upload", str(n), command="sha256sum", timeout=120)
+    assert r.rc == 0 and r.stdout.decode().split()[0] == upload_digest(n), r
+    assert r.fact("negotiated").endswith(f"mac={mac}"), r
 
 
 def test_rekeys_under_a_cbc_cipher_and_a_truncated_mac(sshd):

@@ -12,12 +12,12 @@ final class CipherWithMACProtection: PacketProtection {
 
     private let cipher: PacketCipher
     /// nil: the "none" MAC.
-    private let mac: MessageAuthenticator?
+    private let mac: PacketAuthenticator?
     /// Non-ETM: the first block, decrypted to read the length (the CTR
     /// stream has moved past it, so it is kept rather than decrypted again).
     private var firstBlock: [UInt8] = []
 
-    init(cipher: PacketCipher, blockSize: Int, mac: MessageAuthenticator?, encryptThenMAC: Bool) {
+    init(cipher: PacketCipher, blockSize: Int, mac: PacketAuthenticator?, encryptThenMAC: Bool) {
         self.cipher = cipher
         self.blockSize = blockSize
         self.mac = mac

@@ -14,6 +14,11 @@ public enum MACAlgorithm: String, CaseIterable, Sendable {
     case hmacMD5_96 = "hmac-md5-96"
     case hmacMD5_96ETM = "hmac-md5-96-etm@openssh.com"
     case hmacRIPEMD160 = "hmac-ripemd160"
+    /// UMAC (RFC 4418) with AES-128, nonce = sequence number.
+    case umac64 = "umac-64@openssh.com"
+    case umac64ETM = "umac-64-etm@openssh.com"
+    case umac128 = "umac-128@openssh.com"
+    case umac128ETM = "umac-128-etm@openssh.com"
     /// No integrity at all; never offered unless configured.
     case none = "none"
 
@@ -29,7 +34,7 @@ public enum MACAlgorithm: String, CaseIterable, Sendable {
         case .hmacSHA1, .hmacSHA1ETM, .hmacSHA1_96, .hmacSHA1_96ETM: return "SHA1"
         case .hmacMD5, .hmacMD5ETM, .hmacMD5_96, .hmacMD5_96ETM: return "MD5"
         case .hmacRIPEMD160: return "RIPEMD160"
-        case .none: return nil
+        case .none, .umac64, .umac64ETM, .umac128, .umac128ETM: return nil
         }
     }
 
@@ -40,6 +45,7 @@ public enum MACAlgorithm: String, CaseIterable, Sendable {
         case .hmacSHA512, .hmacSHA512ETM: return 64
         case .hmacSHA1, .hmacSHA1ETM, .hmacSHA1_96, .hmacSHA1_96ETM, .hmacRIPEMD160: return 20
         case .hmacMD5, .hmacMD5ETM, .hmacMD5_96, .hmacMD5_96ETM: return 16
+        case .umac64, .umac64ETM, .umac128, .umac128ETM: return 16
         case .none: return 0
         }
     }
@@ -48,20 +54,25 @@ public enum MACAlgorithm: String, CaseIterable, Sendable {
     var tagLength: Int {
         switch self {
         case .hmacSHA1_96, .hmacSHA1_96ETM, .hmacMD5_96, .hmacMD5_96ETM: return 12
+        case .umac64, .umac64ETM: return 8
         default: return keyLength
         }
     }
 
     var encryptThenMAC: Bool { rawValue.hasSuffix("-etm@openssh.com") }
 
-    /// The keyed HMAC, or nil for "none".
-    func authenticator(key: [UInt8]) throws -> MessageAuthenticator? {
+    /// The keyed MAC, or nil for "none".
+    func authenticator(key: [UInt8]) throws -> PacketAuthenticator? {
+        switch self {
+        case .umac64, .umac64ETM, .umac128, .umac128ETM: return try UMAC(key: key, tagLength: tagLength)
+        default: break
+        }
         guard let digest else { return nil }
         return try MessageAuthenticator(digest: digest, key: key, length: tagLength)
     }
 
     /// True when this build's OpenSSL has the digest (RIPEMD160 may be absent).
     public var isAvailable: Bool {
-        digest == nil || (try? authenticator(key: [UInt8](repeating: 1, count: keyLength))) != nil
+        self == .none || (try? authenticator(key: [UInt8](repeating: 1, count: keyLength))) != nil
     }
 }

@@ -1,9 +1,16 @@
 import COpenSSLCrypto
 
+/// A keyed MAC over one packet (with its sequence number).
+protocol PacketAuthenticator: AnyObject {
+    /// Tag bytes on the wire.
+    var length: Int { get }
+    func mac(sequence: UInt32, _ data: UnsafeRawBufferPointer) throws -> [UInt8]
+}
+
 /// HMAC over `uint32 sequence || data`, keyed once per key exchange
 /// (RFC 4253 section 6.4). The keyed context is duplicated per packet, so
 /// the key schedule is not redone.
-final class MessageAuthenticator {
+final class MessageAuthenticator: PacketAuthenticator {
     private let keyed: OpaquePointer
     let length: Int
 
