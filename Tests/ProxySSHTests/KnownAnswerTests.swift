@@ -20,7 +20,7 @@ final class KnownAnswerTests: XCTestCase {
     }
 
     func testEveryKeyExchangeMethodAgreesWithItself() throws {
-        for kex in KexAlgorithm.allCases where !kex.isGroupExchange {
+        for kex in KexAlgorithm.allCases where !kex.isGroupExchange && !kex.isRSAKeyExchange {
             let a = try kex.makeAgreement(), b = try kex.makeAgreement()
             XCTAssertEqual(try a.sharedSecret(serverPublic: b.clientPublic), try b.sharedSecret(serverPublic: a.clientPublic), kex.name)
         }

@@ -105,8 +105,30 @@ final class OlderAlgorithmTests: XCTestCase {
         XCTAssertThrowsError(try alice.sharedSecret(serverPublic: [UInt8](repeating: 5, count: 32)))
     }
 
+    /// RFC 4432: a transient key under 1024 bits, or not RSA, is refused.
+    func testRSAKeyExchangeRefusesAWeakOrForeignTransientKey() {
+        func pubkey(_ type: String, modulusBytes: Int) -> [UInt8] {
+            var k = SSHWriter()
+            k.string(type)
+            k.positiveMPInt([1, 0, 1])
+            k.positiveMPInt([0xC3] + [UInt8](repeating: 0x5B, count: modulusBytes - 2) + [0x01])
+            var w = SSHWriter()
+            w.byte(30)
+            w.string([0, 0, 0, 1, 0x41])
+            w.string(k.bytes)
+            return w.bytes
+        }
+        XCTAssertThrowsError(try RSAKeyExchange.respond(toPubkey: pubkey("ssh-rsa", modulusBytes: 64))) {
+            XCTAssertEqual("\($0)", "rsa1024-sha1: the transient RSA key has 512 bits, under 1024")
+        }
+        XCTAssertThrowsError(try RSAKeyExchange.respond(toPubkey: pubkey("ssh-dss", modulusBytes: 128))) {
+            XCTAssertEqual("\($0)", "rsa1024-sha1: the transient key is not an ssh-rsa key")
+        }
+        XCTAssertThrowsError(try RSAKeyExchange.respond(toPubkey: [30, 0, 0]))
+    }
+
     func testSHA1KeyExchangesHashWithSHA1() {
-        for kex in [KexAlgorithm.dhGroup1SHA1, .dhGroup14SHA1, .dhGroupExchangeSHA1] {
+        for kex in [KexAlgorithm.dhGroup1SHA1, .dhGroup14SHA1, .dhGroupExchangeSHA1, .rsa1024SHA1] {
             XCTAssertEqual(kex.hash, .sha1, kex.name)
             XCTAssertFalse(KexAlgorithm.defaultOrder.contains(kex), "\(kex.name) is not offered by default")
         }
@@ -125,8 +147,9 @@ final class OlderAlgorithmTests: XCTestCase {
                        ["umac-64@openssh.com", "", "AES128-CTR"])
         XCTAssertEqual(SSHAlgorithms.unsupported(["umac-64@openssh.com", "umac-128-etm@openssh.com", "umac-32@openssh.com"], in: .mac),
                        ["umac-32@openssh.com"])
-        XCTAssertEqual(SSHAlgorithms.unsupported(["sntrup761x25519-sha512@openssh.com", "rsa1024-sha1"], in: .keyExchange),
-                       ["sntrup761x25519-sha512@openssh.com", "rsa1024-sha1"])
+        XCTAssertEqual(SSHAlgorithms.unsupported(["sntrup761x25519-sha512@openssh.com", "rsa1024-sha1", "mlkem768x25519-sha256"],
+                                                 in: .keyExchange),
+                       ["sntrup761x25519-sha512@openssh.com", "mlkem768x25519-sha256"])
     }
 
     func testConfiguredListsKeepTheirOrderAndRefuseUnknownNames() throws {

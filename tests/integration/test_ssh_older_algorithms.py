@@ -159,7 +159,7 @@ def test_legacy_macs_with_mod_sftp(sftp_server, mac):
     assert_logged_in(r, f"kex=curve25519-sha256 hostkey=rsa-sha2-512 cipher=aes128-ctr mac={mac}", server)
 
 
-@pytest.mark.parametrize("kex", ["curve448-sha512", "diffie-hellman-group1-sha1"])
+@pytest.mark.parametrize("kex", ["curve448-sha512", "diffie-hellman-group1-sha1", "rsa1024-sha1"])
 def test_key_exchanges_only_mod_sftp_has(sftp_server, kex):
     server = sftp_server(kex=kex)
     r = probe_sftpd(server, "--kex", kex, "--cipher", "aes128-ctr", "--mac", "hmac-sha2-256")

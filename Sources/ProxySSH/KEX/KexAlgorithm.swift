@@ -16,6 +16,8 @@ public enum KexAlgorithm: String, CaseIterable, Sendable {
     case dhGroup14SHA1 = "diffie-hellman-group14-sha1"
     /// A 1024-bit group: also needs `ProxySFTPOptions AllowWeakDH` upstream.
     case dhGroup1SHA1 = "diffie-hellman-group1-sha1"
+    /// RFC 4432's RSA key exchange (the client picks K).
+    case rsa1024SHA1 = "rsa1024-sha1"
 
     public static let defaultOrder: [KexAlgorithm] = [
         .curve25519SHA256, .curve25519SHA256LibSSH, .ecdhNISTP256, .ecdhNISTP384, .ecdhNISTP521,
@@ -36,17 +38,22 @@ public enum KexAlgorithm: String, CaseIterable, Sendable {
             return .sha256
         case .ecdhNISTP384: return .sha384
         case .ecdhNISTP521, .dhGroup16SHA512, .dhGroup18SHA512, .curve448SHA512: return .sha512
-        case .dhGroupExchangeSHA1, .dhGroup14SHA1, .dhGroup1SHA1: return .sha1
+        case .dhGroupExchangeSHA1, .dhGroup14SHA1, .dhGroup1SHA1, .rsa1024SHA1: return .sha1
         }
     }
 
     /// RFC 4419: the server names the group before the client's key exists.
     var isGroupExchange: Bool { self == .dhGroupExchangeSHA256 || self == .dhGroupExchangeSHA1 }
 
-    /// A fresh key pair of this method (group exchange: see `GroupExchange`).
+    /// RFC 4432: the server speaks first, with a transient RSA key.
+    var isRSAKeyExchange: Bool { self == .rsa1024SHA1 }
+
+    /// A fresh key pair of this method (group exchange: see `GroupExchange`;
+    /// RSA: see `RSAKeyExchange`).
     func makeAgreement() throws -> KeyAgreement {
         switch self {
         case .dhGroupExchangeSHA256, .dhGroupExchangeSHA1: throw KeyExchangeError("group exchange needs the server's group first")
+        case .rsa1024SHA1: throw KeyExchangeError("RSA key exchange needs the server's transient key first")
         case .curve25519SHA256, .curve25519SHA256LibSSH: return try MontgomeryCurveAgreement()
         case .curve448SHA512: return try MontgomeryCurveAgreement(curve: .x448)
         case .ecdhNISTP256: return try ECDHAgreement(curve: .p256)

@@ -285,6 +285,10 @@ public final class SSHClientTransport {
             try sendNow(GroupExchange(allowWeakDH: configuration.allowWeakDH).requestPayload())
             return
         }
+        if algorithms.kex.isRSAKeyExchange {
+            exchange = x  // the server's KEXRSA_PUBKEY comes first
+            return
+        }
         let agreement = try algorithms.kex.makeAgreement()
         x.agreement = agreement
         exchange = x
@@ -308,6 +312,9 @@ public final class SSHClientTransport {
             exchange = x
             return
         }
+        if algorithms.kex.isRSAKeyExchange {
+            return try receiveRSAKeyExchangeMessage(payload, &x, algorithms)
+        }
         let gex = algorithms.kex.isGroupExchange
         if gex && x.agreement == nil && payload[0] == GroupExchange.group {
             let (agreement, part) = try GroupExchange(allowWeakDH: configuration.allowWeakDH).agreement(fromGroup: payload)
@@ -330,10 +337,7 @@ public final class SSHClientTransport {
         let signature = try r.string("exchange hash signature", limit: 16 * 1024)
         try r.expectEnd("KEX reply")
 
-        let hostKey = try ServerHostKey(blob: hostKeyBlob)
-        if let first = firstHostKeyBlob, first != hostKeyBlob {
-            throw TransportFailure(DisconnectReason.hostKeyNotVerifiable, "the server's host key changed during a rekey")
-        }
+        let hostKey = try checkedHostKey(hostKeyBlob)
         let secret = try agreement.sharedSecret(serverPublic: serverPublic)
         let h = ExchangeHash(clientVersion: configuration.clientVersion, serverVersion: serverVersion ?? "",
                              clientKexInit: x.ourKexInitPayload, serverKexInit: x.serverKexInitPayload ?? [],
@@ -341,12 +345,60 @@ public final class SSHClientTransport {
                              clientPublic: agreement.clientPublic,
                              serverPublic: serverPublic, publicValuesAreMPInts: agreement.publicValueIsMPInt,
                              sharedSecret: secret).compute(algorithms.kex.hash)
+        x.agreement = nil
+        try finishExchange(x, algorithms, hostKey: hostKey, signature: signature, exchangeHash: h, secret: secret)
+    }
+
+    /// The server's host key, which must not change across rekeys.
+    private func checkedHostKey(_ blob: [UInt8]) throws -> ServerHostKey {
+        let hostKey = try ServerHostKey(blob: blob)
+        if let first = firstHostKeyBlob, first != blob {
+            throw TransportFailure(DisconnectReason.hostKeyNotVerifiable, "the server's host key changed during a rekey")
+        }
+        return hostKey
+    }
+
+    /// RFC 4432: KEXRSA_PUBKEY is answered with our encrypted secret;
+    /// KEXRSA_DONE carries the signature over H.
+    private func receiveRSAKeyExchangeMessage(_ payload: [UInt8], _ x: inout KeyExchangeState,
+                                              _ algorithms: NegotiatedAlgorithms) throws {
+        switch (payload[0], x.rsaPending) {
+        case (RSAKeyExchange.pubkey, nil):
+            let pending = try RSAKeyExchange.respond(toPubkey: payload)
+            _ = try checkedHostKey(pending.hostKeyBlob)
+            x.rsaPending = pending
+            exchange = x
+            try sendNow(pending.secretPayload)
+        case (RSAKeyExchange.done, let pending?):
+            var r = SSHReader(payload)
+            _ = try r.byte()
+            let signature = try r.string("exchange hash signature", limit: 16 * 1024)
+            try r.expectEnd("KEXRSA_DONE")
+            let hostKey = try checkedHostKey(pending.hostKeyBlob)
+            let h = ExchangeHash(clientVersion: configuration.clientVersion, serverVersion: serverVersion ?? "",
+                                 clientKexInit: x.ourKexInitPayload, serverKexInit: x.serverKexInitPayload ?? [],
+                                 hostKeyBlob: pending.hostKeyBlob, clientPublic: pending.transientKeyBlob,
+                                 serverPublic: pending.encryptedSecret, publicValuesAreMPInts: false,
+                                 sharedSecret: pending.sharedSecret).compute(algorithms.kex.hash)
+            x.rsaPending = nil
+            try finishExchange(x, algorithms, hostKey: hostKey, signature: signature, exchangeHash: h,
+                               secret: pending.sharedSecret)
+        default:
+            throw TransportFailure(DisconnectReason.protocolError,
+                                   "unexpected key-exchange message \(payload[0]) for \(algorithms.kex.name)")
+        }
+    }
+
+    /// The signature checked, the keys derived; the first exchange then
+    /// waits for the caller's verdict on the host key.
+    private func finishExchange(_ x: KeyExchangeState, _ algorithms: NegotiatedAlgorithms, hostKey: ServerHostKey,
+                                signature: [UInt8], exchangeHash h: [UInt8], secret: [UInt8]) throws {
+        let hostKeyBlob = hostKey.blob
         try hostKey.verify(signatureBlob: signature, over: h, algorithm: algorithms.hostKey)
         let id = sessionID ?? h
         sessionID = id
         let keys = try KeyDerivation(hash: algorithms.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id)
             .protections(algorithms)
-        x.agreement = nil
         exchange = x
         if firstHostKeyBlob == nil {
             // First exchange: the caller judges the key before our NEWKEYS,

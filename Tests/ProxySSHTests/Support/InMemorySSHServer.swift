@@ -26,6 +26,8 @@ final class InMemorySSHServer {
     var gexPrime: [UInt8]?
     var gexGenerator: [UInt8] = [2]
     private var gexPart: [UInt8] = []
+    /// RSA key exchange: the transient key pair and its blob.
+    private var rsaTransient: (key: OpaquePointer, blob: [UInt8])?
     private var gexGroup: (p: [UInt8], g: [UInt8])?
     private(set) var hostKey: OpaquePointer
     private(set) var received: [[UInt8]] = []
@@ -117,6 +119,69 @@ final class InMemorySSHServer {
         return try writer.frame(raw)
     }
 
+    /// RFC 4432's server side: a fresh 1024-bit transient key.
+    private func sendRSAPubkey() throws -> [UInt8] {
+        let ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nil)!
+        defer { EVP_PKEY_CTX_free(ctx) }
+        var key: OpaquePointer?
+        guard EVP_PKEY_keygen_init(ctx) == 1, EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 1024) == 1,
+              EVP_PKEY_keygen(ctx, &key) == 1, let key else { throw CryptoError("test RSA keygen") }
+        func param(_ name: String) -> [UInt8] {
+            var bn: OpaquePointer?
+            _ = EVP_PKEY_get_bn_param(key, name, &bn)
+            defer { BN_free(bn) }
+            return FiniteFieldDHAgreement.bytes(bn!)
+        }
+        var blob = SSHWriter()
+        blob.string("ssh-rsa")
+        blob.positiveMPInt(param("e"))
+        blob.positiveMPInt(param("n"))
+        rsaTransient = (key, blob.bytes)
+        var w = SSHWriter()
+        w.byte(30)
+        w.string(hostKeyBlob)
+        w.string(blob.bytes)
+        return try writer.frame(w.bytes)
+    }
+
+    private func finishRSAKeyExchange(_ payload: [UInt8]) throws -> [UInt8] {
+        let a = negotiatedNow!, transient = rsaTransient!
+        var r = SSHReader(payload)
+        _ = try r.byte()
+        let encrypted = try r.string()
+        let ctx = EVP_PKEY_CTX_new(transient.key, nil)!
+        defer { EVP_PKEY_CTX_free(ctx) }
+        var length = 512
+        var clear = [UInt8](repeating: 0, count: length)
+        guard EVP_PKEY_decrypt_init(ctx) == 1, EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) == 1,
+              EVP_PKEY_decrypt(ctx, &clear, &length, encrypted, encrypted.count) == 1 else {
+            throw CryptoError("test RSA-OAEP decryption")
+        }
+        var m = SSHReader(Array(clear[0..<length]))
+        let secret = try m.positiveMPInt()
+        let h = ExchangeHash(clientVersion: clientVersion!, serverVersion: version, clientKexInit: clientKexInit!,
+                             serverKexInit: ourKexInit!, hostKeyBlob: hostKeyBlob, clientPublic: transient.blob,
+                             serverPublic: encrypted, publicValuesAreMPInts: false, sharedSecret: secret).compute(a.kex.hash)
+        var s = SSHWriter()
+        s.string("ssh-ed25519")
+        s.string(sign(h))
+        var w = SSHWriter()
+        w.byte(32)
+        w.string(s.bytes)
+        let id = sessionID ?? h
+        sessionID = id
+        let keys = try KeyDerivation(hash: a.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id)
+            .protections(a, asServer: true)
+        var out = try writer.frame(w.bytes)
+        out += try writer.frame([21])
+        writer.switchKeys(to: keys.outbound, resetSequence: strictAgreed)
+        pendingInbound = keys.inbound
+        writer.compressor = compressing(a.compressionServerToClient) ? try PayloadCompressor() : nil
+        EVP_PKEY_free(transient.key)
+        rsaTransient = nil
+        return out
+    }
+
     func feed(_ bytes: [UInt8]) throws -> [UInt8] {
         inbound += bytes
         var out: [UInt8] = []
@@ -144,7 +209,10 @@ final class InMemorySSHServer {
             strictAgreed = strictAgreed || (exchanges == 0 && strict && client.kexAlgorithms.contains(KexAlgorithm.strictClient))
             // No common algorithm: the client's DISCONNECT is on its way.
             negotiatedNow = try? AlgorithmNegotiation.negotiate(client: client, server: ours)
+            if negotiatedNow?.kex == .rsa1024SHA1 { out += try sendRSAPubkey() }
             return out
+        case 31:  // KEXRSA_SECRET
+            return try finishRSAKeyExchange(payload)
         case 34:  // group exchange: answer with RFC 3526's 2048-bit group, or the test's
             var r = SSHReader(payload)
             _ = try r.byte()
