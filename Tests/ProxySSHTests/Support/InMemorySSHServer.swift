@@ -162,23 +162,33 @@ final class InMemorySSHServer {
         let h = ExchangeHash(clientVersion: clientVersion!, serverVersion: version, clientKexInit: clientKexInit!,
                              serverKexInit: ourKexInit!, hostKeyBlob: hostKeyBlob, clientPublic: transient.blob,
                              serverPublic: encrypted, publicValuesAreMPInts: false, sharedSecret: secret).compute(a.kex.hash)
-        var s = SSHWriter()
-        s.string("ssh-ed25519")
-        s.string(sign(h))
         var w = SSHWriter()
         w.byte(32)
-        w.string(s.bytes)
+        w.string(signatureBlob(sign(h)))
+        EVP_PKEY_free(transient.key)
+        rsaTransient = nil
+        return try replyAndNewKeys(w.bytes, a, exchangeHash: h, secret: secret)
+    }
+
+    private func signatureBlob(_ signature: [UInt8]) -> [UInt8] {
+        var s = SSHWriter()
+        s.string("ssh-ed25519")
+        s.string(signature)
+        return s.bytes
+    }
+
+    /// The last KEX reply and NEWKEYS under the old keys, then the new ones.
+    private func replyAndNewKeys(_ reply: [UInt8], _ a: NegotiatedAlgorithms, exchangeHash h: [UInt8],
+                                 secret: [UInt8]) throws -> [UInt8] {
         let id = sessionID ?? h
         sessionID = id
         let keys = try KeyDerivation(hash: a.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id)
             .protections(a, asServer: true)
-        var out = try writer.frame(w.bytes)
+        var out = try writer.frame(reply)
         out += try writer.frame([21])
         writer.switchKeys(to: keys.outbound, resetSequence: strictAgreed)
         pendingInbound = keys.inbound
         writer.compressor = compressing(a.compressionServerToClient) ? try PayloadCompressor() : nil
-        EVP_PKEY_free(transient.key)
-        rsaTransient = nil
         return out
     }
 
@@ -251,20 +261,8 @@ final class InMemorySSHServer {
             w.byte(payload[0] == 32 ? 33 : 31)
             w.string(blob)
             if agreement.publicValueIsMPInt { w.positiveMPInt(agreement.clientPublic) } else { w.string(agreement.clientPublic) }
-            var s = SSHWriter()
-            s.string("ssh-ed25519")
-            s.string(sig)
-            w.string(s.bytes)
-            let id = sessionID ?? h
-            sessionID = id
-            let keys = try KeyDerivation(hash: a.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id)
-                .protections(a, asServer: true)
-            var out = try writer.frame(w.bytes)
-            out += try writer.frame([21])
-            writer.switchKeys(to: keys.outbound, resetSequence: strictAgreed)
-            pendingInbound = keys.inbound
-            writer.compressor = compressing(a.compressionServerToClient) ? try PayloadCompressor() : nil
-            return out
+            w.string(signatureBlob(sig))
+            return try replyAndNewKeys(w.bytes, a, exchangeHash: h, secret: secret)
         case 21:
             reader.switchKeys(to: pendingInbound!, resetSequence: strictAgreed)
             pendingInbound = nil
