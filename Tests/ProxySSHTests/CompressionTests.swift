@@ -71,6 +71,23 @@ final class CompressionTests: XCTestCase {
         }
     }
 
+    /// Well-framed packets with random payloads through a reader that
+    /// inflates: each one is a payload or a CompressionError, never a crash.
+    func testFramedGarbageThroughTheDecompressingReader() throws {
+        var rng = SeededGenerator(seed: 6)
+        for _ in 0..<200 {
+            let writer = PacketWriter(), reader = PacketReader()
+            reader.decompressor = try PayloadDecompressor()
+            let size = Int.random(in: 1...600, using: &rng)
+            let junk = (0..<size).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            reader.append(try writer.frame(junk))
+            do {
+                _ = try reader.next()
+            } catch is CompressionError {
+            }
+        }
+    }
+
     func testZlibStartsAtNewKeysInBothDirections() throws {
         let server = InMemorySSHServer()
         let (client, events) = try connect(server, .on)
