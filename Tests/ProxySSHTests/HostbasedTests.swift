@@ -45,15 +45,16 @@ final class HostbasedTests: XCTestCase {
     }
 
     func testRSASignatureChoiceFollowsServerSigAlgs() throws {
-        func pick(_ algs: [String]?) throws -> HostKeyAlgorithm {
-            try HostbasedSignatureChoice.algorithm(forKeyType: "ssh-rsa", serverSignatureAlgorithms: algs)
+        func pick(_ algs: [String]?) throws -> [HostKeyAlgorithm] {
+            try HostbasedSignatureChoice.algorithms(forKeyType: "ssh-rsa", serverSignatureAlgorithms: algs)
         }
-        XCTAssertEqual(try pick(nil), .rsaSHA512)
-        XCTAssertEqual(try pick(["ssh-ed25519", "rsa-sha2-256", "ssh-rsa"]), .rsaSHA256)
-        XCTAssertEqual(try pick(["rsa-sha2-256", "rsa-sha2-512"]), .rsaSHA512)
+        XCTAssertEqual(try pick(nil), [.rsaSHA512, .rsaSHA256])
+        XCTAssertEqual(try pick(["ssh-ed25519", "rsa-sha2-256", "ssh-rsa"]), [.rsaSHA256])
+        XCTAssertEqual(try pick(["rsa-sha2-256", "rsa-sha2-512"]), [.rsaSHA512, .rsaSHA256])
+        XCTAssertEqual(try pick(["ssh-ed25519"]), [.rsaSHA512, .rsaSHA256])
         XCTAssertThrowsError(try pick(["ssh-rsa"])) { XCTAssertTrue("\($0)".contains("SHA-1")) }
-        XCTAssertEqual(try HostbasedSignatureChoice.algorithm(forKeyType: "ecdsa-sha2-nistp384", serverSignatureAlgorithms: []), .ecdsaP384)
-        XCTAssertThrowsError(try HostbasedSignatureChoice.algorithm(forKeyType: "ssh-dss", serverSignatureAlgorithms: nil))
+        XCTAssertEqual(try HostbasedSignatureChoice.algorithms(forKeyType: "ecdsa-sha2-nistp384", serverSignatureAlgorithms: []), [.ecdsaP384])
+        XCTAssertThrowsError(try HostbasedSignatureChoice.algorithms(forKeyType: "ssh-dss", serverSignatureAlgorithms: nil))
     }
 
     private func failure(_ methods: String) -> [UInt8] {
@@ -76,6 +77,25 @@ final class HostbasedTests: XCTestCase {
         XCTAssertTrue(second.containsSubsequence(Array("rsa-sha2-256".utf8)))
         XCTAssertEqual(try login.handle([52]), .succeeded)
         XCTAssertTrue(login.acceptedKey === keys[1])
+        XCTAssertEqual(login.algorithm, .rsaSHA256)
+    }
+
+    /// A refused rsa-sha2-512 request is retried with rsa-sha2-256 before the next key.
+    func testRSAKeyIsRetriedWithTheOtherHash() throws {
+        let keys: [SSHSigningKey] = [try key("rsa"), try key("ed25519")]
+        let login = HostbasedLogin(request: HostbasedRequest(user: "u", clientHost: "h", clientUser: "u"),
+                                   keys: keys, sessionID: sessionID, serverSignatureAlgorithms: nil)
+        var sent: [String] = []
+        var step: HostbasedLogin.Step? = login.start()
+        while case .send(let payload)? = step {
+            var r = SSHReader(payload)
+            _ = try r.byte(); _ = try r.text(); _ = try r.text(); _ = try r.text()
+            sent.append(try r.text())
+            step = try login.handle(failure("hostbased"))
+        }
+        XCTAssertEqual(sent, ["rsa-sha2-512", "rsa-sha2-256", "ssh-ed25519"])
+        guard case .refused(let why)? = step else { return XCTFail() }
+        XCTAssertTrue(why.contains("rsa-sha2-512") && why.contains("rsa-sha2-256") && why.contains("ssh-ed25519"), why)
     }
 
     func testLoginReportsRefusal() throws {

@@ -13,21 +13,24 @@ enum PEMKeyFile {
             throw PrivateKeyError("the PEM key is encrypted and no passphrase was given")
         }
         let bytes = Array(text.utf8)
-        guard let bio = BIO_new_mem_buf(bytes, Int32(bytes.count)) else { throw CryptoError("BIO_new_mem_buf") }
-        defer { BIO_free(bio) }
         // OpenSSL's default callback would prompt on the terminal: ours
         // hands over the passphrase, or nothing.
         var secret = passphrase ?? []
-        let pkey = secret.withUnsafeMutableBufferPointer { buf -> OpaquePointer? in
-            var box = (buf.baseAddress, buf.count)
-            return withUnsafeMutablePointer(to: &box) { boxPointer in
-                PEM_read_bio_PrivateKey(bio, nil, { out, size, _, user in
-                    guard let out, let user else { return -1 }
-                    let (p, n) = user.load(as: (UnsafeMutablePointer<UInt8>?, Int).self)
-                    guard let p, n > 0, n <= Int(size) else { return -1 }
-                    UnsafeMutableRawPointer(out).copyMemory(from: p, byteCount: n)
-                    return Int32(n)
-                }, boxPointer)
+        let pkey = bytes.withUnsafeBytes { text -> OpaquePointer? in
+            // The BIO reads `text` in place, so it lives only inside this closure.
+            guard let bio = BIO_new_mem_buf(text.baseAddress, Int32(text.count)) else { return nil }
+            defer { BIO_free(bio) }
+            return secret.withUnsafeMutableBufferPointer { buf -> OpaquePointer? in
+                var box = (buf.baseAddress, buf.count)
+                return withUnsafeMutablePointer(to: &box) { boxPointer in
+                    PEM_read_bio_PrivateKey(bio, nil, { out, size, _, user in
+                        guard let out, let user else { return -1 }
+                        let (p, n) = user.load(as: (UnsafeMutablePointer<UInt8>?, Int).self)
+                        guard let p, n > 0, n <= Int(size) else { return -1 }
+                        UnsafeMutableRawPointer(out).copyMemory(from: p, byteCount: n)
+                        return Int32(n)
+                    }, boxPointer)
+                }
             }
         }
         for i in secret.indices { secret[i] = 0 }

@@ -1,5 +1,6 @@
-/// Drives a hostbased login with several keys: each key's request in turn
-/// until the server answers SUCCESS or every key was refused. Pure: the
+/// Drives a hostbased login with several keys: each key's request (with
+/// each usable signature algorithm) in turn until the server answers
+/// SUCCESS or every one was refused. Pure: the
 /// caller sends the payloads through SSHClientTransport after the
 /// "ssh-userauth" service was accepted, and feeds back the server's
 /// userauth replies.
@@ -17,9 +18,13 @@ public final class HostbasedLogin {
     private let sessionID: [UInt8]
     private let serverSignatureAlgorithms: [String]?
     private var next = 0
+    /// Algorithms still to try with the current key (`keys[next - 1]`).
+    private var pendingAlgorithms: [HostKeyAlgorithm] = []
     private var tried: [String] = []
     /// The key the server accepted.
     public private(set) var acceptedKey: SSHSigningKey?
+    /// The algorithm of the request in flight (the accepted one after SUCCESS).
+    public private(set) var algorithm: HostKeyAlgorithm?
     /// A USERAUTH_BANNER's text, if the server sent one.
     public private(set) var banner: String?
 
@@ -54,16 +59,28 @@ public final class HostbasedLogin {
     }
 
     private func tryNextKey() -> Step {
-        while next < keys.count {
-            let key = keys[next]
-            next += 1
+        while true {
+            if pendingAlgorithms.isEmpty {
+                guard next < keys.count else { break }
+                let key = keys[next]
+                next += 1
+                do {
+                    pendingAlgorithms = try HostbasedSignatureChoice.algorithms(forKeyType: key.keyType,
+                                                                                serverSignatureAlgorithms: serverSignatureAlgorithms)
+                } catch {
+                    tried.append("\(key.keyType) \(key.fingerprint) (\(error))")
+                    continue
+                }
+            }
+            let key = keys[next - 1]
+            let algorithm = pendingAlgorithms.removeFirst()
+            self.algorithm = algorithm
             do {
-                let algorithm = try HostbasedSignatureChoice.algorithm(forKeyType: key.keyType,
-                                                                      serverSignatureAlgorithms: serverSignatureAlgorithms)
+                let payload = try request.payload(sessionID: sessionID, key: key, algorithm: algorithm)
                 tried.append("\(algorithm.name) \(key.fingerprint)")
-                return .send(try request.payload(sessionID: sessionID, key: key, algorithm: algorithm))
+                return .send(payload)
             } catch {
-                tried.append("\(key.keyType) \(key.fingerprint) (\(error))")
+                tried.append("\(algorithm.name) \(key.fingerprint) (\(error))")
             }
         }
         return .refused("hostbased login as \(request.user) from \(request.clientHostOnWire) refused for every key: "
