@@ -9,7 +9,6 @@ a command. sshd trusts the client host "proxy-hb.example" through the user's
 HostbasedUsesNameFromPacketOnly it takes the name from the request (no DNS).
 """
 import os
-import pwd
 import re
 import shutil
 import signal
@@ -19,7 +18,7 @@ import tempfile
 import pytest
 
 import harness as H
-from test_ssh_transport import SSHD, ProbeResult, probe_path
+from test_ssh_transport import SSHD, ProbeResult, SSHServer, probe_path
 
 pytestmark = pytest.mark.swift_only
 
@@ -36,15 +35,18 @@ def hb_user():
         pytest.fail(f"{SSHD} is missing: ./install.sh --deps-only --test-deps installs openssh-server")
     home = tempfile.mkdtemp(prefix="proxy-sshhb-")
     os.chmod(home, 0o755)
-    if subprocess.run(["id", HB_USER], capture_output=True).returncode == 0:
-        H.run(["userdel", HB_USER])
-    r = H.run(["useradd", "--system", "--home-dir", home, "--shell", "/bin/sh", HB_USER])
+    created = subprocess.run(["id", HB_USER], capture_output=True).returncode != 0
+    if created:
+        r = H.run(["useradd", "--system", "--home-dir", home, "--shell", "/bin/sh", HB_USER])
+    else:   # left by an interrupted run: point it at this run's home
+        r = H.run(["usermod", "--home", home, HB_USER])
     assert r.returncode == 0, r.stderr
     r = H.run(["chpasswd"], input=f"{HB_USER}:unused-Pw-71q\n".encode())
     assert r.returncode == 0, r.stderr
     os.makedirs(os.path.join(home, ".ssh"), exist_ok=True)
     yield home
-    H.run(["userdel", HB_USER])
+    if created:
+        H.run(["userdel", HB_USER])
     shutil.rmtree(home, ignore_errors=True)
 
 
@@ -57,42 +59,13 @@ def trust(home, pubkeys, host=CLIENT_HOST):
             f.write(f"{host} {' '.join(pub.split()[:2])}\n")
 
 
-class HostbasedSSHD:
-    """sshd -D -e on 127.0.0.1 accepting only hostbased logins."""
-
-    def __init__(self, lab, options=()):
-        self.dir = lab.mkdir(f"hb-sshd-{len(os.listdir(lab.dir))}")
-        self.port = lab.ports.port()
-        hostkey = os.path.join(self.dir, "host_ed25519")
-        assert H.run(["ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-f", hostkey]).returncode == 0
-        conf = os.path.join(self.dir, "sshd_config")
-        with open(conf, "w") as f:
-            f.write("\n".join([
-                f"HostKey {hostkey}", "ListenAddress 127.0.0.1", "UsePAM no", "PidFile none",
-                "StrictModes no", "LogLevel DEBUG1", f"AllowUsers {HB_USER}",
-                "PasswordAuthentication no", "KbdInteractiveAuthentication no", "PubkeyAuthentication no",
-                "HostbasedAuthentication yes", "IgnoreRhosts no", "HostbasedUsesNameFromPacketOnly yes",
-                "AuthenticationMethods hostbased"]) + "\n")
-        os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
-        cmd = [SSHD, "-D", "-e", "-f", conf, "-p", str(self.port)]
-        for o in options:
-            cmd += ["-o", o]
-        check = H.run([SSHD, "-t"] + cmd[2:])
-        assert check.returncode == 0, check.stderr.decode()
-        self.log = os.path.join(self.dir, "sshd.log")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(self.log, "wb"),
-                                     start_new_session=True)
-        ok = H.wait_until(lambda: "Server listening" in self.read_log() or self.proc.poll() is not None, 10)
-        assert ok and self.proc.poll() is None, "sshd did not start:\n" + self.read_log()
-
-    def read_log(self):
-        with open(self.log, errors="replace") as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(10)
+class HostbasedSSHD(SSHServer):
+    """sshd accepting only hostbased logins of HB_USER."""
+    user = HB_USER
+    auth_lines = ["PasswordAuthentication no", "KbdInteractiveAuthentication no", "PubkeyAuthentication no",
+                  "HostbasedAuthentication yes", "IgnoreRhosts no", "HostbasedUsesNameFromPacketOnly yes",
+                  "AuthenticationMethods hostbased"]
+    log_level = "DEBUG1"   # sshd names each request's algorithm ("pkalg") at DEBUG1
 
 
 class Agent:
