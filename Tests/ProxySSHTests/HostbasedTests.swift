@@ -111,6 +111,13 @@ final class HostbasedTests: XCTestCase {
         guard case .refused(let why2) = try other.handle(failure("password")) else { return XCTFail() }
         XCTAssertTrue(why2.contains("does not offer hostbased"), why2)
         XCTAssertThrowsError(try other.handle([51]))
+        var partial = SSHWriter()
+        partial.byte(51); partial.string("password"); partial.boolean(true)
+        let third = HostbasedLogin(request: HostbasedRequest(user: "u", clientHost: "h", clientUser: "u"),
+                                   keys: [try key("ecdsa256")], sessionID: sessionID, serverSignatureAlgorithms: nil)
+        _ = third.start()
+        guard case .refused(let why3) = try third.handle(partial.bytes) else { return XCTFail() }
+        XCTAssertTrue(why3.contains("requires more (password)"), why3)
         XCTAssertThrowsError(try other.handle([60]))
         XCTAssertThrowsError(try other.handle([]))
 

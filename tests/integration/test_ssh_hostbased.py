@@ -12,8 +12,10 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -79,8 +81,8 @@ class Agent:
                                      stderr=subprocess.DEVNULL, start_new_session=True)
         assert H.wait_until(lambda: os.path.exists(self.sock), 10), "ssh-agent did not start"
 
-    def add(self, keyfile):
-        r = H.run(["ssh-add", keyfile], env=dict(os.environ, SSH_AUTH_SOCK=self.sock))
+    def add(self, keyfile, *flags):
+        r = H.run(["ssh-add", *flags, keyfile], env=dict(os.environ, SSH_AUTH_SOCK=self.sock))
         assert r.returncode == 0, r.stderr
 
     def public_keys(self):
@@ -251,3 +253,61 @@ def test_untrusted_key_host_and_missing_agent_are_refused(lab, hb_user, servers)
     assert "Accepted hostbased" not in server.read_log()
     r = probe(server, f"agent:{lab.dir}/no-agent.sock")
     assert r.rc == 255 and "cannot connect to the agent at" in r.stderr, r
+
+
+def test_agent_that_refuses_to_sign_is_named(lab, hb_user, servers):
+    """A key added with `ssh-add -c` needs a confirmation nobody can give
+    (no SSH_ASKPASS): the agent answers SSH_AGENT_FAILURE to the sign request."""
+    agent = Agent(lab)
+    try:
+        agent.add(keygen(lab, "ed25519")[0], "-c")
+        trust(hb_user, agent.public_keys())
+        server = servers()
+        r = probe(server, f"agent:{agent.sock}")
+        assert r.rc == 255 and "the agent refused to sign with the key" in r.stderr, r
+        assert "Accepted hostbased" not in server.read_log()
+    finally:
+        agent.stop()
+
+
+def test_a_silent_agent_is_bounded(lab, hb_user, servers):
+    """A socket that accepts and never answers: the probe gives up after the
+    agent timeout (5 s) with a reason instead of hanging."""
+    d = tempfile.mkdtemp(prefix="hb-mute-")
+    path = os.path.join(d, "mute.sock")
+    mute = socket.socket(socket.AF_UNIX)
+    try:
+        mute.bind(path)
+        mute.listen(1)
+        server = servers()
+        started = time.monotonic()
+        r = probe(server, f"agent:{path}")
+        assert r.rc == 255 and "did not answer within 5000 ms" in r.stderr, r
+        assert time.monotonic() - started < 20
+    finally:
+        mute.close()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_missing_and_corrupt_key_files_are_named(lab, hb_user, servers):
+    server = servers()
+    missing = os.path.join(lab.dir, "no-such-key")
+    r = probe(server, missing)
+    assert r.rc == 255 and f"{missing}: No such file or directory" in r.stderr, r
+    key, _ = keygen(lab, "ed25519")
+    with open(key) as f:
+        text = f.read()
+    with open(key, "w") as f:
+        f.write(text[:len(text) // 2] + "\n-----END OPENSSH PRIVATE KEY-----\n")
+    r = probe(server, key)
+    assert r.rc == 255 and f"{key}: openssh-key-v1 key is malformed" in r.stderr, r
+
+
+def test_backend_that_wants_more_than_hostbased(lab, hb_user, servers):
+    """AuthenticationMethods hostbased,password: sshd accepts the hostbased
+    step (partial success) and wants a password the proxy does not have."""
+    key, pub = keygen(lab, "ed25519")
+    trust(hb_user, [pub])
+    server = servers(options=["AuthenticationMethods=hostbased,password", "PasswordAuthentication=yes"])
+    r = probe(server, key)
+    assert r.rc == 255 and "the server accepted hostbased but requires more (password)" in r.stderr, r

@@ -46,6 +46,10 @@ public final class HostbasedLogin {
             return .succeeded
         case UserAuthMessage.failure:
             let methods = try r.nameList("methods that can continue")
+            if try r.boolean("partial success") {
+                // AuthenticationMethods asks for more than hostbased: the proxy has nothing else to offer.
+                return .refused("the server accepted hostbased but requires more (\(methods.joined(separator: ","))) for \(request.user)")
+            }
             if !methods.contains("hostbased") {
                 return .refused("the server does not offer hostbased authentication (it offers \(methods.joined(separator: ",")))")
             }
