@@ -4,7 +4,9 @@
 /// output block, the blocks' bytes interleaved over the key. OpenSSL 3 has no
 /// bcrypt, so the Blowfish core is ours (`EksBlowfish`).
 public enum BcryptPBKDF {
-    public static let maxRounds = 1 << 20
+    /// ssh-keygen's default is 16 (-a); a round costs about 2 ms here, so
+    /// this bounds a hostile or mistaken key file's load to about 20 s.
+    public static let maxRounds = 10_000
 
     public static func derive(passphrase: [UInt8], salt: [UInt8], rounds: Int, length: Int) throws -> [UInt8] {
         guard rounds >= 1, rounds <= maxRounds else { throw PrivateKeyError("bcrypt rounds \(rounds) is out of range 1...\(maxRounds)") }
