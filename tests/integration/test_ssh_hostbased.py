@@ -301,6 +301,14 @@ def test_missing_and_corrupt_key_files_are_named(lab, hb_user, servers):
         f.write(text[:len(text) // 2] + "\n-----END OPENSSH PRIVATE KEY-----\n")
     r = probe(server, key)
     assert r.rc == 255 and f"{key}: openssh-key-v1 key is malformed" in r.stderr, r
+    dsa, _ = keygen(lab, "dsa")   # OpenSSH 9.2 no longer accepts DSA keys; neither does the proxy
+    r = probe(server, dsa)
+    assert r.rc == 255 and f"{dsa}: key type ssh-dss is not supported" in r.stderr, r
+    pem = os.path.join(lab.dir, "dsa.pem")
+    assert H.run(["openssl", "genpkey", "-genparam", "-algorithm", "DSA", "-out", pem + ".param"]).returncode == 0
+    assert H.run(["openssl", "genpkey", "-paramfile", pem + ".param", "-out", pem]).returncode == 0
+    r = probe(server, pem)
+    assert r.rc == 255 and f"{pem}: key type DSA is not supported" in r.stderr, r
 
 
 def test_backend_that_wants_more_than_hostbased(lab, hb_user, servers):
