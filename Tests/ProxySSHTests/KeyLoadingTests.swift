@@ -18,7 +18,7 @@ final class KeyLoadingTests: XCTestCase {
 
     func testEncryptionIsDetected() throws {
         let encrypted = KeyFixtures.all.filter { (try? PrivateKeyFile.isEncrypted($0.value.text)) == true }.keys.sorted()
-        XCTAssertEqual(encrypted, ["ec-pkcs8-enc", "ed25519-enc", "ed25519-gcm", "rsa-cbc", "rsa-pem-enc"])
+        XCTAssertEqual(encrypted, ["ec-pkcs8-enc", "ecdsa-chacha", "ed25519-enc", "ed25519-gcm", "rsa-cbc", "rsa-pem-enc"])
     }
 
     /// Signatures over data verify with the transport's own host-key verifier.
@@ -41,7 +41,7 @@ final class KeyLoadingTests: XCTestCase {
     }
 
     func testMissingAndWrongPassphrasesAreNamed() {
-        for name in ["ed25519-enc", "ed25519-gcm", "rsa-cbc", "rsa-pem-enc", "ec-pkcs8-enc"] {
+        for name in ["ed25519-enc", "ed25519-gcm", "ecdsa-chacha", "rsa-cbc", "rsa-pem-enc", "ec-pkcs8-enc"] {
             let text = KeyFixtures.all[name]!.text
             XCTAssertThrowsError(try PrivateKeyFile.load(text: text)) {
                 XCTAssertTrue("\($0)".contains("no passphrase"), "\(name): \($0)")

@@ -179,6 +179,8 @@ def test_rsa_falls_back_to_sha256_never_sha1(lab, hb_user, servers):
 @pytest.mark.parametrize("kind,fmt,algorithm", [
     ("ed25519", [], "ssh-ed25519"),                                   # openssh-key-v1, bcrypt + aes256-ctr, 16 rounds
     ("ecdsa-384", ["-Z", "aes256-gcm@openssh.com"], "ecdsa-sha2-nistp384"),
+    ("ecdsa-521", ["-Z", "chacha20-poly1305@openssh.com"], "ecdsa-sha2-nistp521"),
+    ("rsa-2048", ["-Z", "aes128-cbc"], "rsa-sha2-512"),
     ("rsa-2048", ["-m", "PEM"], "rsa-sha2-512"),                      # legacy encrypted PEM
     ("ecdsa-256", ["-m", "PKCS8"], "ecdsa-sha2-nistp256"),            # encrypted PKCS#8
 ])

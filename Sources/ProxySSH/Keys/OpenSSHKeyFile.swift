@@ -118,8 +118,10 @@ enum OpenSSHKeyFile {
 struct KeyFileCipher {
     let keyLength: Int, ivLength: Int, blockSize: Int, tagLength: Int
     private let evp: OpaquePointer?
+    private let isChaChaPoly: Bool
 
     init(name: String) throws {
+        isChaChaPoly = name == "chacha20-poly1305@openssh.com"
         switch name {
         case "none": (keyLength, ivLength, blockSize, tagLength, evp) = (0, 0, 8, 0, nil)
         case "aes128-ctr": (keyLength, ivLength, blockSize, tagLength, evp) = (16, 16, 16, 0, EVP_aes_128_ctr())
@@ -130,12 +132,14 @@ struct KeyFileCipher {
         case "aes256-cbc": (keyLength, ivLength, blockSize, tagLength, evp) = (32, 16, 16, 0, EVP_aes_256_cbc())
         case "aes128-gcm@openssh.com": (keyLength, ivLength, blockSize, tagLength, evp) = (16, 12, 16, 16, EVP_aes_128_gcm())
         case "aes256-gcm@openssh.com": (keyLength, ivLength, blockSize, tagLength, evp) = (32, 12, 16, 16, EVP_aes_256_gcm())
+        case "chacha20-poly1305@openssh.com": (keyLength, ivLength, blockSize, tagLength, evp) = (64, 0, 8, 16, nil)
         default:
-            throw PrivateKeyError("key file cipher \(name) is not supported (aes128/192/256-ctr, -cbc, aes128/256-gcm@openssh.com)")
+            throw PrivateKeyError("key file cipher \(name) is not supported (aes128/192/256-ctr, -cbc, aes128/256-gcm@openssh.com, chacha20-poly1305@openssh.com)")
         }
     }
 
     func decrypt(_ data: [UInt8], key: [UInt8], iv: [UInt8], tag: [UInt8]) throws -> [UInt8] {
+        if isChaChaPoly { return try KeyFileChaChaPoly.open(data, key: key, tag: tag) }
         guard let evp else { return data }
         guard data.count % blockSize == 0 else { throw PrivateKeyError("the encrypted private section is not whole cipher blocks") }
         let ctx = try EVPCipherContext(cipher: evp, key: key, iv: iv, encrypt: false)
