@@ -27,12 +27,16 @@ public final class PrivateKey: SSHSigningKey {
         guard algorithm.keyType == keyType else {
             throw PrivateKeyError("a \(keyType) key cannot sign as \(algorithm.name)")
         }
+        // By name, so algorithms added to HostKeyAlgorithm for the transport
+        // only (ssh-dss) fall to the refusal rather than break this switch.
         let digest: HashFunction?
-        switch algorithm {
-        case .ed25519: digest = nil
-        case .ecdsaP256, .rsaSHA256: digest = .sha256
-        case .ecdsaP384: digest = .sha384
-        case .ecdsaP521, .rsaSHA512: digest = .sha512
+        switch algorithm.name {
+        case "ssh-ed25519": digest = nil
+        case "ecdsa-sha2-nistp256", "rsa-sha2-256": digest = .sha256
+        case "ecdsa-sha2-nistp384": digest = .sha384
+        case "ecdsa-sha2-nistp521", "rsa-sha2-512": digest = .sha512
+        case "ssh-rsa": digest = .sha1
+        default: throw PrivateKeyError("signing as \(algorithm.name) is not supported")
         }
         guard let ctx = EVP_MD_CTX_new() else { throw CryptoError("EVP_MD_CTX_new") }
         defer { EVP_MD_CTX_free(ctx) }
