@@ -100,8 +100,8 @@ class Agent:
 def servers(lab, hb_user):
     started = []
 
-    def start(kind=HostbasedSSHD, **kw):
-        s = kind(lab, **kw)
+    def start(**kw):
+        s = HostbasedSSHD(lab, **kw)
         started.append(s)
         return s
     yield start
