@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 #include <openssl/provider.h>
 #include <openssl/rsa.h>
+#include <openssl/pem.h>
 
 /* A public key of `type` ("EC") on `group` ("P-256") from its encoded point. */
 static inline EVP_PKEY *sshc_ec_public_key(const char *group, const unsigned char *pub, size_t publen) {
