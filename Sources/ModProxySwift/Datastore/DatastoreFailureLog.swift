@@ -10,7 +10,8 @@ enum DatastoreFailureLog {
 
     static func report(_ operation: String, _ error: Error, now: Int = Int(time(nil))) {
         let kind = (error as? DatastoreError)?.kind.rawValue ?? "\(type(of: error))"
-        let cause = "\(operation)/\(kind)"
+        // Redis down fails every operation alike: one cause, not one per call.
+        let cause = kind == DatastoreError.Kind.redis.rawValue ? kind : "\(operation)/\(kind)"
         if let last = lastLogged[cause], now - last.time < interval {
             lastLogged[cause] = (last.time, last.suppressed + 1)
             return

@@ -1,0 +1,187 @@
+import Glibc
+import ProxyCore
+import ProxyStore
+
+/// `ReverseDatastore` in Redis (`ProxyDatastore Redis <prefix>`), shared by
+/// every proxy using the same prefix. Keys: `RedisKeyLayout`.
+///
+/// Every update several proxies race on is one atomic Redis command: the
+/// round-robin and shuffle picks are INCRs of a counter
+/// (`SharedCounterPick`), connection counts ZINCRBYs, health and sticky
+/// entries HSETs. Nothing is read, changed and written back.
+///
+/// Connection counts: each proxy (`proxyID`: host name and port) also
+/// counts its own sessions in its share set; when that proxy's daemon
+/// starts again, its share is taken back out of the totals, so a killed
+/// proxy leaves no sessions counted once it is back, and the other proxies'
+/// counts are left alone.
+final class RedisReverseDatastore: ReverseDatastore {
+    private let redis: RedisConnection
+    private let keys: RedisKeyLayout
+    private let proxyID: String
+    /// The last round-robin pick of this session, so a failover can move the
+    /// shared counter on to the backend actually used.
+    private var lastRoundRobin: (vhostID: Int, candidates: [String], pick: Int)?
+
+    init(redis: RedisConnection, keys: RedisKeyLayout, proxyID: String) {
+        self.redis = redis
+        self.keys = keys
+        self.proxyID = proxyID
+    }
+
+    func close() { redis.close() }
+
+    // MARK: Master side
+
+    func register(vhostID: Int, vhostName: String, backends urls: [String]) throws {
+        try redis.hashSet(keys.vhostNames, String(vhostID), vhostName)
+        try noteBackends(vhostID: vhostID, urls)
+    }
+
+    @discardableResult
+    func resetUnlessOwnedBy(master: DaemonIdentity) throws -> Bool {
+        let owner = "\(master.pid) \(master.started)"
+        let ownerKey = keys.daemon(proxyID: proxyID)
+        guard try redis.get(ownerKey) != owner else { return false }
+        // This proxy's previous daemon is gone with its sessions: take the
+        // sessions it counted back out of the shared totals.
+        let share = keys.connectionShare(proxyID: proxyID)
+        for member in try redis.sortedSetMembers(share) {
+            guard let (vhostID, url) = RedisKeyLayout.parseShareMember(member),
+                  let counted = try redis.sortedSetScore(share, member) else { continue }
+            let sessions = Int(counted.rounded())
+            if sessions != 0 {
+                try redis.sortedSetAdd(keys.connectionCounts(vhostID: vhostID), url, by: -sessions)
+            }
+        }
+        try redis.remove(share)
+        try redis.set(ownerKey, owner)
+        return true
+    }
+
+    /// Records URLs in the vhost's backend list (their first-seen order).
+    private func noteBackends(vhostID: Int, _ urls: [String]) throws {
+        try checkURLs(urls, vhostID)
+        var order = Int(time(nil)) * 1000
+        for url in urls {
+            try redis.sortedSetSet(keys.backends(vhostID: vhostID), url, score: order, onlyNew: true)
+            order += 1
+        }
+    }
+
+    private func checkURLs(_ urls: [String], _ vhostID: Int) throws {
+        if let blank = urls.firstIndex(where: { $0.isEmpty }) {
+            throw DatastoreError(.invalidArgument, "backend #\(blank) of vhost \(vhostID) has an empty URL")
+        }
+    }
+
+    private func checkCandidates(_ urls: [String], _ vhostID: Int, _ what: String) throws {
+        guard !urls.isEmpty else {
+            throw DatastoreError(.invalidArgument, "\(what) over no backends for vhost \(vhostID)")
+        }
+        try checkURLs(urls, vhostID)
+    }
+
+    // MARK: Selection
+
+    func states(vhostID: Int, candidates urls: [String]) throws -> [BackendState] {
+        try urls.map { url in
+            guard !url.isEmpty else { return BackendState(url: url) }
+            let sessions = try redis.sortedSetScore(keys.connectionCounts(vhostID: vhostID), url) ?? 0
+            let millis = try redis.sortedSetScore(keys.responseTimes(vhostID: vhostID), url)
+            let until = try redis.hashGet(keys.health(vhostID: vhostID), url).flatMap { Int($0) } ?? 0
+            // A total may dip below 0 when a session of a restarted proxy
+            // ends after its share was taken back out.
+            return BackendState(url: url, connCount: max(Int(sessions.rounded()), 0),
+                                connectMillis: millis.map { max(Int($0.rounded()), 0) }, unhealthyUntil: until)
+        }
+    }
+
+    func claimRoundRobin(vhostID: Int, candidates urls: [String], now: Int) throws -> Int {
+        try checkCandidates(urls, vhostID, "round robin")
+        let counter = try redis.increment(keys.roundRobinCounter(vhostID: vhostID))
+        let start = SharedCounterPick.roundRobinStart(counter: counter, count: urls.count)
+        let states = try self.states(vhostID: vhostID, candidates: urls)
+        let pick = FailoverOrder.positions(count: urls.count, start: start,
+                                           healthy: { states[$0].isHealthy(at: now) }, attempts: 1).first ?? start
+        try moveCounter(vhostID: vhostID, from: start, to: pick, count: urls.count)
+        lastRoundRobin = (vhostID, urls, pick)
+        return pick
+    }
+
+    func setRoundRobinCursor(vhostID: Int, url: String) throws {
+        try checkURLs([url], vhostID)
+        guard let last = lastRoundRobin, last.vhostID == vhostID,
+              let used = last.candidates.lastIndex(of: url) else { return }
+        try moveCounter(vhostID: vhostID, from: last.pick, to: used, count: last.candidates.count)
+        lastRoundRobin = (vhostID, last.candidates, used)
+    }
+
+    /// INCRBY the skipped positions, so the next pick follows `to`.
+    private func moveCounter(vhostID: Int, from start: Int, to used: Int, count: Int) throws {
+        let skipped = SharedCounterPick.advance(from: start, to: used, count: count)
+        if skipped > 0 {
+            _ = try redis.increment(keys.roundRobinCounter(vhostID: vhostID), by: UInt32(skipped))
+        }
+    }
+
+    func claimShuffle(vhostID: Int, candidates urls: [String], random: (Int) -> Int) throws -> Int {
+        try checkCandidates(urls, vhostID, "shuffle")
+        // Every proxy must draw from the same permutation: it comes from the
+        // shared counter and the prefix, not from this process's `random`.
+        let counter = try redis.increment(keys.shuffleCounter(vhostID: vhostID))
+        return SharedCounterPick.shuffleDraw(counter: counter, count: urls.count,
+                                             salt: SharedCounterPick.stableHash(keys.prefix + "#\(vhostID)"))
+    }
+
+    // MARK: Bookkeeping
+
+    func recordConnected(vhostID: Int, url: String, connectMillis: Int) throws {
+        guard connectMillis >= 0 else {
+            throw DatastoreError(.invalidArgument, "connect time \(connectMillis) ms for backend \(url) of vhost \(vhostID) is negative")
+        }
+        try noteBackends(vhostID: vhostID, [url])
+        try redis.sortedSetAdd(keys.connectionCounts(vhostID: vhostID), url, by: 1)
+        try redis.sortedSetAdd(keys.connectionShare(proxyID: proxyID),
+                               RedisKeyLayout.shareMember(vhostID: vhostID, url: url), by: 1)
+        try redis.sortedSetSet(keys.responseTimes(vhostID: vhostID), url, score: connectMillis)
+        try redis.hashDelete(keys.health(vhostID: vhostID), url)
+    }
+
+    func recordDisconnected(vhostID: Int, url: String) throws {
+        try checkURLs([url], vhostID)
+        try redis.sortedSetAdd(keys.connectionCounts(vhostID: vhostID), url, by: -1)
+        try redis.sortedSetAdd(keys.connectionShare(proxyID: proxyID),
+                               RedisKeyLayout.shareMember(vhostID: vhostID, url: url), by: -1)
+    }
+
+    func recordFailure(vhostID: Int, url: String, until: Int) throws {
+        try noteBackends(vhostID: vhostID, [url])
+        try redis.hashSet(keys.health(vhostID: vhostID), url, String(until))
+    }
+
+    func backends(vhostID: Int) throws -> [BackendState] {
+        try states(vhostID: vhostID, candidates: redis.sortedSetMembers(keys.backends(vhostID: vhostID)))
+    }
+
+    // MARK: Sticky maps
+
+    func stickyBackend(policy: StickyPolicy, vhostID: Int, key: String) throws -> String? {
+        try checkStickyKey(policy, vhostID, key)
+        return try redis.hashGet(keys.sticky(policy, vhostID: vhostID), key)
+    }
+
+    func setStickyBackend(policy: StickyPolicy, vhostID: Int, key: String, url: String) throws {
+        try checkStickyKey(policy, vhostID, key)
+        guard !url.isEmpty else {
+            throw DatastoreError(.invalidArgument, "empty backend URL for \(policy.rawValue) '\(key)' in vhost \(vhostID)")
+        }
+        try redis.hashSet(keys.sticky(policy, vhostID: vhostID), key, url)
+    }
+
+    private func checkStickyKey(_ policy: StickyPolicy, _ vhostID: Int, _ key: String) throws {
+        guard !key.isEmpty else {
+            throw DatastoreError(.invalidArgument, "empty \(policy.rawValue) key for sticky lookup in vhost \(vhostID)")
+        }
+    }
+}

@@ -1,0 +1,195 @@
+"""ProxyDatastore Redis: proxies sharing one real redis-server (through
+mod_redis's RedisServer and ProFTPD's Redis API) behave as one proxy;
+prefixes keep fleets apart; a lost, stopped or restarted Redis costs a
+bounded wait and a log line, never a session."""
+import os
+import signal
+import time
+
+import harness as H
+
+NAMES = ["backend0", "backend1", "backend2"]
+
+
+def redis_proxy(lab, redis, backends, prefix="fleet1:", policy="RoundRobin", name="proxy", extra="", **kw):
+    return lab.proxy(backends, name=name, policy=policy, outside=redis.config(), **kw,
+                     extra=f"  ProxyDatastore Redis {prefix}\n{extra}")
+
+
+def is_rotation(seen, names=NAMES):
+    """Each session took the backend after the previous one's."""
+    return all(names[(names.index(a) + 1) % len(names)] == b for a, b in zip(seen, seen[1:]))
+
+
+def held_session(p):
+    f = H.connect(p)
+    return f, H.which_backend(f)
+
+
+def counts(redis, prefix="fleet1:"):
+    """URL -> sessions counted in Redis for vhost 1."""
+    flat = redis.cli("ZRANGE", f"{prefix}proxy_reverse:LeastConns:vhost#1", "0", "-1", "WITHSCORES").split("\n")
+    return {flat[i]: float(flat[i + 1]) for i in range(0, len(flat) - 1, 2)}
+
+
+def kill_proxy(p):
+    """SIGKILL the proxy's master and sessions: nothing gets to clean up."""
+    os.killpg(p.pgid, signal.SIGKILL)
+    p.proc.wait(10)
+    assert H.wait_until(lambda: not [x for x in H.processes_in_group(p.pgid) if H.pid_alive(x)], 10)
+    p.proc = None
+
+
+def test_round_robin_on_redis_with_one_proxy(lab):
+    r = lab.redis()
+    p = redis_proxy(lab, r, H.marker_backends(lab, 3))
+    seen = [H.marker_session(p) for _ in range(6)]
+    assert is_rotation(seen) and sorted(seen) == sorted(NAMES * 2), seen
+    # six sessions and the harness's banner probe, each one INCR
+    assert r.cli("GET", "fleet1:proxy_reverse:RoundRobin:vhost#1:counter") == "7"
+    assert "parsed but not active" not in p.read("system.log")
+
+
+def test_two_proxies_alternate_round_robin_through_one_password_protected_redis(lab):
+    r = lab.redis(password="s3cret-redis")
+    backends = H.marker_backends(lab, 3)
+    p1 = redis_proxy(lab, r, backends, name="proxy1")
+    p2 = redis_proxy(lab, r, backends, name="proxy2")
+    seen = [H.marker_session(p) for p in (p1, p2) * 4]
+    assert is_rotation(seen), seen
+    assert "failed" not in p1.read("proxy.log") + p2.read("proxy.log")
+
+
+def test_wrong_redis_password_logs_and_sessions_still_work(lab):
+    r = lab.redis(password="right")
+    r.password = "wrong"   # the proxy's RedisServer line carries the wrong one
+    p = redis_proxy(lab, r, H.marker_backends(lab, 2))
+    r.password = "right"
+    assert H.marker_session(p) in NAMES[:2]
+    log = p.read("proxy.log")
+    assert "datastore:" in log and "Redis" in log, log
+
+
+def test_least_conns_counts_the_sessions_of_both_proxies(lab):
+    r = lab.redis()
+    backends = H.marker_backends(lab, 2)
+    p1 = redis_proxy(lab, r, backends, name="proxy1", policy="LeastConns")
+    p2 = redis_proxy(lab, r, backends, name="proxy2", policy="LeastConns")
+    f1, first = held_session(p1)
+    f2, second = held_session(p2)
+    f3, third = held_session(p1)
+    f4, fourth = held_session(p2)
+    try:
+        assert first != second, (first, second)     # p2 saw p1's session
+        assert third != fourth, (third, fourth)
+        assert sorted(counts(r).values()) == [2.0, 2.0], counts(r)
+    finally:
+        for f in (f1, f2, f3, f4):
+            H.bye(f)
+    assert p1.wait_no_sessions() and p2.wait_no_sessions()
+    assert H.wait_until(lambda: sorted(counts(r).values()) == [0.0, 0.0], 5), counts(r)
+
+
+def test_per_user_is_sticky_whichever_proxy_the_user_reaches(lab):
+    r = lab.redis()
+    backends = H.marker_backends(lab, 3)
+    p1 = redis_proxy(lab, r, backends, name="proxy1", policy="PerUser")
+    p2 = redis_proxy(lab, r, backends, name="proxy2", policy="PerUser")
+    first = H.marker_session(p1)
+    later = [H.marker_session(p) for p in (p2, p1, p2, p2)]
+    assert later == [first] * 4, (first, later)
+    url = r.cli("HGET", "fleet1:proxy_reverse:PerUser:vhost#1:sticky", H.USER)
+    assert url == backends[NAMES.index(first)].url, url
+
+
+def test_two_prefixes_on_one_redis_never_see_each_other(lab):
+    r = lab.redis()
+    backends = H.marker_backends(lab, 3)
+    pa = redis_proxy(lab, r, backends, name="proxyA", prefix="fleetA:")
+    pb = redis_proxy(lab, r, backends, name="proxyB", prefix="fleetB:")
+    a = [H.marker_session(pa) for _ in range(2)]
+    b = [H.marker_session(pb) for _ in range(2)]
+    # each fleet's rotation starts afresh: B's first session is A's first
+    assert a[0] == b[0] and is_rotation(a) and is_rotation(b), (a, b)
+    assert r.cli("GET", "fleetA:proxy_reverse:RoundRobin:vhost#1:counter") == "3"
+    assert r.cli("GET", "fleetB:proxy_reverse:RoundRobin:vhost#1:counter") == "3"
+
+
+def test_sqlite_and_redis_give_the_same_backend_sequence(lab):
+    r = lab.redis()
+    backends = H.marker_backends(lab, 3)
+    on_sqlite = lab.proxy(backends, name="sqlite")
+    on_redis = redis_proxy(lab, r, backends, name="onredis")
+    sequences = {"sqlite": [], "redis": []}
+    for step in range(8):
+        if step == 3:
+            backends[1].stop()   # held off by both after their first failure
+        for name, p in (("sqlite", on_sqlite), ("redis", on_redis)):
+            sequences[name].append(H.marker_session(p))
+    assert sequences["sqlite"] == sequences["redis"], sequences
+    assert "backend1" not in sequences["redis"][4:], sequences
+
+
+def test_shuffle_takes_every_backend_once_per_cycle_across_two_proxies(lab):
+    r = lab.redis()
+    backends = H.marker_backends(lab, 3)
+    p1 = redis_proxy(lab, r, backends, name="proxy1", policy="Shuffle")
+    p2 = redis_proxy(lab, r, backends, name="proxy2", policy="Shuffle")
+    # two banner probes took the first two draws of cycle 0
+    seen = [H.marker_session(p) for p in (p1, p2) * 5][1:]
+    cycles = [seen[i:i + 3] for i in range(0, 9, 3)]
+    assert all(sorted(c) == NAMES for c in cycles), seen
+
+
+def test_redis_killed_and_restarted_during_a_run_of_sessions(lab):
+    r = lab.redis()
+    p = redis_proxy(lab, r, H.marker_backends(lab, 3))
+    before = [H.marker_session(p) for _ in range(3)]
+    r.stop()
+    during = [H.marker_session(p) for _ in range(4)]     # no shared state: random starts
+    assert all(x in NAMES for x in before + during)
+    log = p.read("proxy.log")
+    assert "datastore:" in log and "unable to connect to Redis" in log, log
+    r.start()
+    after = [H.marker_session(p) for _ in range(4)]
+    assert is_rotation(after), after
+    assert r.cli("GET", "fleet1:proxy_reverse:RoundRobin:vhost#1:counter") == "4"
+
+
+def test_a_stopped_redis_costs_a_bounded_wait_and_a_log_line(lab):
+    r = lab.redis()
+    p = redis_proxy(lab, r, H.marker_backends(lab, 2), extra="  ProxyTimeoutConnect 2")
+    H.marker_session(p)
+    assert p.wait_no_sessions()
+    r.pause()
+    try:
+        started = time.monotonic()
+        name = H.marker_session(p)
+        elapsed = time.monotonic() - started
+    finally:
+        r.resume()
+    assert name in NAMES[:2]
+    assert elapsed < 2.0, elapsed           # one mod_redis I/O timeout (500 ms), then no Redis
+    log = p.read("proxy.log")
+    assert "datastore:" in log and "no answer within 500 ms" in log, log
+    assert log.count("datastore:") == 1, log   # one line for the session, not one per call
+
+
+def test_a_killed_proxy_does_not_leave_its_sessions_counted(lab):
+    r = lab.redis()
+    backends = H.marker_backends(lab, 2)
+    p1 = redis_proxy(lab, r, backends, name="proxy1", policy="LeastConns")
+    p2 = redis_proxy(lab, r, backends, name="proxy2", policy="LeastConns")
+    held = [held_session(p1)[0] for _ in range(2)]
+    other, on = held_session(p2)
+    try:
+        assert sorted(counts(r).values()) == [1.0, 2.0], counts(r)
+        kill_proxy(p1)
+        for f in held:
+            f.close()
+        assert sorted(counts(r).values()) == [1.0, 2.0]   # nobody told Redis yet
+        p1.start()                                         # the same proxy again
+        assert sorted(counts(r).values()) == [0.0, 1.0], counts(r)
+        assert counts(r)[backends[NAMES.index(on)].url] == 1.0   # proxy2's session kept
+    finally:
+        H.bye(other)
