@@ -624,16 +624,23 @@ class RedisServer:
     """A redis-server on a free loopback port (no persistence), for
     `ProxyDatastore Redis`; `config()` gives the proxy's mod_redis lines."""
 
-    def __init__(self, ctx, name="redis", password=None):
+    def __init__(self, ctx, name="redis", password=None, sentinel_of=None):
         self.name = name
         self.dir = ctx.mkdir(name)
         self.host, self.port = "127.0.0.1", ctx.ports.port()
         self.password = password
+        self.sentinel_of = sentinel_of   # a RedisServer: run as its Sentinel (master "mymaster")
         self.proc = None
 
     def start(self):
-        args = ["redis-server", "--port", str(self.port), "--bind", self.host, "--dir", self.dir,
-                "--save", "", "--appendonly", "no", "--logfile", os.path.join(self.dir, "redis.log")]
+        args = ["redis-server"]
+        if self.sentinel_of:
+            conf = os.path.join(self.dir, "sentinel.conf")
+            with open(conf, "w") as f:
+                f.write(f"sentinel monitor mymaster {self.sentinel_of.host} {self.sentinel_of.port} 1\n")
+            args += [conf, "--sentinel"]
+        args += ["--port", str(self.port), "--bind", self.host, "--dir", self.dir,
+                  "--save", "", "--appendonly", "no", "--logfile", os.path.join(self.dir, "redis.log")]
         if self.password:
             args += ["--requirepass", self.password]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -642,6 +649,8 @@ class RedisServer:
         return self
 
     def config(self):
+        if self.sentinel_of:
+            return f"LoadModule mod_redis.c\nRedisSentinel {self.host}:{self.port} master mymaster\n"
         auth = f" default {self.password}" if self.password else ""
         return f"LoadModule mod_redis.c\nRedisServer {self.host}:{self.port}{auth}\n"
 

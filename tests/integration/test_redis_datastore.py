@@ -193,3 +193,89 @@ def test_a_killed_proxy_does_not_leave_its_sessions_counted(lab):
         assert counts(r)[backends[NAMES.index(on)].url] == 1.0   # proxy2's session kept
     finally:
         H.bye(other)
+
+
+def test_proxydatastore_redis_without_a_redis_server_fails_the_config_check(lab):
+    backends = [lab.backend()]
+    for outside in ("", "LoadModule mod_redis.c\n"):
+        p = lab.proxy(backends, name=f"proxy{len(outside)}", start=False, outside=outside,
+                      extra="  ProxyDatastore Redis fleet1:")
+        r = p.check_syntax()
+        out = r.stdout + r.stderr
+        assert r.returncode != 0 and "ProxyDatastore Redis needs mod_redis" in out and "RedisServer" in out, out
+
+
+def test_redis_found_through_sentinel(lab):
+    master = lab.redis()
+    sentinel = lab.redis(name="sentinel", sentinel_of=master)
+    backends = H.marker_backends(lab, 2)
+    p1 = redis_proxy(lab, sentinel, backends, name="proxy1")
+    p2 = redis_proxy(lab, sentinel, backends, name="proxy2")
+    seen = [H.marker_session(p) for p in (p1, p2, p1, p2)]
+    assert is_rotation(seen, NAMES[:2]), seen
+    assert master.cli("GET", "fleet1:proxy_reverse:RoundRobin:vhost#1:counter") == "6"
+
+
+def test_least_response_time_and_health_are_shared(lab):
+    r = lab.redis()
+    backends = H.marker_backends(lab, 2)
+    p1 = redis_proxy(lab, r, backends, name="proxy1", policy="LeastResponseTime")
+    p2 = redis_proxy(lab, r, backends, name="proxy2", policy="LeastResponseTime")
+    H.marker_session(p1)
+    # both backends measured by now (probes and the session); make one slow on record
+    key = "fleet1:proxy_reverse:LeastResponseTime:vhost#1"
+    r.cli("ZADD", key, "5000", backends[0].url)
+    r.cli("ZADD", key, "1", backends[1].url)
+    assert [H.marker_session(p2) for _ in range(2)] == ["backend1", "backend1"]
+    # a failure seen by proxy1 holds the backend off for proxy2 too
+    backends[1].stop()
+    assert H.marker_session(p1) == "backend0"
+    until = int(r.cli("HGET", "fleet1:proxy_reverse:Health:vhost#1", backends[1].url))
+    assert until > time.time()
+    assert H.marker_session(p2) == "backend0"
+    assert "backend selected: " + backends[0].url + " (policy LeastResponseTime)" in p2.read("proxy.log")
+
+
+def test_per_host_is_sticky_across_proxies(lab):
+    r = lab.redis()
+    backends = H.marker_backends(lab, 3)
+    p1 = redis_proxy(lab, r, backends, name="proxy1", policy="PerHost")
+    p2 = redis_proxy(lab, r, backends, name="proxy2", policy="PerHost")
+    first = H.marker_session(p1)      # pinned once logged in
+    later = [H.marker_session(p) for p in (p2, p2, p1)]
+    assert later == [first] * 3, (first, later)
+    pinned = r.cli("HGET", "fleet1:proxy_reverse:PerHost:vhost#1:sticky", "127.0.0.1")
+    assert pinned == backends[NAMES.index(first)].url, pinned
+
+
+def test_per_group_is_sticky_across_proxies(lab):
+    r = lab.redis()
+    backends = H.marker_backends(lab, 3)
+    pw, gr = H.make_passwd(lab.mkdir("auth"), "/nonexistent")
+    auth = f"AuthOrder mod_auth_file.c\nAuthUserFile {pw}\nAuthGroupFile {gr}\nRequireValidShell off\n"
+    creds = [b.url.replace("ftp://", f"ftp://{H.USER}:{H.PASSWORD}@") for b in backends]
+    p1, p2 = (lab.proxy(creds, name=name, policy="PerGroup", outside=r.config() + auth,
+                        extra="  ProxyDatastore Redis fleet1:\n  ProxyOptions UseReverseProxyAuth")
+              for name in ("proxy1", "proxy2"))
+    first = H.marker_session(p1)
+    later = [H.marker_session(p) for p in (p2, p1, p2)]
+    assert later == [first] * 3, (first, later)
+    url = r.cli("HGET", "fleet1:proxy_reverse:PerGroup:vhost#1:sticky", "nogroup")
+    assert url == backends[NAMES.index(first)].url.replace("ftp://", f"ftp://{H.USER}@"), url  # no password
+
+
+def test_tls_sessions_to_a_backend_are_shared_through_redis(lab):
+    import tls_pki
+    pki = tls_pki.PKI(os.path.join(lab.dir, "pki"))
+    r = lab.redis()
+    log = os.path.join(lab.dir, "tls-backend-tls.log")
+    b = lab.backend(name="tls-backend", modules=("mod_tls.c",), extra=tls_pki.backend_tls_block(pki.server, log))
+    b.put_file("marker.txt", b"tls\n")
+    tls = f"  ProxyTLSCACertificateFile {pki.ca_cert}\n"
+    p1 = redis_proxy(lab, r, [b], name="proxy1", extra=tls, tls_engine_off=False)
+    key = f"fleet1:proxy_tls:session:vhost#1:{b.url}"
+    assert H.wait_until(lambda: r.cli("EXISTS", key) == "1", 5), "proxy1's TLS session is not in Redis"
+    p2 = redis_proxy(lab, r, [b], name="proxy2", extra=tls, tls_engine_off=False)
+    assert H.marker_session(p2) == "tls"
+    assert "(resumed session)" in p2.read("proxy.log"), p2.read("proxy.log")[-2000:]
+    assert not os.path.exists(os.path.join(p2.tables, "proxy-tls.db"))

@@ -19,12 +19,15 @@ final class RedisConnection {
 
     private let pool: OpaquePointer
     private let timeoutCapMillis: UInt
+    /// The server's config records (RedisServer, RedisSentinel, RedisTimeouts).
+    private let serverConfig: UnsafeMutablePointer<xaset_t>?
     private var redis: OpaquePointer?
     private var downUntil = 0
 
-    init(timeoutCapSeconds: Int) {
+    init(timeoutCapSeconds: Int, serverConfig: UnsafeMutablePointer<xaset_t>?) {
         pool = make_sub_pool(permanent_pool)
         timeoutCapMillis = UInt(max(timeoutCapSeconds, 1)) * 1000
+        self.serverConfig = serverConfig
     }
 
     deinit { close(); destroy_pool(pool) }
@@ -41,6 +44,7 @@ final class RedisConnection {
         guard now >= downUntil else {
             throw DatastoreError(.redis, "Redis was unreachable less than \(Self.retryInterval)s ago; not retried yet")
         }
+        RedisServerConfig.apply(serverConfig)
         let (connectMillis, ioMillis) = applyTimeouts()
         errno = 0
         guard let made = pr_redis_conn_new(pool, &proxy_module, UInt(PR_REDIS_CONN_FL_NO_RECONNECT)) else {
@@ -61,14 +65,8 @@ final class RedisConnection {
     /// mod_redis's RedisTimeouts (its defaults otherwise), each capped;
     /// returns what was set.
     private func applyTimeouts() -> (UInt, UInt) {
-        var connectMillis: UInt = 500, ioMillis: UInt = 500
-        if let rec = find_config(ConfigRecords.rootServerSet, Int32(CONF_PARAM), "RedisTimeouts", FALSE),
-           rec.pointee.argc >= 2, let argv = rec.pointee.argv,
-           let connect = argv[0], let io = argv[1] {
-            connectMillis = connect.assumingMemoryBound(to: UInt.self).pointee
-            ioMillis = io.assumingMemoryBound(to: UInt.self).pointee
-        }
-        let capped = (min(max(connectMillis, 1), timeoutCapMillis), min(max(ioMillis, 1), timeoutCapMillis))
+        let configured = RedisServerConfig.timeouts(serverConfig)
+        let capped = (min(max(configured.connect, 1), timeoutCapMillis), min(max(configured.io, 1), timeoutCapMillis))
         _ = redis_set_timeouts(capped.0, capped.1)
         return capped
     }

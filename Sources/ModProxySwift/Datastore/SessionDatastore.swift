@@ -33,7 +33,7 @@ struct SessionDatastore {
                 return nil
             }
         case .redis(let prefix):
-            return RedisReverseDatastore(redis: RedisConnection(timeoutCapSeconds: connectTimeout),
+            return RedisReverseDatastore(redis: RedisConnection(timeoutCapSeconds: connectTimeout, serverConfig: main_server?.pointee.conf),
                                          keys: RedisKeyLayout(prefix: prefix),
                                          proxyID: RedisProxyIdentity.of(main_server))
         }
@@ -44,7 +44,7 @@ struct SessionDatastore {
     /// ProxyDatastore plugs in here for both.
     static func openTLSSessionStore(_ kind: ProxyDatastore, tablesDirectory: String) -> TLSSessionStore? {
         if case .redis(let prefix) = kind {
-            return RedisTLSSessionStore(redis: RedisConnection(timeoutCapSeconds: 5), keys: RedisKeyLayout(prefix: prefix))
+            return RedisTLSSessionStore(redis: RedisConnection(timeoutCapSeconds: 5, serverConfig: main_server?.pointee.conf), keys: RedisKeyLayout(prefix: prefix))
         }
         return openSideStore("the TLS session cache") { try SQLiteTLSSessionStore(tablesDirectory: tablesDirectory) }
     }

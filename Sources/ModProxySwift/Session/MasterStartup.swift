@@ -48,6 +48,11 @@ enum MasterStartup {
                 exit(1)
             }
         }
+        if case .redis = settings.datastore, !RedisServerConfig.isConfigured(in: server.pointee.conf) {
+            let name = server.pointee.ServerName.map { String(cString: $0) } ?? "?"
+            mps_log_pri(PR_LOG_WARNING, "fatal: ProxyDatastore Redis needs mod_redis (LoadModule mod_redis.c) and its RedisServer or RedisSentinel for server '\(name)'")
+            exit(1)
+        }
         // The same list sessions build (static URLs and files), so their
         // rows exist before the first session; per-user lists are added by
         // the sessions that read them.
@@ -64,7 +69,7 @@ enum MasterStartup {
                 store = try SQLiteReverseDatastore(tablesDirectory: tables)
             case .redis(let prefix):
                 // Only this proxy's own counts are reset: the fleet's stay.
-                store = RedisReverseDatastore(redis: RedisConnection(timeoutCapSeconds: 5),
+                store = RedisReverseDatastore(redis: RedisConnection(timeoutCapSeconds: 5, serverConfig: server.pointee.conf),
                                               keys: RedisKeyLayout(prefix: prefix),
                                               proxyID: RedisProxyIdentity.of(server))
             }
