@@ -31,6 +31,17 @@ public struct RedisKeyLayout: Equatable, Sendable {
     /// `connectionCounts`, taken back out when the proxy starts again.
     public func connectionShare(proxyID: String) -> String { "\(prefix)proxy_reverse:LeastConns:proxy#\(proxyID)" }
 
+    /// Set: the proxies (`proxyID`s) that have counted sessions.
+    public var proxies: String { "\(prefix)proxy_reverse:Proxies" }
+
+    /// String, expiring: present while the proxy shows signs of life (its
+    /// daemon started, its sessions connect and disconnect).
+    public func alive(proxyID: String) -> String { "\(prefix)proxy_reverse:Alive:proxy#\(proxyID)" }
+
+    /// String, expiring: held by the session that checks the fleet for
+    /// dead proxies, so one session a minute does it.
+    public var fleetCheck: String { "\(prefix)proxy_reverse:FleetCheck" }
+
     /// Sorted set: URL -> last connect time in milliseconds.
     public func responseTimes(vhostID: Int) -> String { reverse("LeastResponseTime", vhostID) }
 

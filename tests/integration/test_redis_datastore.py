@@ -279,3 +279,31 @@ def test_tls_sessions_to_a_backend_are_shared_through_redis(lab):
     assert H.marker_session(p2) == "tls"
     assert "(resumed session)" in p2.read("proxy.log"), p2.read("proxy.log")[-2000:]
     assert not os.path.exists(os.path.join(p2.tables, "proxy-tls.db"))
+
+
+def test_a_killed_proxy_that_never_returns_stops_being_counted_once_its_alive_key_expires(lab):
+    r = lab.redis()
+    backends = H.marker_backends(lab, 2)
+    p1 = redis_proxy(lab, r, backends, name="proxy1", policy="LeastConns")
+    p2 = redis_proxy(lab, r, backends, name="proxy2", policy="LeastConns")
+    held = [held_session(p1)[0] for _ in range(2)]
+    alive_keys = r.cli("KEYS", "fleet1:proxy_reverse:Alive:*").split("\n")
+    assert len(alive_keys) == 2 and all(r.cli("TTL", k) != "-1" for k in alive_keys), alive_keys
+    # p1 alive: the fleet check (lock cleared so this session runs it) keeps its sessions
+    r.cli("DEL", "fleet1:proxy_reverse:FleetCheck")
+    assert H.marker_session(p2) in NAMES[:2]
+    assert sum(counts(r).values()) == 2.0, counts(r)
+    kill_proxy(p1)
+    for f in held:
+        f.close()
+    # an hour later its alive key is gone (Redis expired it); the next check repairs
+    p1_alive = [k for k in alive_keys if f":{p1.port}" in k]
+    assert len(p1_alive) == 1, alive_keys
+    r.cli("DEL", p1_alive[0], "fleet1:proxy_reverse:FleetCheck")
+    f, _ = held_session(p2)
+    try:
+        assert sum(counts(r).values()) == 1.0, counts(r)    # only p2's own session
+    finally:
+        H.bye(f)
+    assert "its sessions are no longer counted" in p2.read("proxy.log")
+    assert r.cli("SISMEMBER", "fleet1:proxy_reverse:Proxies", p1_alive[0].split("proxy#", 1)[1]) == "0"

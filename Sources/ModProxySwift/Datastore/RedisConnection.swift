@@ -174,24 +174,53 @@ final class RedisConnection {
 
     /// Every member, lowest score first.
     func sortedSetMembers(_ key: String, limit: Int = 65_536) throws -> [String] {
+        try strings("ZRANGE") { sub, redis, values, sizes in
+            pr_redis_sorted_set_kgetn(sub, redis, &proxy_module, key, key.utf8.count, 0, UInt32(limit),
+                                      values, sizes, Int32(PR_REDIS_SORTED_SET_FL_ASC))
+        }
+    }
+
+    // MARK: Sets
+
+    func setMembers(_ key: String) throws -> [String] {
+        try strings("SMEMBERS") { sub, redis, values, sizes in
+            pr_redis_set_kgetall(sub, redis, &proxy_module, key, key.utf8.count, values, sizes)
+        }
+    }
+
+    /// SET key value NX EX expires: whether this call created the key (an
+    /// atomic "first one wins" among proxies).
+    func setIfAbsent(_ key: String, _ value: String, expires: Int) throws -> Bool {
+        do {
+            try command(["SET", key, value, "NX", "EX", String(expires)], reply: Int32(PR_REDIS_REPLY_TYPE_STATUS))
+            return true
+        } catch let error as DatastoreError where error.kind == .redis && redis != nil {
+            return false   // a nil reply: someone else holds the key
+        }
+    }
+
+    /// The strings of an array reply that a pr_redis call leaves in
+    /// `values`/`sizes` (allocated in a pool freed here); none when the key
+    /// is missing.
+    private func strings(_ what: String,
+                         _ body: (OpaquePointer, OpaquePointer, UnsafeMutablePointer<UnsafeMutablePointer<array_header>?>,
+                                  UnsafeMutablePointer<UnsafeMutablePointer<array_header>?>) -> Int32) throws -> [String] {
         let sub = make_sub_pool(pool)
         defer { destroy_pool(sub) }
-        var members: [String] = []
-        _ = try call("ZRANGE", accepting: [ENOENT]) { redis in
+        var result: [String] = []
+        _ = try call(what, accepting: [ENOENT]) { redis in
             var values: UnsafeMutablePointer<array_header>?
             var sizes: UnsafeMutablePointer<array_header>?
-            let result = pr_redis_sorted_set_kgetn(sub, redis, &proxy_module, key, key.utf8.count, 0, UInt32(limit),
-                                                   &values, &sizes, Int32(PR_REDIS_SORTED_SET_FL_ASC))
-            guard result == 0, let values, let sizes else { return result }
-            let count = Int(values.pointee.nelts)
+            let status = body(sub!, redis, &values, &sizes)
+            guard status == 0, let values, let sizes else { return status }
             let items = values.pointee.elts.assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
             let lengths = sizes.pointee.elts.assumingMemoryBound(to: Int.self)
-            for i in 0..<count {
-                if let item = items[i] { members.append(Self.text(item, lengths[i])) }
+            for i in 0..<Int(values.pointee.nelts) {
+                if let item = items[i] { result.append(Self.text(item, lengths[i])) }
             }
             return 0
         }
-        return members
+        return result
     }
 
     // MARK: Hashes

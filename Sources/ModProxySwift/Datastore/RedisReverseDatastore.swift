@@ -1,3 +1,4 @@
+import CProFTPD
 import Glibc
 import ProxyCore
 import ProxyStore
@@ -11,11 +12,18 @@ import ProxyStore
 /// entries HSETs. Nothing is read, changed and written back.
 ///
 /// Connection counts: each proxy (`proxyID`: host name and port) also
-/// counts its own sessions in its share set; when that proxy's daemon
-/// starts again, its share is taken back out of the totals, so a killed
-/// proxy leaves no sessions counted once it is back, and the other proxies'
-/// counts are left alone.
+/// counts its own sessions in its share set, and keeps an expiring "alive"
+/// key fresh (`aliveSeconds`) at its start and at every session's connect
+/// and disconnect. A proxy's share is taken back out of the totals when its
+/// daemon starts again, or, once its alive key has expired (killed and not
+/// back), by the one session a minute that checks the fleet. The other
+/// proxies' counts are never touched.
 final class RedisReverseDatastore: ReverseDatastore {
+    /// A proxy with no sign of life for this long is taken for dead.
+    static let aliveSeconds = 3600
+    /// How often (at most) one session of the fleet looks for dead proxies.
+    static let fleetCheckSeconds = 60
+
     private let redis: RedisConnection
     private let keys: RedisKeyLayout
     private let proxyID: String
@@ -42,10 +50,22 @@ final class RedisReverseDatastore: ReverseDatastore {
     func resetUnlessOwnedBy(master: DaemonIdentity) throws -> Bool {
         let owner = "\(master.pid) \(master.started)"
         let ownerKey = keys.daemon(proxyID: proxyID)
+        try markAlive()
         guard try redis.get(ownerKey) != owner else { return false }
-        // This proxy's previous daemon is gone with its sessions: take the
-        // sessions it counted back out of the shared totals.
-        let share = keys.connectionShare(proxyID: proxyID)
+        // This proxy's previous daemon is gone with its sessions.
+        try takeBackShare(of: proxyID)
+        try redis.set(ownerKey, owner)
+        return true
+    }
+
+    /// Refreshes this proxy's alive key and lists it in the fleet.
+    private func markAlive() throws {
+        try redis.set(keys.alive(proxyID: proxyID), String(time(nil)), expires: Self.aliveSeconds)
+    }
+
+    /// Takes the sessions a proxy counted back out of the shared totals.
+    private func takeBackShare(of proxy: String) throws {
+        let share = keys.connectionShare(proxyID: proxy)
         for member in try redis.sortedSetMembers(share) {
             guard let (vhostID, url) = RedisKeyLayout.parseShareMember(member),
                   let counted = try redis.sortedSetScore(share, member) else { continue }
@@ -55,8 +75,18 @@ final class RedisReverseDatastore: ReverseDatastore {
             }
         }
         try redis.remove(share)
-        try redis.set(ownerKey, owner)
-        return true
+    }
+
+    /// Once a minute, fleet-wide: the proxies whose alive key expired lose
+    /// their counted sessions (they were killed and have not come back).
+    private func repairDeadProxies() throws {
+        guard try redis.setIfAbsent(keys.fleetCheck, proxyID, expires: Self.fleetCheckSeconds) else { return }
+        for proxy in try redis.setMembers(keys.proxies) where proxy != proxyID {
+            guard try redis.get(keys.alive(proxyID: proxy)) == nil else { continue }
+            try takeBackShare(of: proxy)
+            try redis.command(["SREM", keys.proxies, proxy], reply: Int32(PR_REDIS_REPLY_TYPE_INTEGER))
+            ProxyLog.write("datastore: proxy \(proxy) showed no sign of life for \(Self.aliveSeconds)s; its sessions are no longer counted")
+        }
     }
 
     /// Records URLs in the vhost's backend list (their first-seen order).
@@ -146,6 +176,9 @@ final class RedisReverseDatastore: ReverseDatastore {
                                RedisKeyLayout.shareMember(vhostID: vhostID, url: url), by: 1)
         try redis.sortedSetSet(keys.responseTimes(vhostID: vhostID), url, score: connectMillis)
         try redis.hashDelete(keys.health(vhostID: vhostID), url)
+        try redis.command(["SADD", keys.proxies, proxyID], reply: Int32(PR_REDIS_REPLY_TYPE_INTEGER))
+        try markAlive()
+        try repairDeadProxies()
     }
 
     func recordDisconnected(vhostID: Int, url: String) throws {
@@ -153,6 +186,7 @@ final class RedisReverseDatastore: ReverseDatastore {
         try redis.sortedSetAdd(keys.connectionCounts(vhostID: vhostID), url, by: -1)
         try redis.sortedSetAdd(keys.connectionShare(proxyID: proxyID),
                                RedisKeyLayout.shareMember(vhostID: vhostID, url: url), by: -1)
+        try markAlive()
     }
 
     func recordFailure(vhostID: Int, url: String, until: Int) throws {
