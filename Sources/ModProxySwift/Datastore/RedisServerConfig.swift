@@ -11,15 +11,20 @@ enum RedisServerConfig {
     /// Whether `set` (or the server config context) names a Redis server
     /// for ProxyDatastore Redis.
     static func isConfigured(in set: UnsafeMutablePointer<xaset_t>?) -> Bool {
-        let names: [String] = ["RedisServer", "RedisSentinel"]
-        return [set, ConfigRecords.rootServerSet].contains { set in
-            names.contains { name in find_config(set, Int32(CONF_PARAM), name, FALSE) != nil }
-        }
+        namesServer(set) || namesServer(ConfigRecords.rootServerSet)
+    }
+
+    private static func namesServer(_ set: UnsafeMutablePointer<xaset_t>?) -> Bool {
+        find_config(set, Int32(CONF_PARAM), "RedisServer", FALSE) != nil
+            || find_config(set, Int32(CONF_PARAM), "RedisSentinel", FALSE) != nil
     }
 
     /// Points ProFTPD's Redis API at the server's RedisSentinel or
-    /// RedisServer, if it has one.
+    /// RedisServer, else at those of the server config context (which
+    /// mod_redis applied at parse time; the master may have applied a
+    /// <VirtualHost>'s since).
     static func apply(_ set: UnsafeMutablePointer<xaset_t>?) {
+        let set = namesServer(set) ? set : ConfigRecords.rootServerSet
         if let rec = find_config(set, Int32(CONF_PARAM), "RedisSentinel", FALSE), rec.pointee.argc >= 6,
            let argv = rec.pointee.argv, let sentinels = argv[0], let useSSL = argv[2] {
             _ = redis_set_sentinels2(sentinels.assumingMemoryBound(to: array_header.self), text(argv[1]),
