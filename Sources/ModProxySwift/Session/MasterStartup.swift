@@ -48,10 +48,19 @@ enum MasterStartup {
                 exit(1)
             }
         }
-        if case .redis = settings.datastore, !RedisServerConfig.isConfigured(in: server.pointee.conf) {
+        if case .redis = settings.datastore {
             let name = server.pointee.ServerName.map { String(cString: $0) } ?? "?"
-            mps_log_pri(PR_LOG_WARNING, "fatal: ProxyDatastore Redis needs mod_redis (LoadModule mod_redis.c) and its RedisServer or RedisSentinel for server '\(name)'")
-            exit(1)
+            if pr_module_get("mod_redis.c") == nil {
+                mps_log_pri(PR_LOG_WARNING, "fatal: ProxyDatastore Redis needs mod_redis (LoadModule mod_redis.c) and its RedisServer or RedisSentinel (server '\(name)')")
+                exit(1)
+            }
+            if !RedisServerConfig.isConfigured(in: server.pointee.conf) {
+                // Upstream's own example has no RedisServer: a warning, not a refusal.
+                if !resetStale {
+                    mps_log_pri(PR_LOG_WARNING, "ProxyDatastore Redis: no RedisServer or RedisSentinel (mod_redis) for server '\(name)'; its sessions will choose backends without shared state")
+                }
+                return
+            }
         }
         // The same list sessions build (static URLs and files), so their
         // rows exist before the first session; per-user lists are added by
