@@ -156,6 +156,15 @@ def test_redis_killed_and_restarted_during_a_run_of_sessions(lab):
     assert r.cli("GET", "fleet1:proxy_reverse:RoundRobin:vhost#1:counter") == "4"
 
 
+def test_least_conns_without_redis_spreads_sessions(lab):
+    r = lab.redis()
+    p = redis_proxy(lab, r, H.marker_backends(lab, 3), policy="LeastConns")
+    r.stop()
+    seen = [H.marker_session(p) for _ in range(12)]
+    # unknown counts are not all 0: a random start, not always the first
+    assert len(set(seen)) > 1, seen
+
+
 def test_a_stopped_redis_costs_a_bounded_wait_and_a_log_line(lab):
     r = lab.redis()
     p = redis_proxy(lab, r, H.marker_backends(lab, 2), extra="  ProxyTimeoutConnect 2")
