@@ -21,22 +21,7 @@ import time
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "tests", "integration"))
 import harness as H  # noqa: E402
-
-
-class Context:
-    """What harness.Backend/Proxy/RedisServer need of a test lab."""
-
-    def __init__(self, root, so):
-        self.dir = root
-        self.ports = H.PortAllocator()
-        self.module_dir = H.build_module_dir(os.path.join(root, "modules"), so)
-        self.has_proxy_protocol = True
-
-    def mkdir(self, name):
-        d = os.path.join(self.dir, name)
-        os.makedirs(d)
-        os.chmod(d, 0o755)
-        return d
+from tls_compare import Context  # noqa: E402  (what harness daemons need of a lab)
 
 
 def login_ms(p):
@@ -75,7 +60,7 @@ def main():
     so = os.environ.get("SWIFT_SO", os.path.join(here, "..", ".build", "release", "libModProxySwift.so"))
     root = tempfile.mkdtemp(prefix="redis-bench-", dir="/tmp")
     os.chmod(root, 0o755)
-    ctx = Context(root, so)
+    ctx = Context(root, so, True, H.PortAllocator())
     daemons = []
     try:
         backends = [H.Backend(ctx, name=f"backend{i}").start() for i in range(2)]

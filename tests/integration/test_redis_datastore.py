@@ -32,6 +32,16 @@ def counts(redis, prefix="fleet1:"):
     return {flat[i]: float(flat[i + 1]) for i in range(0, len(flat) - 1, 2)}
 
 
+def two_proxies_holding_sessions_on_the_first(lab):
+    """Redis, two backends, two LeastConns proxies; two sessions held open
+    through the first proxy."""
+    r = lab.redis()
+    backends = H.marker_backends(lab, 2)
+    p1 = redis_proxy(lab, r, backends, name="proxy1", policy="LeastConns")
+    p2 = redis_proxy(lab, r, backends, name="proxy2", policy="LeastConns")
+    return r, backends, p1, p2, [held_session(p1)[0] for _ in range(2)]
+
+
 def kill_proxy(p):
     """SIGKILL the proxy's master and sessions: nothing gets to clean up."""
     os.killpg(p.pgid, signal.SIGKILL)
@@ -185,11 +195,7 @@ def test_a_stopped_redis_costs_a_bounded_wait_and_a_log_line(lab):
 
 
 def test_a_killed_proxy_does_not_leave_its_sessions_counted(lab):
-    r = lab.redis()
-    backends = H.marker_backends(lab, 2)
-    p1 = redis_proxy(lab, r, backends, name="proxy1", policy="LeastConns")
-    p2 = redis_proxy(lab, r, backends, name="proxy2", policy="LeastConns")
-    held = [held_session(p1)[0] for _ in range(2)]
+    r, backends, p1, p2, held = two_proxies_holding_sessions_on_the_first(lab)
     other, on = held_session(p2)
     try:
         assert sorted(counts(r).values()) == [1.0, 2.0], counts(r)
@@ -295,11 +301,7 @@ def test_tls_sessions_to_a_backend_are_shared_through_redis(lab):
 
 
 def test_a_killed_proxy_that_never_returns_stops_being_counted_once_its_alive_key_expires(lab):
-    r = lab.redis()
-    backends = H.marker_backends(lab, 2)
-    p1 = redis_proxy(lab, r, backends, name="proxy1", policy="LeastConns")
-    p2 = redis_proxy(lab, r, backends, name="proxy2", policy="LeastConns")
-    held = [held_session(p1)[0] for _ in range(2)]
+    r, backends, p1, p2, held = two_proxies_holding_sessions_on_the_first(lab)
     alive_keys = r.cli("KEYS", "fleet1:proxy_reverse:Alive:*").split("\n")
     assert len(alive_keys) == 2 and all(r.cli("TTL", k) != "-1" for k in alive_keys), alive_keys
     # p1 alive: the fleet check (lock cleared so this session runs it) keeps its sessions

@@ -91,25 +91,12 @@ final class RedisReverseDatastore: ReverseDatastore {
 
     /// Records URLs in the vhost's backend list (their first-seen order).
     private func noteBackends(vhostID: Int, _ urls: [String]) throws {
-        try checkURLs(urls, vhostID)
+        try DatastoreArguments.urls(urls, vhostID: vhostID)
         var order = Int(time(nil)) * 1000
         for url in urls {
             try redis.sortedSetSet(keys.backends(vhostID: vhostID), url, score: order, onlyNew: true)
             order += 1
         }
-    }
-
-    private func checkURLs(_ urls: [String], _ vhostID: Int) throws {
-        if let blank = urls.firstIndex(where: { $0.isEmpty }) {
-            throw DatastoreError(.invalidArgument, "backend #\(blank) of vhost \(vhostID) has an empty URL")
-        }
-    }
-
-    private func checkCandidates(_ urls: [String], _ vhostID: Int, _ what: String) throws {
-        guard !urls.isEmpty else {
-            throw DatastoreError(.invalidArgument, "\(what) over no backends for vhost \(vhostID)")
-        }
-        try checkURLs(urls, vhostID)
     }
 
     // MARK: Selection
@@ -128,7 +115,7 @@ final class RedisReverseDatastore: ReverseDatastore {
     }
 
     func claimRoundRobin(vhostID: Int, candidates urls: [String], now: Int) throws -> Int {
-        try checkCandidates(urls, vhostID, "round robin")
+        try DatastoreArguments.candidates(urls, vhostID: vhostID, "round robin")
         let counter = try redis.increment(keys.roundRobinCounter(vhostID: vhostID))
         let start = SharedCounterPick.roundRobinStart(counter: counter, count: urls.count)
         let states = try self.states(vhostID: vhostID, candidates: urls)
@@ -140,7 +127,7 @@ final class RedisReverseDatastore: ReverseDatastore {
     }
 
     func setRoundRobinCursor(vhostID: Int, url: String) throws {
-        try checkURLs([url], vhostID)
+        try DatastoreArguments.urls([url], vhostID: vhostID)
         guard let last = lastRoundRobin, last.vhostID == vhostID,
               let used = last.candidates.lastIndex(of: url) else { return }
         try moveCounter(vhostID: vhostID, from: last.pick, to: used, count: last.candidates.count)
@@ -156,7 +143,7 @@ final class RedisReverseDatastore: ReverseDatastore {
     }
 
     func claimShuffle(vhostID: Int, candidates urls: [String], random: (Int) -> Int) throws -> Int {
-        try checkCandidates(urls, vhostID, "shuffle")
+        try DatastoreArguments.candidates(urls, vhostID: vhostID, "shuffle")
         // Every proxy must draw from the same permutation: it comes from the
         // shared counter and the prefix, not from this process's `random`.
         let counter = try redis.increment(keys.shuffleCounter(vhostID: vhostID))
@@ -167,9 +154,7 @@ final class RedisReverseDatastore: ReverseDatastore {
     // MARK: Bookkeeping
 
     func recordConnected(vhostID: Int, url: String, connectMillis: Int) throws {
-        guard connectMillis >= 0 else {
-            throw DatastoreError(.invalidArgument, "connect time \(connectMillis) ms for backend \(url) of vhost \(vhostID) is negative")
-        }
+        try DatastoreArguments.connectMillis(connectMillis, url: url, vhostID: vhostID)
         try noteBackends(vhostID: vhostID, [url])
         try redis.sortedSetAdd(keys.connectionCounts(vhostID: vhostID), url, by: 1)
         try redis.sortedSetAdd(keys.connectionShare(proxyID: proxyID),
@@ -182,7 +167,7 @@ final class RedisReverseDatastore: ReverseDatastore {
     }
 
     func recordDisconnected(vhostID: Int, url: String) throws {
-        try checkURLs([url], vhostID)
+        try DatastoreArguments.urls([url], vhostID: vhostID)
         try redis.sortedSetAdd(keys.connectionCounts(vhostID: vhostID), url, by: -1)
         try redis.sortedSetAdd(keys.connectionShare(proxyID: proxyID),
                                RedisKeyLayout.shareMember(vhostID: vhostID, url: url), by: -1)
@@ -201,21 +186,13 @@ final class RedisReverseDatastore: ReverseDatastore {
     // MARK: Sticky maps
 
     func stickyBackend(policy: StickyPolicy, vhostID: Int, key: String) throws -> String? {
-        try checkStickyKey(policy, vhostID, key)
+        try DatastoreArguments.stickyKey(policy, vhostID: vhostID, key)
         return try redis.hashGet(keys.sticky(policy, vhostID: vhostID), key)
     }
 
     func setStickyBackend(policy: StickyPolicy, vhostID: Int, key: String, url: String) throws {
-        try checkStickyKey(policy, vhostID, key)
-        guard !url.isEmpty else {
-            throw DatastoreError(.invalidArgument, "empty backend URL for \(policy.rawValue) '\(key)' in vhost \(vhostID)")
-        }
+        try DatastoreArguments.stickyKey(policy, vhostID: vhostID, key)
+        try DatastoreArguments.stickyURL(policy, vhostID: vhostID, key: key, url)
         try redis.hashSet(keys.sticky(policy, vhostID: vhostID), key, url)
-    }
-
-    private func checkStickyKey(_ policy: StickyPolicy, _ vhostID: Int, _ key: String) throws {
-        guard !key.isEmpty else {
-            throw DatastoreError(.invalidArgument, "empty \(policy.rawValue) key for sticky lookup in vhost \(vhostID)")
-        }
     }
 }
