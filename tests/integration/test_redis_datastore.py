@@ -322,3 +322,35 @@ def test_a_killed_proxy_that_never_returns_stops_being_counted_once_its_alive_ke
         H.bye(f)
     assert "its sessions are no longer counted" in p2.read("proxy.log")
     assert r.cli("SISMEMBER", "fleet1:proxy_reverse:Proxies", p1_alive[0].split("proxy#", 1)[1]) == "0"
+
+
+def test_hostile_data_under_the_prefix_is_logged_and_survived(lab):
+    r = lab.redis()
+    backends = H.marker_backends(lab, 3)
+    p = redis_proxy(lab, r, backends, policy="PerUser")
+    r.cli("SET", "fleet1:proxy_reverse:RoundRobin:vhost#1:counter", "not a number")
+    r.cli("SET", "fleet1:proxy_reverse:LeastConns:vhost#1", "a string, not a sorted set")
+    r.cli("HSET", "fleet1:proxy_reverse:Health:vhost#1", backends[0].url, "junk")
+    r.cli("HSET", "fleet1:proxy_reverse:PerUser:vhost#1:sticky", H.USER, "ftp://no-such-backend:21")
+    seen = [H.marker_session(p) for _ in range(3)]
+    assert all(x in NAMES for x in seen), seen
+    log = p.read("proxy.log")
+    assert "answered with an unexpected type" in log, log
+    assert "Invalid argument" not in log
+
+
+def test_sighup_keeps_the_counts_of_running_sessions(lab):
+    r, backends, p1, p2, held = two_proxies_holding_sessions_on_the_first(lab)
+    try:
+        before = counts(r)
+        owner = r.cli("GET", f"fleet1:proxy_reverse:Daemon:proxy#{os.uname().nodename}:{p1.port}")
+        assert owner.startswith(f"{p1.pid} "), owner
+        os.kill(p1.pid, signal.SIGHUP)
+        time.sleep(1)
+        p1.wait_ready()
+        assert counts(r) == before, (before, counts(r))
+        assert r.cli("GET", f"fleet1:proxy_reverse:Daemon:proxy#{os.uname().nodename}:{p1.port}") == owner
+    finally:
+        for f in held:
+            H.bye(f)
+    assert H.wait_until(lambda: sum(counts(r).values()) == 0.0, 10), counts(r)

@@ -86,8 +86,12 @@ final class RedisConnection {
             close()
             downUntil = Int(time(nil)) + Self.retryInterval
         }
-        let reason = code == EIO ? "no usable reply (Redis unreachable, too slow, or refused the command)"
-            : String(cString: strerror(code))
+        let reason: String
+        switch code {
+        case EIO: reason = "no usable reply (Redis unreachable or too slow)"
+        case EINVAL: reason = "Redis refused it or answered with an unexpected type (a key of another type, or a value that is not a number, under this prefix?)"
+        default: reason = String(cString: strerror(code))
+        }
         throw DatastoreError(.redis, "\(what) failed: \(reason)")
     }
 
