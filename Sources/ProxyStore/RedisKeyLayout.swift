@@ -17,12 +17,12 @@ public struct RedisKeyLayout: Equatable, Sendable {
         "\(prefix)proxy_reverse:\(policy):vhost#\(vhostID)" + (name.map { ":\($0)" } ?? "")
     }
 
-    /// INCR'd once per RoundRobin pick (and by the skips of held-off backends).
-    public func roundRobinCounter(vhostID: Int) -> String { reverse("RoundRobin", vhostID, "counter") }
-
-    /// INCR'd once per Shuffle draw; the cycle is the counter divided by the
-    /// candidate count.
-    public func shuffleCounter(vhostID: Int) -> String { reverse("Shuffle", vhostID, "counter") }
+    /// Hash of counters (fields `roundRobinField`, `shuffleField`), each
+    /// HINCRBY'd once per pick; RoundRobin also by the held-off backends it
+    /// skips, Shuffle's cycle is its counter divided by the candidate count.
+    public func counters(vhostID: Int) -> String { reverse("Counters", vhostID) }
+    public static let roundRobinField = "RoundRobin"
+    public static let shuffleField = "Shuffle"
 
     /// Sorted set: URL -> sessions connected through every proxy.
     public func connectionCounts(vhostID: Int) -> String { reverse("LeastConns", vhostID) }

@@ -12,14 +12,14 @@ final class RedisKeyLayoutTests: XCTestCase {
 
     func testEveryKeyStartsWithThePrefixAndPoliciesDoNotCollide() {
         let keys = RedisKeyLayout(prefix: "fleet:")
-        let all = [keys.roundRobinCounter(vhostID: 1), keys.shuffleCounter(vhostID: 1), keys.connectionCounts(vhostID: 1),
+        let all = [keys.counters(vhostID: 1), keys.connectionCounts(vhostID: 1),
                    keys.connectionShare(proxyID: "h:21"), keys.responseTimes(vhostID: 1), keys.health(vhostID: 1),
                    keys.backends(vhostID: 1), keys.vhostNames, keys.daemon(proxyID: "h:21"),
                    keys.tlsSession(vhostID: 1, backend: "ftps://a:21")]
             + StickyPolicy.allCases.map { keys.sticky($0, vhostID: 1) }
         XCTAssertTrue(all.allSatisfy { $0.hasPrefix("fleet:") })
         XCTAssertEqual(Set(all).count, all.count)
-        XCTAssertNotEqual(keys.roundRobinCounter(vhostID: 1), keys.roundRobinCounter(vhostID: 11))
+        XCTAssertNotEqual(keys.counters(vhostID: 1), keys.counters(vhostID: 11))
         XCTAssertNotEqual(keys.health(vhostID: 1), RedisKeyLayout(prefix: "other:").health(vhostID: 1))
     }
 

@@ -56,7 +56,7 @@ def test_round_robin_on_redis_with_one_proxy(lab):
     seen = [H.marker_session(p) for _ in range(6)]
     assert is_rotation(seen) and sorted(seen) == sorted(NAMES * 2), seen
     # six sessions and the harness's banner probe, each one INCR
-    assert r.cli("GET", "fleet1:proxy_reverse:RoundRobin:vhost#1:counter") == "7"
+    assert r.cli("HGET", "fleet1:proxy_reverse:Counters:vhost#1", "RoundRobin") == "7"
     assert "parsed but not active" not in p.read("system.log")
 
 
@@ -121,8 +121,8 @@ def test_two_prefixes_on_one_redis_never_see_each_other(lab):
     b = [H.marker_session(pb) for _ in range(2)]
     # each fleet's rotation starts afresh: B's first session is A's first
     assert a[0] == b[0] and is_rotation(a) and is_rotation(b), (a, b)
-    assert r.cli("GET", "fleetA:proxy_reverse:RoundRobin:vhost#1:counter") == "3"
-    assert r.cli("GET", "fleetB:proxy_reverse:RoundRobin:vhost#1:counter") == "3"
+    assert r.cli("HGET", "fleetA:proxy_reverse:Counters:vhost#1", "RoundRobin") == "3"
+    assert r.cli("HGET", "fleetB:proxy_reverse:Counters:vhost#1", "RoundRobin") == "3"
 
 
 def test_sqlite_and_redis_give_the_same_backend_sequence(lab):
@@ -163,7 +163,7 @@ def test_redis_killed_and_restarted_during_a_run_of_sessions(lab):
     r.start()
     after = [H.marker_session(p) for _ in range(4)]
     assert is_rotation(after), after
-    assert r.cli("GET", "fleet1:proxy_reverse:RoundRobin:vhost#1:counter") == "4"
+    assert r.cli("HGET", "fleet1:proxy_reverse:Counters:vhost#1", "RoundRobin") == "4"
 
 
 def test_least_conns_without_redis_spreads_sessions(lab):
@@ -232,7 +232,7 @@ def test_redis_found_through_sentinel(lab):
     p2 = redis_proxy(lab, sentinel, backends, name="proxy2")
     seen = [H.marker_session(p) for p in (p1, p2, p1, p2)]
     assert is_rotation(seen, NAMES[:2]), seen
-    assert master.cli("GET", "fleet1:proxy_reverse:RoundRobin:vhost#1:counter") == "6"
+    assert master.cli("HGET", "fleet1:proxy_reverse:Counters:vhost#1", "RoundRobin") == "6"
 
 
 def test_least_response_time_and_health_are_shared(lab):
@@ -328,7 +328,7 @@ def test_hostile_data_under_the_prefix_is_logged_and_survived(lab):
     r = lab.redis()
     backends = H.marker_backends(lab, 3)
     p = redis_proxy(lab, r, backends, policy="PerUser")
-    r.cli("SET", "fleet1:proxy_reverse:RoundRobin:vhost#1:counter", "not a number")
+    r.cli("HSET", "fleet1:proxy_reverse:Counters:vhost#1", "RoundRobin", "not a number")
     r.cli("SET", "fleet1:proxy_reverse:LeastConns:vhost#1", "a string, not a sorted set")
     r.cli("HSET", "fleet1:proxy_reverse:Health:vhost#1", backends[0].url, "junk")
     r.cli("HSET", "fleet1:proxy_reverse:PerUser:vhost#1:sticky", H.USER, "ftp://no-such-backend:21")

@@ -140,18 +140,6 @@ final class RedisConnection {
         _ = try call("DEL", accepting: [ENOENT]) { pr_redis_kremove($0, &proxy_module, key, key.utf8.count) }
     }
 
-    /// INCRBY, the new value. (pr_redis_kincr deletes a key whose new value
-    /// equals the increment and reports ENOENT: the counter was absent,
-    /// so it is put back with INCRBY and counted as that first value.)
-    func increment(_ key: String, by amount: UInt32 = 1) throws -> UInt64 {
-        var value: UInt64 = 0
-        if try call("INCRBY", accepting: [ENOENT], { pr_redis_kincr($0, &proxy_module, key, key.utf8.count, amount, &value) }) == nil {
-            try command(["INCRBY", key, String(amount)], reply: Int32(PR_REDIS_REPLY_TYPE_INTEGER))
-            return UInt64(amount)
-        }
-        return value
-    }
-
     // MARK: Sorted sets
 
     /// ZINCRBY (creates the set and member as needed).
@@ -240,6 +228,21 @@ final class RedisConnection {
                                             field, field.utf8.count, &bytes, &size)
             if result == 0, let bytes { value = Self.text(bytes, size) }
             return result
+        }
+        return value
+    }
+
+    /// HINCRBY, the new value. pr_redis_hash_kincr wants the field to
+    /// exist: an absent one is created at 0 with HSETNX (atomic: when two
+    /// proxies race, one creates it, both count), then incremented.
+    func hashIncrement(_ key: String, _ field: String, by amount: Int32 = 1) throws -> Int64 {
+        var value: Int64 = 0
+        let increment = { (redis: OpaquePointer) in
+            pr_redis_hash_kincr(redis, &proxy_module, key, key.utf8.count, field, field.utf8.count, amount, &value)
+        }
+        if try call("HINCRBY", accepting: [ENOENT], increment) == nil {
+            try command(["HSETNX", key, field, "0"], reply: Int32(PR_REDIS_REPLY_TYPE_INTEGER))
+            _ = try call("HINCRBY", increment)
         }
         return value
     }

@@ -7,7 +7,7 @@ import ProxyStore
 /// every proxy using the same prefix. Keys: `RedisKeyLayout`.
 ///
 /// Every update several proxies race on is one atomic Redis command: the
-/// round-robin and shuffle picks are INCRs of a counter
+/// round-robin and shuffle picks are HINCRBYs of a counter
 /// (`SharedCounterPick`), connection counts ZINCRBYs, health and sticky
 /// entries HSETs. Nothing is read, changed and written back.
 ///
@@ -116,7 +116,7 @@ final class RedisReverseDatastore: ReverseDatastore {
 
     func claimRoundRobin(vhostID: Int, candidates urls: [String], now: Int) throws -> Int {
         try DatastoreArguments.candidates(urls, vhostID: vhostID, "round robin")
-        let counter = try redis.increment(keys.roundRobinCounter(vhostID: vhostID))
+        let counter = try bumpCounter(RedisKeyLayout.roundRobinField, vhostID: vhostID)
         let start = SharedCounterPick.roundRobinStart(counter: counter, count: urls.count)
         let states = try self.states(vhostID: vhostID, candidates: urls)
         let pick = FailoverOrder.positions(count: urls.count, start: start,
@@ -138,15 +138,21 @@ final class RedisReverseDatastore: ReverseDatastore {
     private func moveCounter(vhostID: Int, from start: Int, to used: Int, count: Int) throws {
         let skipped = SharedCounterPick.advance(from: start, to: used, count: count)
         if skipped > 0 {
-            _ = try redis.increment(keys.roundRobinCounter(vhostID: vhostID), by: UInt32(skipped))
+            _ = try bumpCounter(RedisKeyLayout.roundRobinField, vhostID: vhostID, by: skipped)
         }
+    }
+
+    /// The shared counter's new value (a hostile negative one wraps, and
+    /// SharedCounterPick folds it into range).
+    private func bumpCounter(_ field: String, vhostID: Int, by amount: Int = 1) throws -> UInt64 {
+        UInt64(bitPattern: try redis.hashIncrement(keys.counters(vhostID: vhostID), field, by: Int32(amount)))
     }
 
     func claimShuffle(vhostID: Int, candidates urls: [String], random: (Int) -> Int) throws -> Int {
         try DatastoreArguments.candidates(urls, vhostID: vhostID, "shuffle")
         // Every proxy must draw from the same permutation: it comes from the
         // shared counter and the prefix, not from this process's `random`.
-        let counter = try redis.increment(keys.shuffleCounter(vhostID: vhostID))
+        let counter = try bumpCounter(RedisKeyLayout.shuffleField, vhostID: vhostID)
         return SharedCounterPick.shuffleDraw(counter: counter, count: urls.count,
                                              salt: SharedCounterPick.stableHash(keys.prefix + "#\(vhostID)"))
     }

@@ -1,5 +1,5 @@
 /// Round robin and shuffle over a counter that several proxies increment
-/// atomically (Redis INCR): each increment is one pick, so proxies sharing
+/// atomically (Redis HINCRBY): each increment is one pick, so proxies sharing
 /// the counter take turns without reading and writing a cursor.
 public enum SharedCounterPick {
     /// The round-robin start for the counter's new value (1 for the first
