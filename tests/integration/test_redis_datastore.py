@@ -155,11 +155,14 @@ def test_redis_killed_and_restarted_during_a_run_of_sessions(lab):
     r = lab.redis()
     p = redis_proxy(lab, r, H.marker_backends(lab, 3))
     before = [H.marker_session(p) for _ in range(3)]
+    assert p.wait_no_sessions()
     r.stop()
     during = [H.marker_session(p) for _ in range(4)]     # no shared state: random starts
     assert all(x in NAMES for x in before + during)
     log = p.read("proxy.log")
     assert "datastore:" in log and "unable to connect to Redis" in log, log
+    # one outage, one line for the daemon's sessions (not one per session)
+    assert log.count("failed: redis:") == 1 and "other sessions' Redis failures" in log, log
     r.start()
     after = [H.marker_session(p) for _ in range(4)]
     assert is_rotation(after), after

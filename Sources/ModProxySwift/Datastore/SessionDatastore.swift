@@ -12,7 +12,8 @@ struct SessionDatastore {
 
     /// Opens the configured datastore in the session process.
     static func open(_ options: SessionOptions) -> SessionDatastore {
-        SessionDatastore(store: openStore(options.datastore, tablesDirectory: options.tablesDirectory,
+        DatastoreFailureLog.tablesDirectory = options.tablesDirectory
+        return SessionDatastore(store: openStore(options.datastore, tablesDirectory: options.tablesDirectory,
                                           connectTimeout: options.connectTimeout),
                          vhostID: options.vhostID)
     }
