@@ -165,3 +165,14 @@ int mps_socket_unread_bytes(int fd) {
   int n = 0;
   return ioctl(fd, FIONREAD, &n) == 0 ? n : -1;
 }
+
+int mps_redis_command(pool *p, pr_redis_t *redis, int argc,
+    const char **argv, int reply_type) {
+  array_header *args = make_array(p, argc, sizeof(char *));
+  int i;
+
+  for (i = 0; i < argc; i++) {
+    *((char **) push_array(args)) = pstrdup(p, argv[i]);
+  }
+  return pr_redis_command(redis, args, reply_type);
+}

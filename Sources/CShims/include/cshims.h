@@ -70,4 +70,9 @@ int mps_dns_query(const char *name, int type, unsigned char *answer,
 /* ioctl(FIONREAD) (variadic): bytes a socket holds unread, -1 on error. */
 int mps_socket_unread_bytes(int fd);
 
+/* pr_redis_command with its arguments as an array_header of strings (built
+ * here in p); 0 when the reply has reply_type, -1 with errno otherwise. */
+int mps_redis_command(pool *p, pr_redis_t *redis, int argc,
+  const char **argv, int reply_type);
+
 #endif

@@ -32,5 +32,6 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
         .reverseProxyAuth,
         .perGroupPolicy,
         .directDataTransfers,
+        .redisDatastore,
     ]
 }
