@@ -58,6 +58,26 @@ enum TLSBulkBuffers {
         return buffer
     }
 
+    /// mod_tls's SSL of a frontend data connection read by the relay
+    /// directly (FrontendTLSTransport): a read buffer under its read side,
+    /// so that an upload's records come in with one read(2) per 256 KiB
+    /// rather than two per record. poll(2) no longer sees the bytes it
+    /// holds: only a reader that asks `unreadInput` first may use it.
+    /// nil when not possible or already there.
+    static func gatherReads(of ssl: OpaquePointer) -> OpaquePointer? {
+        guard let socketBIO = SSL_get_rbio(ssl), BIO_next(socketBIO) == nil,
+              let buffer = BIO_new(BIO_f_buffer()) else { return nil }
+        guard BIO_ctrl(buffer, BIO_C_SET_BUFF_SIZE, bufferSize, nil) == 1 else {
+            BIO_free(buffer)
+            return nil
+        }
+        // As in gatherWrites: SSL_set0_rbio frees the BIO it replaces.
+        _ = BIO_up_ref(socketBIO)
+        _ = BIO_push(buffer, socketBIO)
+        SSL_set0_rbio(ssl, buffer)
+        return buffer
+    }
+
     /// Writes out what the buffer holds: .transferred(0) when all of it is
     /// on the socket, .wouldBlock while the socket is full.
     static func flush(_ buffer: OpaquePointer) -> TransportStep {
