@@ -144,6 +144,13 @@ final class TLSTransport: ByteTransport {
         socket.close()
     }
 
+    /// No close_notify (which would end the data cleanly), and RST.
+    func abortConnection() {
+        finished = true
+        resetOnClose(socket.fd)
+        close()
+    }
+
     static let closeWaitMillis = 2000
 
     private var finished = false
