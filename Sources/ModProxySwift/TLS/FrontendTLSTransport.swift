@@ -63,17 +63,11 @@ final class FrontendTLSTransport: ByteTransport {
     }
 
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> TransportStep {
-        var count = 0
-        OpenSSLError.clear()
-        if SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count) == 1 { return .transferred(count) }
-        return step(after: SSL_get_error(ssl, 0))
+        TLSSessionIO.receive(ssl, into: buffer, trouble: Self.log)
     }
 
     func transmit(_ bytes: UnsafeRawBufferPointer) -> TransportStep {
-        var count = 0
-        OpenSSLError.clear()
-        if SSL_write_ex(ssl, bytes.baseAddress, bytes.count, &count) == 1 { return .transferred(count) }
-        return step(after: SSL_get_error(ssl, 0))
+        TLSSessionIO.transmit(ssl, bytes, trouble: Self.log)
     }
 
     var hasPendingOutput: Bool { writeBuffer.map(TLSBulkBuffers.unsentOutput) ?? false }
@@ -82,26 +76,13 @@ final class FrontendTLSTransport: ByteTransport {
         writeBuffer.map(TLSBulkBuffers.flush) ?? .transferred(0)
     }
 
-    private func step(after code: Int32) -> TransportStep {
-        switch code {
-        case SSL_ERROR_WANT_READ: return .wouldBlock(.readable)
-        case SSL_ERROR_WANT_WRITE: return .wouldBlock(.writable)
-        case SSL_ERROR_ZERO_RETURN: return .endOfStream
-        case SSL_ERROR_SYSCALL:
-            let err = errno
-            ProxyLog.write("client TLS data connection: \(err == 0 ? "closed" : String(cString: strerror(err))) (\(OpenSSLError.drain()))")
-            return err == 0 ? .endOfStream : .failed(err)
-        default:
-            // e.g. a client that closes an upload without close_notify (it
-            // may have been cut short): the transfer fails (mod_tls would
-            // end the session), and ProxyLog says why.
-            ProxyLog.write("client TLS data connection failed: \(OpenSSLError.drain())")
-            return .failed(EPROTO)
-        }
+    /// e.g. a client that ends an upload without close_notify (it may have
+    /// been cut short): the transfer fails (mod_tls would end the session).
+    private static func log(_ trouble: String) {
+        ProxyLog.write("client TLS data connection \(trouble)")
     }
 
     /// ProFTPD closes the frontend connection (mod_tls sends close_notify).
     func shutdownWrite() {}
     func close() {}
-
 }
