@@ -29,7 +29,9 @@ integration tests (they start proftpd).
 Other arguments go to pytest, e.g. ./test.sh -k retr, ./test.sh -x -vv
 
 Environment: SWIFT_SCRATCH_PATH (default .build), MOD_PROXY_SO (default the
-release build), PYTHON (a python that has pytest).
+release build), PYTHON (a python that has pytest), PROXY_IT_WORKERS (parallel
+pytest-xdist workers for the integration tests, default 3; 1 runs them
+serially).
 EOF
 }
 
@@ -146,8 +148,16 @@ if [ "$run_integration" -eq 1 ]; then
   else
     export MOD_PROXY_SO="$so"
     echo "MOD_PROXY_SO=$MOD_PROXY_SO"
-    echo "$py -m pytest -q $INTEGRATION_DIR ${pytest_args[*]}"
-    "$py" -m pytest -q "$INTEGRATION_DIR" "${pytest_args[@]}" 2>&1 | tee "$log"
+    # Independent test files run in parallel (pytest-xdist, one file per
+    # worker at a time so module fixtures are shared); each worker has its
+    # own port range (harness.PortAllocator).
+    parallel=()
+    workers=${PROXY_IT_WORKERS:-3}
+    if [ "$workers" -gt 1 ] && "$py" -c 'import xdist' 2>/dev/null; then
+      parallel=(-n "$workers" --dist loadfile)
+    fi
+    echo "$py -m pytest -q ${parallel[*]} $INTEGRATION_DIR ${pytest_args[*]}"
+    "$py" -m pytest -q "${parallel[@]}" "$INTEGRATION_DIR" "${pytest_args[@]}" 2>&1 | tee "$log"
     rc=${PIPESTATUS[0]}
     # pytest's closing line, e.g. "2 failed, 40 passed, 1 skipped in 9.87s".
     closing=$(grep -E '[0-9]+ (passed|failed|errors?|skipped|deselected)|no tests ran' "$log" | sed -n '$p')

@@ -168,6 +168,15 @@ def wait_until(pred, timeout, step=0.05):
 # ------------------------------------------------------------------ ports
 
 
+def xdist_worker():
+    """(index, count) of this pytest-xdist worker; (0, 1) without xdist."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    if not name.startswith("gw") or count < 2:
+        return 0, 1
+    return int(name[2:]) % count, count
+
+
 class PortAllocator:
     """Hands out ports that are free on 127.0.0.1 and ::1 right now.
 
@@ -176,12 +185,21 @@ class PortAllocator:
     `MEMORY` other ports have been: long enough for the daemon it went to
     to have been started and stopped, short enough that a long suite (every
     daemon takes a block of 40 passive ports) does not run out.
+
+    Under pytest-xdist each worker has its own slice of the range: a port
+    that one worker checked as free is not taken by another before its
+    daemon binds it.
     """
 
     LOW, HIGH = 20000, 32767
     MEMORY = 4000
 
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, worker=None):
+        index, count = worker if worker is not None else xdist_worker()
+        width = (self.HIGH - self.LOW) // count
+        self.LOW = PortAllocator.LOW + index * width
+        self.HIGH = self.LOW + width
+        self.MEMORY = min(PortAllocator.MEMORY, width // 3)
         self.used = set()
         self.recent = collections.deque()
         self.rng = random.Random(seed if seed is not None else os.getpid() ^ int(time.time()))

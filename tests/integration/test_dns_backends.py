@@ -18,7 +18,8 @@ import tls_pki
 pytestmark = pytest.mark.swift_only
 
 SERVICE = "_ftp._tcp.it.test"
-_addresses = itertools.count(160)
+# Each pytest-xdist worker its own run of addresses (port 53 is fixed).
+_addresses = itertools.count(160 + 16 * H.xdist_worker()[0])
 
 
 @pytest.fixture
