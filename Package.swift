@@ -65,7 +65,7 @@ let package = Package(
 
         .testTarget(name: "ProxyCoreTests", dependencies: ["ProxyCore"], path: "Tests/ProxyCoreTests",
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ProxySSHTests", dependencies: ["ProxySSH", "COpenSSLCrypto"], path: "Tests/ProxySSHTests"),
+        .testTarget(name: "ProxySSHTests", dependencies: ["ProxySSH", "COpenSSLCrypto", "ProxyCore"], path: "Tests/ProxySSHTests"),
         .testTarget(name: "ProxyStoreTests", dependencies: ["ProxyStore"], path: "Tests/ProxyStoreTests"),
     ]
 )
