@@ -48,7 +48,7 @@ let package = Package(
         // The modules: bridge to the ProFTPD API, sessions, transfers, datastore.
         .target(
             name: "ModProxySwift",
-            dependencies: ["ProxyCore", "ProxyStore", "CShims", "CProFTPD"],
+            dependencies: ["ProxyCore", "ProxyStore", "ProxySSH", "CShims", "CProFTPD"],
             path: "Sources/ModProxySwift",
             swiftSettings: [
                 .unsafeFlags(proftpdCFlags.flatMap { ["-Xcc", $0] }),

@@ -70,4 +70,17 @@ int mps_dns_query(const char *name, int type, unsigned char *answer,
 /* ioctl(FIONREAD) (variadic): bytes a socket holds unread, -1 on error. */
 int mps_socket_unread_bytes(int fd);
 
+/* mod_sftp (sftp_frontend.c): a HOOK called with one pointer argument
+ * (its result's data, NULL when refused); frontend packets; the writer. */
+void *mps_sftp_call_hook(pool *p, const char *name, void *arg, int *found);
+const unsigned char *mps_sftp_packet_payload(void *pkt, uint32_t *len);
+void mps_sftp_packet_free(void *pkt);
+int mps_sftp_write_payload(void *writer, int fd, const unsigned char *payload,
+  uint32_t len);
+
+/* The authtable's answers (PR_DECLINED, PR_ERROR_INT, a passwd entry). */
+modret_t *mps_auth_declined(void);
+modret_t *mps_auth_bad_password(cmd_rec *cmd);
+modret_t *mps_auth_passwd(cmd_rec *cmd, const char *name, const char *home);
+
 #endif

@@ -48,6 +48,11 @@ struct SessionDatastore {
         openSideStore(kind, "the DNS answer cache") { try SQLiteDNSAnswerStore(tablesDirectory: tablesDirectory) }
     }
 
+    /// Backend SSH host keys (ProxySFTPVerifyServer), or nil (logged).
+    static func openSSHHostKeyStore(_ kind: ProxyDatastore, tablesDirectory: String) -> SSHHostKeyStore? {
+        openSideStore(kind, "the SSH host key store") { try SQLiteSSHHostKeyStore(tablesDirectory: tablesDirectory) }
+    }
+
     /// A store beside the reverse-proxy state (its own ProxyTables file),
     /// opened as root; nil (logged) when it cannot be.
     private static func openSideStore<Store>(_ kind: ProxyDatastore, _ what: String,

@@ -54,7 +54,7 @@ enum MasterStartup {
         // the sessions that read them.
         let urls = BackendCandidates(servers: settings.reverseServers, ignoreConfigPerms:
                                         settings.options.contains(.ignoreConfigPerms),
-                                     tlsEngine: settings.tls.engine, user: nil, dns: nil).usable.map(\.description)
+                                     tlsEngine: settings.tls.engine, user: nil, dns: nil, use: .master).usable.map(\.description)
         // After a SIGHUP the master may run with the daemon's User as euid.
         mps_privs_root()
         defer { mps_privs_relinquish() }

@@ -14,16 +14,6 @@ enum SessionRole: Equatable {
         return options.role == .forward ? .forwardFTP : .reverseFTP
     }
 
-    /// What the user asked for that this build cannot do yet; nil when the
-    /// kind is implemented.
-    func notSupportedYet(_ options: SessionOptions) -> String? {
-        switch self {
-        case .reverseFTP: return nil
-        case .forwardFTP: return nil
-        case .reverseSSH: return "SFTP/SCP proxying (SFTPEngine on)"
-        }
-    }
-
     /// mod_sftp's SFTPEngine for this server (an int; absent without mod_sftp).
     private static func sftpEngineOn() -> Bool {
         guard let value = get_param_ptr(main_server?.pointee.conf, "SFTPEngine", FALSE) else { return false }

@@ -1,0 +1,109 @@
+import CProFTPD
+import CShims
+import Glibc
+import ProxyCore
+
+/// After the login: connection-layer packets verbatim both ways. Client
+/// packets arrive through mod_sftp's packet handler; backend packets are
+/// read in mod_sftp's read-poll event (before each of its client reads),
+/// never while mod_sftp is in a key exchange: then they wait in the outbox
+/// (or in the kernel) until `kex.completed`.
+final class SSHPacketRelay {
+    var backend: SSHBackendConnection?
+    /// Backend payloads held while the client's keys were changing.
+    private var outbox: [[UInt8]] = []
+    /// Payloads queued in the backend transport during its own key
+    /// exchange beyond which the client is held back (read no further).
+    private static let backendQueueBound = 512
+
+    private var session: ReverseSSHSession? { ReverseSSHSession.current }
+
+    /// mod_sftp's packet handler: ours after the login for connection-layer
+    /// messages (the packet is freed here), mod_sftp's otherwise (ENOSYS).
+    func frontendPacket(_ packet: UnsafeMutableRawPointer) -> Int32 {
+        let payload = SFTPFrontend.payload(of: packet)
+        let loggedIn = (session?.loggedIn ?? false) && SFTPFrontend.state & SFTPFrontend.haveAuth != 0
+        guard let backend, ConnectionMessageRoute.frontendPacketGoesToBackend(payload, loggedIn: loggedIn) else {
+            errno = ENOSYS
+            return -1
+        }
+        mps_sftp_packet_free(packet)
+        do {
+            let deadline = stallDeadline()
+            try backend.send(payload, deadline: deadline)
+            // The backend is changing keys and our queue grows: wait for it
+            // (relaying what it sends meanwhile), so TCP holds the client back.
+            while backend.transport.queuedPayloads > Self.backendQueueBound {
+                try backend.readOnce(deadline: deadline)
+                try relayBackendPackets()
+            }
+        } catch {
+            session?.end(because: "\(error)")
+        }
+        return 0
+    }
+
+    /// mod_sftp's read-poll event: relays backend packets until the client
+    /// has something to read (then mod_sftp reads it).
+    func readPoll() {
+        guard let backend, session?.loggedIn == true, SFTPFrontend.acceptsWrites, let conn = CProFTPD.session.c else {
+            return
+        }
+        flushOutbox(force: false)
+        let clientFD = conn.pointee.rfd
+        while SFTPFrontend.acceptsWrites && outbox.isEmpty {
+            var fds = [pollfd(fd: clientFD, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: backend.socket.fd, events: Int16(POLLIN), revents: 0)]
+            let rc = poll(&fds, 2, 1000)
+            if rc < 0 {
+                if errno == EINTR { pr_signals_handle(); continue }
+                return
+            }
+            if fds[1].revents != 0 {
+                do {
+                    try backend.readOnce(deadline: stallDeadline())
+                    try relayBackendPackets()
+                } catch {
+                    session?.end(because: "\(error)")
+                    return
+                }
+            }
+            if fds[0].revents != 0 { return }
+        }
+    }
+
+    /// Writes what waited; `force` at `kex.completed`, where mod_sftp's new
+    /// keys are in use although its REKEYING bit is still set.
+    func flushOutbox(force: Bool) {
+        while !outbox.isEmpty && (force || SFTPFrontend.acceptsWrites) {
+            do {
+                try SFTPFrontend.write(outbox.removeFirst())
+            } catch {
+                session?.end(because: "\(error)")
+                return
+            }
+        }
+    }
+
+    private func relayBackendPackets() throws {
+        guard let backend else { return }
+        for payload in backend.takeInbox() {
+            switch ConnectionMessageRoute.backendPacket(payload) {
+            case .relay:
+                if outbox.isEmpty && SFTPFrontend.acceptsWrites {
+                    try SFTPFrontend.write(payload)
+                } else {
+                    outbox.append(payload)
+                }
+            case .answer(let reply):
+                if let reply { try backend.send(reply, deadline: stallDeadline()) }
+            case .refuse(let why):
+                throw SSHBackendConnection.Failure(description: "backend \(backend.target.url) sent \(why)")
+            }
+        }
+    }
+
+    private func stallDeadline() -> Deadline {
+        .after(seconds: max(session?.options.stallTimeout ?? 60, 10))
+    }
+}

@@ -1,0 +1,215 @@
+import CProFTPD
+import CShims
+import Glibc
+import ProxyCore
+import ProxySSH
+import ProxyStore
+
+/// The `reverseSSH` kind (docs/ssh-reverse-design.md): mod_sftp keeps the
+/// client's SSH connection and authenticates it; the backend, chosen when
+/// the user name is known, decides the password (our authtable); after the
+/// login connection-layer packets go verbatim both ways (`SSHPacketRelay`).
+final class ReverseSSHSession {
+    static var current: ReverseSSHSession?
+
+    let options: SessionOptions
+    let sftp: SFTPSettings
+    let datastore: SessionDatastore
+    let hostKeyStore: SSHHostKeyStore?
+    private(set) var backend: SSHBackendConnection?
+    private var stickyKey: String?
+    /// The backend accepted the user's credentials.
+    private(set) var backendAuthenticated = false
+    /// mod_sftp logged the client in (our success handler ran): relay from now on.
+    var loggedIn = false
+    private var handlersInstalled = false
+    private var ending = false
+    let relay = SSHPacketRelay()
+
+    private init(options: SessionOptions, sftp: SFTPSettings) {
+        self.options = options
+        self.sftp = sftp
+        datastore = SessionDatastore.open(options)
+        hostKeyStore = SessionDatastore.openSSHHostKeyStore(options.datastore, tablesDirectory: options.tablesDirectory)
+    }
+
+    /// mod_proxy's session init for a server with SFTPEngine on.
+    static func start(options: SessionOptions, sftp: SFTPSettings) {
+        guard options.role == .reverse else {
+            ProxyLog.write("session refused: ProxyRole forward does not proxy SSH sessions (SFTPEngine on)")
+            pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), "forward SSH proxying")
+            return
+        }
+        do {
+            try SFTPFrontend.locateState()
+        } catch {
+            ProxyLog.write("session refused: \(error)")
+            pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), "\(error)")
+            return
+        }
+        ResolverTimeouts.apply(connectTimeoutSeconds: options.connectTimeout)
+        current = ReverseSSHSession(options: options, sftp: sftp)
+        _ = pr_fsio_chdir_canon("\(options.tablesDirectory)/empty", TRUE)
+        EventHooks.register(&proxy_module, "mod_sftp.ssh2.kex.completed") { _, _ in ReverseSSHSession.current?.keyExchangeCompleted() }
+        EventHooks.register(&proxy_module, "mod_sftp.ssh2.read-poll") { _, _ in ReverseSSHSession.current?.relay.readPoll() }
+        EventHooks.register(&proxy_module, "core.exit") { _, _ in ReverseSSHSession.current?.end() }
+        ProxyLog.write("connect: SSH client \(ForwardBackend.clientAddress()) (reverse SSH session)")
+    }
+
+    // MARK: mod_sftp's events and handlers
+
+    private static let packetHandler: SFTPFrontend.PacketHandler = { packet in
+        guard let packet, let ssh = ReverseSSHSession.current else {
+            errno = ENOSYS
+            return -1
+        }
+        return ssh.relay.frontendPacket(packet)
+    }
+
+    private static let successHandler: SFTPFrontend.SuccessHandler = { _, user in
+        ReverseSSHSession.current?.loginCompleted(user: user.map { String(cString: $0) } ?? "") ?? -1
+    }
+
+    private func keyExchangeCompleted() {
+        if !handlersInstalled {
+            do {
+                try SFTPFrontend.install(packetHandler: Self.packetHandler, successHandler: Self.successHandler)
+                handlersInstalled = true
+            } catch {
+                end(because: "\(error)")
+                return
+            }
+        }
+        // The new keys are in use both ways now: what waited goes out.
+        relay.flushOutbox(force: true)
+    }
+
+    // MARK: authentication (the authtable calls these)
+
+    /// The backend's verdict on a password; nil when the session ended
+    /// (no backend reachable).
+    func authenticate(user: String, password: String) -> Bool? {
+        do {
+            let connection = try backend ?? connectBackend(user: user)
+            let outcome = try SSHBackendLogin(connection: connection)
+                .password(user: user, password: password, deadline: .after(seconds: max(options.backendReplyTimeout, 10)))
+            switch outcome {
+            case .accepted:
+                backendAuthenticated = true
+                ProxyLog.write("backend \(connection.target.url) accepted the password of user '\(ConfigText.printable(user))'")
+                return true
+            case .refused(let methods):
+                ProxyLog.write("backend \(connection.target.url) refused the password of user '\(ConfigText.printable(user))' (\(methods))")
+                return false
+            }
+        } catch {
+            end(because: "\(error)")
+            return nil
+        }
+    }
+
+    /// mod_sftp's auth-success handler, instead of its local `setup_env`:
+    /// only a login the backend accepted goes on; then the chroot into
+    /// ProxyTables/empty and root dropped, as after an FTP login.
+    private func loginCompleted(user: String) -> Int32 {
+        guard backendAuthenticated, backend != nil else {
+            let method = SessionNotes.get("SFTP_USER_AUTH_METHOD") ?? "?"
+            end(because: "SSH login method '\(method)' is not relayed to backends yet (password only)")
+            return -1
+        }
+        if let sticky = options.connectPolicy.stickyPolicy, let key = stickyKey, let url = backend?.target.url.description {
+            datastore.write("recording the \(sticky.rawValue) sticky backend") {
+                try $0.setStickyBackend(policy: sticky, vhostID: $1, key: key, url: url)
+            }
+        }
+        SessionLifecycle.confine(tablesDirectory: options.tablesDirectory)
+        loggedIn = true
+        ProxyLog.write("login: user '\(ConfigText.printable(user))' logged in to backend \(backend?.target.url.description ?? "?")")
+        return 0
+    }
+
+    // MARK: the backend
+
+    private func connectBackend(user: String) throws -> SSHBackendConnection {
+        let candidates = BackendCandidates(servers: options.servers, ignoreConfigPerms: options.ignoreConfigPerms,
+                                           tlsEngine: options.tls.engine, user: user,
+                                           dns: DNSBackendDiscovery(options: options), use: .sshSession)
+        candidates.log()
+        let clientAddress = session.c.flatMap { $0.pointee.remote_addr }.map { String(cString: pr_netaddr_get_ipstr($0)) }
+        stickyKey = options.connectPolicy.stickyKey(user: user, group: nil, clientAddress: clientAddress)
+        let now = Int(time(nil))
+        let plan = BackendSelector(policy: options.connectPolicy, backends: candidates.usable, datastore: datastore)
+            .plan(attempts: options.retryCount, stickyKey: stickyKey, now: now)
+        guard !plan.order.isEmpty else {
+            throw SSHBackendConnection.Failure(description: "no usable sftp:// backend server found")
+        }
+        let connector = ReverseConnector(options: options)
+        let setupSeconds = max(options.connectTimeout, 10)
+        let connection: SSHBackendConnection
+        do {
+            connection = try connector.firstConnected(candidates: plan.order, endpoints: candidates.endpoints, failed: { url in
+                datastore.write("recording the failure of \(url)") {
+                    try $0.recordFailure(vhostID: $1, url: url.description, until: now + BackendState.failureHoldOffSeconds)
+                }
+            }) { target, _ in
+                try connector.openSocket(to: target, deadline: .after(seconds: options.connectTimeout)) { sock, address in
+                    let connection = SSHBackendConnection(
+                        socket: sock, address: address, target: target, configuration: transportConfiguration(),
+                        hostKeyCheck: SSHHostKeyCheck(store: hostKeyStore, vhostID: options.vhostID, verify: sftp.verifyServer))
+                    let deadline = Deadline.after(seconds: setupSeconds)
+                    try connection.establish(deadline: deadline)
+                    try SSHBackendLogin(connection: connection).requestService(deadline: deadline)
+                    return connection
+                }
+            }
+        } catch let error as ReverseConnector.NoBackend {
+            throw SSHBackendConnection.Failure(description: "no backend server reachable (\(error.attempts.count) attempt(s)): "
+                                                + (error.lastError.map { "\($0)" } ?? "?"))
+        }
+        let url = connection.target.url.description
+        datastore.write("recording the connect to \(url)") {
+            try $0.recordConnected(vhostID: $1, url: url, connectMillis: 0)
+        }
+        if plan.movesCursor && url != plan.order[0].url.description {
+            datastore.write("moving the round-robin cursor") { try $0.setRoundRobinCursor(vhostID: $1, url: url) }
+        }
+        SessionNotes.setBackend(address: connection.address, url: connection.target.connectedURL)
+        backend = connection
+        relay.backend = connection
+        return connection
+    }
+
+    /// ProxySFTPCiphers/Digests/KeyExchanges restrict and order the offer
+    /// (config validation already refused names the transport lacks).
+    private func transportConfiguration() -> SSHClientTransport.Configuration {
+        var configuration = SSHClientTransport.Configuration()
+        if let names = sftp.ciphers { configuration.algorithms.ciphers = names.compactMap(CipherAlgorithm.init(rawValue:)) }
+        if let names = sftp.digests { configuration.algorithms.macs = names.compactMap(MACAlgorithm.init(rawValue:)) }
+        if let names = sftp.keyExchanges { configuration.algorithms.kex = names.compactMap(KexAlgorithm.init(rawValue:)) }
+        return configuration
+    }
+
+    // MARK: the end
+
+    /// A failure the client must hear of: DISCONNECT with the reason, then the session ends.
+    func end(because reason: String) {
+        guard !ending else { return }
+        ProxyLog.write("session ended: \(reason)")
+        SFTPFrontend.disconnect(code: 11, reason: reason)
+        pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), reason)
+    }
+
+    /// core.exit: leave the backend politely.
+    private func end() {
+        guard !ending else { return }
+        ending = true
+        if let backend {
+            ProxyLog.write("disconnect: session closed from backend \(backend.target.url)")
+            backend.close(reason: "client disconnected")
+        }
+        datastore.close()
+        hostKeyStore?.close()
+        Self.current = nil
+        ProxyLog.close()
+    }
+}

@@ -1,0 +1,192 @@
+"""SSH reverse proxying through mod_sftp (issue 11): a proxy (proftpd with
+mod_sftp and the module) in front of Debian's sshd and of a proftpd with
+mod_sftp; clients OpenSSH sftp/ssh and paramiko. The backend decides the
+password; after the login the connection layer is relayed verbatim."""
+import hashlib
+import os
+import socket
+import stat
+import subprocess
+import time
+
+import pytest
+
+import harness as H
+from test_ssh_transport import SSH_PASSWORD, SSH_USER, SSHServer, ssh_user  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.swift_only
+
+paramiko = pytest.importorskip("paramiko")
+
+
+def _host_key(directory):
+    path = os.path.join(directory, "ssh_host_ed25519_key")
+    if not os.path.exists(path):
+        H.run(["ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-f", path])
+    return path
+
+
+def _wait_ssh(port, timeout=20):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                if s.recv(64).startswith(b"SSH-"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"no SSH banner on port {port}")
+
+
+def ssh_proxy(lab, servers, extra="", outside="", name="proxy"):
+    """A proxy with mod_sftp in front (SFTPEngine on) and mod_proxy.c first in AuthOrder."""
+    d = os.path.join(lab.dir, name + "-keys")
+    os.makedirs(d, exist_ok=True)
+    key = _host_key(d)
+    sftp = f"""LoadModule mod_sftp.c
+AuthOrder mod_proxy.c mod_auth_unix.c
+<IfModule mod_sftp.c>
+  SFTPEngine on
+  SFTPHostKey {key}
+  SFTPLog {lab.dir}/{name}-sftp.log
+</IfModule>
+{outside}"""
+    p = lab.proxy(servers, start=False, name=name, outside=sftp, extra=extra)
+    p.start(wait=False)
+    _wait_ssh(p.port)
+    return p
+
+
+def sftp_backend(lab, name="sftpbackend", extra=""):
+    """A proftpd with mod_sftp and its AuthUserFile user (alice)."""
+    d = os.path.join(lab.dir, name + "-keys")
+    os.makedirs(d, exist_ok=True)
+    key = _host_key(d)
+    b = lab.backend(start=False, name=name, modules=("mod_sftp.c",),
+                    extra=f"SFTPEngine on\nSFTPHostKey {key}\nSFTPLog {lab.dir}/{name}-sftp.log\n{extra}")
+    b.start(wait=False)
+    _wait_ssh(b.port)
+    b.sftp_url = f"sftp://127.0.0.1:{b.port}"
+    return b
+
+
+def _client(port, user, password):
+    c = paramiko.SSHClient()
+    c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    c.connect("127.0.0.1", port=port, username=user, password=password, allow_agent=False,
+              look_for_keys=False, timeout=20, banner_timeout=20, auth_timeout=30)
+    return c
+
+
+def _sha(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@pytest.fixture
+def sshd_backend(lab, ssh_user):
+    s = SSHServer(lab, options=("Subsystem sftp internal-sftp",))
+    work = os.path.join(lab.dir, "sshd-work")
+    os.makedirs(work)
+    import pwd
+    pw = pwd.getpwnam(ssh_user)
+    os.chown(work, pw.pw_uid, pw.pw_gid)
+    s.work = work
+    s.url = f"sftp://127.0.0.1:{s.port}"
+    yield s
+    s.stop()
+
+
+def test_paramiko_sftp_through_proxy_to_sshd(lab, sshd_backend):
+    p = ssh_proxy(lab, [sshd_backend.url])
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    local = os.path.join(lab.dir, "up.bin")
+    with open(local, "wb") as f:
+        f.write(data)
+    c = _client(p.port, SSH_USER, SSH_PASSWORD)
+    try:
+        sftp = c.open_sftp()
+        remote = os.path.join(sshd_backend.work, "up.bin")
+        sftp.put(local, remote)
+        assert _sha(remote) == hashlib.sha256(data).hexdigest()
+        back = os.path.join(lab.dir, "back.bin")
+        sftp.get(remote, back)
+        assert _sha(back) == hashlib.sha256(data).hexdigest()
+        sftp.mkdir(os.path.join(sshd_backend.work, "d"))
+        sftp.rename(remote, os.path.join(sshd_backend.work, "d", "moved.bin"))
+        assert sorted(sftp.listdir(sshd_backend.work)) == ["d"]
+        assert sftp.listdir(os.path.join(sshd_backend.work, "d")) == ["moved.bin"]
+        sftp.remove(os.path.join(sshd_backend.work, "d", "moved.bin"))
+        sftp.rmdir(os.path.join(sshd_backend.work, "d"))
+        assert os.listdir(sshd_backend.work) == []
+        sftp.close()
+    finally:
+        c.close()
+    # sshd saw the login of the user, from the proxy
+    assert H.wait_until(lambda: f"Accepted password for {SSH_USER}" in sshd_backend.read_log(), 5), sshd_backend.read_log()
+
+
+def test_exec_exit_status_through_proxy(lab, sshd_backend):
+    p = ssh_proxy(lab, [sshd_backend.url])
+    c = _client(p.port, SSH_USER, SSH_PASSWORD)
+    try:
+        _, out, _ = c.exec_command("echo hello-from-backend; exit 7")
+        assert out.read() == b"hello-from-backend\n"
+        assert out.channel.recv_exit_status() == 7
+        # two channels at once
+        _, o1, _ = c.exec_command("sleep 0.3; echo one")
+        _, o2, _ = c.exec_command("echo two")
+        assert o2.read() == b"two\n" and o1.read() == b"one\n"
+    finally:
+        c.close()
+
+
+def test_wrong_password_refused_and_counted(lab, sshd_backend):
+    p = ssh_proxy(lab, [sshd_backend.url], outside="MaxLoginAttempts 2")
+    with pytest.raises(paramiko.AuthenticationException):
+        _client(p.port, SSH_USER, "wrong-password")
+    log = p.read("proxy.log")
+    assert "refused the password" in log, log
+    assert H.wait_until(lambda: "Failed password" in sshd_backend.read_log(), 5)
+
+
+def test_backend_down_client_gets_disconnect_with_reason(lab):
+    dead = lab.ports.port()   # nothing listens there
+    p = ssh_proxy(lab, [f"sftp://127.0.0.1:{dead}"])
+    t = paramiko.Transport(("127.0.0.1", p.port))
+    try:
+        t.start_client(timeout=20)
+        with pytest.raises((paramiko.SSHException, EOFError)):
+            t.auth_password(SSH_USER, SSH_PASSWORD)
+    finally:
+        t.close()
+    assert H.wait_until(lambda: "no backend server reachable" in p.read("proxy.log"), 5), p.read("proxy.log")
+
+
+def test_openssh_sftp_batch_to_proftpd_sftp_backend(lab):
+    b = sftp_backend(lab)
+    p = ssh_proxy(lab, [b.sftp_url])
+    data = os.urandom(1024 * 1024 + 3)
+    local = os.path.join(lab.dir, "local.bin")
+    with open(local, "wb") as f:
+        f.write(data)
+    askpass = os.path.join(lab.dir, "askpass.sh")
+    with open(askpass, "w") as f:
+        f.write(f"#!/bin/sh\necho '{H.PASSWORD}'\n")
+    os.chmod(askpass, 0o755)
+    batch = os.path.join(lab.dir, "batch")
+    with open(batch, "w") as f:
+        f.write(f"put {local} up.bin\nls -l\nget up.bin {local}.back\nmkdir sub\nrename up.bin sub/up.bin\nrm sub/up.bin\nrmdir sub\n")
+    env = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
+    r = subprocess.run(["sftp", "-o", "BatchMode=no", "-o", "StrictHostKeyChecking=no",
+                        "-o", "UserKnownHostsFile=/dev/null", "-o", "PubkeyAuthentication=no",
+                        "-b", batch, "-P", str(p.port), f"{H.USER}@127.0.0.1"],
+                       capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
+    assert r.returncode == 0, r.stderr.decode() + p.read("proxy.log")
+    assert "up.bin" in r.stdout.decode()
+    assert _sha(local + ".back") == hashlib.sha256(data).hexdigest()
+    assert os.listdir(b.home) == []
