@@ -39,7 +39,7 @@ def _wait_ssh(port, timeout=20):
     raise AssertionError(f"no SSH banner on port {port}")
 
 
-def ssh_proxy(lab, servers, extra="", outside="", name="proxy"):
+def ssh_proxy(lab, servers, extra="", outside="", name="proxy", max_login_attempts=None):
     """A proxy with mod_sftp in front (SFTPEngine on) and mod_proxy.c first in AuthOrder."""
     d = os.path.join(lab.dir, name + "-keys")
     os.makedirs(d, exist_ok=True)
@@ -53,6 +53,11 @@ AuthOrder mod_proxy.c mod_auth_unix.c
 </IfModule>
 {outside}"""
     p = lab.proxy(servers, start=False, name=name, outside=sftp, extra=extra)
+    if max_login_attempts:   # the common config says 100, and the first one counts
+        with open(p.conf) as f:
+            text = f.read()
+        with open(p.conf, "w") as f:
+            f.write(text.replace("MaxLoginAttempts 100", f"MaxLoginAttempts {max_login_attempts}"))
     p.start(wait=False)
     _wait_ssh(p.port)
     return p
@@ -85,6 +90,19 @@ def _sha(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def openssh(lab, tool, port, user, password, args, timeout=300):
+    """Runs OpenSSH's `tool` (sftp, scp, ssh) with the password from SSH_ASKPASS."""
+    askpass = os.path.join(lab.dir, "askpass-" + user)
+    with open(askpass, "w") as f:
+        f.write(f"#!/bin/sh\necho '{password}'\n")
+    os.chmod(askpass, 0o755)
+    env = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
+    port_flag = "-p" if tool == "ssh" else "-P"
+    cmd = [tool, "-o", "BatchMode=no", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+           "-o", "PubkeyAuthentication=no", "-o", "LogLevel=ERROR", port_flag, str(port)] + args
+    return subprocess.run(cmd, capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=timeout)
 
 
 @pytest.fixture
@@ -146,25 +164,94 @@ def test_exec_exit_status_through_proxy(lab, sshd_backend):
 
 
 def test_wrong_password_refused_and_counted(lab, sshd_backend):
-    p = ssh_proxy(lab, [sshd_backend.url], outside="MaxLoginAttempts 2")
-    with pytest.raises(paramiko.AuthenticationException):
-        _client(p.port, SSH_USER, "wrong-password")
+    p = ssh_proxy(lab, [sshd_backend.url], max_login_attempts=2)
+    t = paramiko.Transport(("127.0.0.1", p.port))
+    refused = 0
+    try:
+        t.start_client(timeout=20)
+        # mod_sftp counts the refusals and ends the connection at the limit
+        with pytest.raises((paramiko.SSHException, EOFError)) as ended:
+            for attempt in range(5):
+                try:
+                    t.auth_password(SSH_USER, f"wrong-password-{attempt}")
+                except paramiko.AuthenticationException:
+                    refused += 1
+        assert not isinstance(ended.value, paramiko.AuthenticationException)
+    finally:
+        t.close()
+    assert refused == 2, refused
     log = p.read("proxy.log")
-    assert "refused the password" in log, log
-    assert H.wait_until(lambda: "Failed password" in sshd_backend.read_log(), 5)
+    assert log.count("refused the password") == 2, log
+    assert "logged in" not in log
+    assert H.wait_until(lambda: "Maximum login attempts (2) exceeded" in open(f"{lab.dir}/proxy-sftp.log").read(), 5), \
+        open(f"{lab.dir}/proxy-sftp.log").read()
+    assert H.wait_until(lambda: sshd_backend.read_log().count("Failed password") == 2, 5), sshd_backend.read_log()
 
 
 def test_backend_down_client_gets_disconnect_with_reason(lab):
     dead = lab.ports.port()   # nothing listens there
     p = ssh_proxy(lab, [f"sftp://127.0.0.1:{dead}"])
-    t = paramiko.Transport(("127.0.0.1", p.port))
+    r = openssh(lab, "ssh", p.port, SSH_USER, SSH_PASSWORD, [f"{SSH_USER}@127.0.0.1", "true"], timeout=60)
+    assert r.returncode != 0
+    err = r.stderr.decode()
+    assert "no backend server reachable" in err, err
+    assert "backend connect failed: sftp://127.0.0.1:" in p.read("proxy.log")
+
+
+def test_openssh_ssh_command_exit_status_and_scp(lab, sshd_backend):
+    p = ssh_proxy(lab, [sshd_backend.url])
+    r = openssh(lab, "ssh", p.port, SSH_USER, SSH_PASSWORD,
+                [f"{SSH_USER}@127.0.0.1", "echo out; echo err >&2; exit 42"], timeout=60)
+    assert r.returncode == 42, r.stderr.decode()
+    assert r.stdout == b"out\n" and b"err" in r.stderr
+    data = os.urandom(5 * 1024 * 1024 + 1)
+    local = os.path.join(lab.dir, "scp.bin")
+    with open(local, "wb") as f:
+        f.write(data)
+    remote = os.path.join(sshd_backend.work, "scp.bin")
+    r = openssh(lab, "scp", p.port, SSH_USER, SSH_PASSWORD, [local, f"{SSH_USER}@127.0.0.1:{remote}"])
+    assert r.returncode == 0, r.stderr.decode()
+    assert _sha(remote) == hashlib.sha256(data).hexdigest()
+    r = openssh(lab, "scp", p.port, SSH_USER, SSH_PASSWORD, [f"{SSH_USER}@127.0.0.1:{remote}", local + ".back"])
+    assert r.returncode == 0, r.stderr.decode()
+    assert _sha(local + ".back") == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("rekeys", ["backend-sshd", "proxy-sftprekey", "client", "all"])
+def test_100mib_put_and_get_with_rekeys(lab, ssh_user, rekeys):
+    """Forced key exchanges on either side during a 100 MiB transfer each way."""
+    backend_opts = ["Subsystem sftp internal-sftp"]
+    if rekeys in ("backend-sshd", "all"):
+        backend_opts.append("RekeyLimit 8M")
+    s = SSHServer(lab, options=tuple(backend_opts))
+    import pwd
+    pw = pwd.getpwnam(ssh_user)
+    work = os.path.join(lab.dir, "work")
+    os.makedirs(work)
+    os.chown(work, pw.pw_uid, pw.pw_gid)
     try:
-        t.start_client(timeout=20)
-        with pytest.raises((paramiko.SSHException, EOFError)):
-            t.auth_password(SSH_USER, SSH_PASSWORD)
+        outside = "SFTPRekey required 60 8\n" if rekeys in ("proxy-sftprekey", "all") else ""
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"], outside=f"<IfModule mod_sftp.c>\n  {outside}</IfModule>")
+        local = os.path.join(lab.dir, "big.bin")
+        with open(local, "wb") as f:
+            for _ in range(100):
+                f.write(os.urandom(1 << 20))
+        want = _sha(local)
+        client_opts = ["-o", "RekeyLimit=8M"] if rekeys in ("client", "all") else []
+        batch = os.path.join(lab.dir, "batch")
+        with open(batch, "w") as f:
+            f.write(f"put {local} {work}/big.bin\nget {work}/big.bin {local}.back\n")
+        r = openssh(lab, "sftp", p.port, SSH_USER, SSH_PASSWORD, client_opts + ["-b", batch, f"{SSH_USER}@127.0.0.1"])
+        assert r.returncode == 0, r.stderr.decode() + p.read("proxy.log")
+        assert _sha(os.path.join(work, "big.bin")) == want
+        assert _sha(local + ".back") == want
+        if rekeys in ("backend-sshd", "all"):
+            assert p.read("proxy.log").count("rekeyed") >= 10, p.read("proxy.log")
+        frontend_kex = open(f"{lab.dir}/proxy-sftp.log").read().count("+ Session key exchange:")
+        if rekeys != "backend-sshd":
+            assert frontend_kex >= 10, frontend_kex
     finally:
-        t.close()
-    assert H.wait_until(lambda: "no backend server reachable" in p.read("proxy.log"), 5), p.read("proxy.log")
+        s.stop()
 
 
 def test_openssh_sftp_batch_to_proftpd_sftp_backend(lab):
@@ -174,18 +261,10 @@ def test_openssh_sftp_batch_to_proftpd_sftp_backend(lab):
     local = os.path.join(lab.dir, "local.bin")
     with open(local, "wb") as f:
         f.write(data)
-    askpass = os.path.join(lab.dir, "askpass.sh")
-    with open(askpass, "w") as f:
-        f.write(f"#!/bin/sh\necho '{H.PASSWORD}'\n")
-    os.chmod(askpass, 0o755)
     batch = os.path.join(lab.dir, "batch")
     with open(batch, "w") as f:
         f.write(f"put {local} up.bin\nls -l\nget up.bin {local}.back\nmkdir sub\nrename up.bin sub/up.bin\nrm sub/up.bin\nrmdir sub\n")
-    env = dict(os.environ, SSH_ASKPASS=askpass, SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
-    r = subprocess.run(["sftp", "-o", "BatchMode=no", "-o", "StrictHostKeyChecking=no",
-                        "-o", "UserKnownHostsFile=/dev/null", "-o", "PubkeyAuthentication=no",
-                        "-b", batch, "-P", str(p.port), f"{H.USER}@127.0.0.1"],
-                       capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=60)
+    r = openssh(lab, "sftp", p.port, H.USER, H.PASSWORD, ["-b", batch, f"{H.USER}@127.0.0.1"], timeout=60)
     assert r.returncode == 0, r.stderr.decode() + p.read("proxy.log")
     assert "up.bin" in r.stdout.decode()
     assert _sha(local + ".back") == hashlib.sha256(data).hexdigest()

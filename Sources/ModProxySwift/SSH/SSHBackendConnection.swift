@@ -89,7 +89,7 @@ final class SSHBackendConnection {
                 ProxyLog.write("backend \(target.connectedURL): SSH session with \(transport.serverVersion ?? "?"): "
                                + Self.describe(algorithms) + (transport.strictKex ? ", strict KEX" : ""))
             case .rekeyed(let algorithms):
-                ProxyLog.trace(8, "backend \(target.connectedURL): rekeyed: \(Self.describe(algorithms))")
+                ProxyLog.write("backend \(target.connectedURL): rekeyed (\(transport.completedExchanges - 1)): \(Self.describe(algorithms))")
             case .extInfo:
                 break
             case .packet(let payload):
