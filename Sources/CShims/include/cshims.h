@@ -70,6 +70,10 @@ int mps_dns_query(const char *name, int type, unsigned char *answer,
 /* ioctl(FIONREAD) (variadic): bytes a socket holds unread, -1 on error. */
 int mps_socket_unread_bytes(int fd);
 
+/* The first module named by AuthOrder for server s (or the main server),
+ * NULL without AuthOrder. */
+const char *mps_auth_order_first(server_rec *s);
+
 /* mod_sftp (sftp_frontend.c): a HOOK called with one pointer argument
  * (its result's data, NULL when refused); frontend packets; the writer. */
 void *mps_sftp_call_hook(pool *p, const char *name, void *arg, int *found);

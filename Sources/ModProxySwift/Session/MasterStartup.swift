@@ -39,6 +39,11 @@ enum MasterStartup {
             mps_log_pri(PR_LOG_WARNING, "fatal: ProxyReverseConnectPolicy PerGroup requires the UseReverseProxyAuth ProxyOption (server '\(name)'): the primary group is only known once the proxy authenticated the user")
             exit(1)
         }
+        if let problem = SSHSessionRequirements.problem(server, settings) {
+            let name = server.pointee.ServerName.map { String(cString: $0) } ?? "?"
+            mps_log_pri(PR_LOG_WARNING, "fatal: \(problem) (server '\(name)')")
+            exit(1)
+        }
         if !resetStale && settings.tls.engine != .off {
             // Once per configuration, before any fork: sessions inherit it.
             // A context that cannot be built is a configuration error.
