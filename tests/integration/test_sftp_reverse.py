@@ -270,3 +270,88 @@ def test_openssh_sftp_batch_to_proftpd_sftp_backend(lab):
     assert "up.bin" in r.stdout.decode()
     assert _sha(local + ".back") == hashlib.sha256(data).hexdigest()
     assert os.listdir(b.home) == []
+
+
+def test_proftpd_backend_rekeying_during_100mib_get(lab):
+    """The backend starts key exchanges (SFTPRekey) while it sends: the C
+    module's session dies there (docs/ssh-reverse-design.md 1.6)."""
+    b = sftp_backend(lab, extra="SFTPRekey required 60 8")
+    p = ssh_proxy(lab, [b.sftp_url])
+    src = b.put_file("big.bin", b"")
+    with open(src, "wb") as f:
+        for _ in range(100):
+            f.write(os.urandom(1 << 20))
+    local = os.path.join(lab.dir, "big.back")
+    r = openssh(lab, "sftp", p.port, H.USER, H.PASSWORD, [f"{H.USER}@127.0.0.1:big.bin", local])
+    assert r.returncode == 0, r.stderr.decode() + p.read("proxy.log")
+    assert _sha(local) == _sha(src)
+    assert p.read("proxy.log").count("rekeyed") >= 10, p.read("proxy.log")
+
+
+def test_failover_to_the_next_backend(lab, sshd_backend):
+    dead = lab.ports.port()
+    p = ssh_proxy(lab, [f"sftp://127.0.0.1:{dead}", sshd_backend.url], extra="  ProxyRetryCount 2")
+    c = _client(p.port, SSH_USER, SSH_PASSWORD)
+    try:
+        _, out, _ = c.exec_command("echo via-second")
+        assert out.read() == b"via-second\n"
+    finally:
+        c.close()
+    log = p.read("proxy.log")
+    assert f"backend connect failed: sftp://127.0.0.1:{dead}" in log, log
+    assert f"backend selected: {sshd_backend.url}" in log, log
+
+
+@pytest.mark.parametrize("authorized", [False, True], ids=["unauthorized-key", "key-authorized-at-proxy"])
+def test_publickey_never_logs_in_at_the_backend(lab, sshd_backend, authorized):
+    """A key, authorized at the proxy or not, never turns into a backend login
+    (publickey->hostbased is not built yet): mod_sftp refuses an unknown key,
+    the proxy ends a session mod_sftp accepted by key, and the backend never
+    even sees a connection."""
+    key = paramiko.Ed25519Key.from_private_key_file(_host_key(lab.mkdir("clientkey")))
+    _host_key(lab.mkdir("otherkey"))
+    keys_dir = lab.mkdir("authorized")
+    # the user's authorized key: the client's own, or another one
+    pub = os.path.join(lab.dir, "clientkey" if authorized else "otherkey", "ssh_host_ed25519_key.pub")
+    with open(os.path.join(keys_dir, SSH_USER), "w") as f:
+        f.write(H.run(["ssh-keygen", "-e", "-f", pub]).stdout.decode())
+    outside = f"<IfModule mod_sftp.c>\n  SFTPAuthorizedUserKeys file:{keys_dir}/%u\n</IfModule>"
+    p = ssh_proxy(lab, [sshd_backend.url], outside=outside)
+    t = paramiko.Transport(("127.0.0.1", p.port))
+    try:
+        t.start_client(timeout=20)
+        with pytest.raises((paramiko.AuthenticationException, paramiko.SSHException, EOFError)):
+            t.auth_publickey(SSH_USER, key)
+        assert not t.is_authenticated()
+    finally:
+        t.close()
+    time.sleep(0.3)
+    log = p.read("proxy.log")
+    assert "logged in" not in log and "backend selected" not in log, log
+    assert "Connection from 127.0.0.1" not in sshd_backend.read_log(), sshd_backend.read_log()
+    sftp_log = open(f"{lab.dir}/proxy-sftp.log").read()
+    if authorized:
+        assert "is not relayed to backends yet" in log, log
+    else:
+        assert "publickey" in sftp_log and "authenticated via" not in sftp_log, sftp_log
+
+
+@pytest.mark.parametrize("verify", ["on", "off"])
+def test_verify_server_changed_host_key(lab, sshd_backend, verify):
+    p = ssh_proxy(lab, [sshd_backend.url], extra=f"  ProxySFTPVerifyServer {verify}")
+    _client(p.port, SSH_USER, SSH_PASSWORD).close()
+    assert "seen for the first time, recorded" in p.read("proxy.log")
+    db = os.path.join(p.tables, "proxy-ssh.db")
+    other = os.path.join(lab.mkdir("otherkey"), "k")
+    H.run(["ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-f", other])
+    other_b64 = open(other + ".pub").read().split()[1]
+    r = H.run(["sqlite3", db, f"UPDATE proxy_ssh_hostkeys SET hostkey = '{other_b64}'"])
+    assert r.returncode == 0, r.stderr
+    if verify == "on":
+        r = openssh(lab, "ssh", p.port, SSH_USER, SSH_PASSWORD, [f"{SSH_USER}@127.0.0.1", "true"], timeout=60)
+        assert r.returncode != 0
+        assert "changed" in r.stderr.decode(), r.stderr.decode()
+        assert "refused (ProxySFTPVerifyServer on)" in p.read("proxy.log")
+    else:
+        _client(p.port, SSH_USER, SSH_PASSWORD).close()
+        assert "recording the new key (ProxySFTPVerifyServer off)" in p.read("proxy.log")
