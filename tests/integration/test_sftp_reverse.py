@@ -355,3 +355,16 @@ def test_verify_server_changed_host_key(lab, sshd_backend, verify):
     else:
         _client(p.port, SSH_USER, SSH_PASSWORD).close()
         assert "recording the new key (ProxySFTPVerifyServer off)" in p.read("proxy.log")
+
+
+def test_algorithm_directives_restrict_the_backend_offer(lab, sshd_backend):
+    p = ssh_proxy(lab, [sshd_backend.url], extra="  ProxySFTPCiphers aes192-ctr aes256-ctr\n"
+                  "  ProxySFTPDigests hmac-sha2-512\n  ProxySFTPKeyExchanges ecdh-sha2-nistp384\n")
+    c = _client(p.port, SSH_USER, SSH_PASSWORD)
+    try:
+        _, out, _ = c.exec_command("echo ok")
+        assert out.read() == b"ok\n"
+    finally:
+        c.close()
+    log = p.read("proxy.log")
+    assert "kex ecdh-sha2-nistp384, host key ssh-ed25519, cipher aes192-ctr, mac hmac-sha2-512" in log, log
