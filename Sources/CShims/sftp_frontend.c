@@ -74,3 +74,65 @@ modret_t *mps_auth_passwd(cmd_rec *cmd, const char *name, const char *home) {
   pw.pw_shell = "/bin/false";
   return mod_create_data(cmd, &pw);
 }
+
+/* ---- keyboard-interactive: a mod_sftp kbdint driver whose open and
+ * authenticate are Swift (mps_kbdint_open, mps_kbdint_authenticate); mod_sftp's
+ * challenge functions are found with dlsym at session time. */
+#include <dlfcn.h>
+#include "mod_sftp.h"
+
+extern int mps_kbdint_open(const char *user);
+extern int mps_kbdint_authenticate(const char *user);
+
+static int kbdint_open(sftp_kbdint_driver_t *driver, const char *user) {
+  return mps_kbdint_open(user);
+}
+
+static int kbdint_authenticate(sftp_kbdint_driver_t *driver, const char *user) {
+  return mps_kbdint_authenticate(user);
+}
+
+static int kbdint_close(sftp_kbdint_driver_t *driver) {
+  return 0;
+}
+
+static sftp_kbdint_driver_t proxy_kbdint_driver = {
+  "mod_proxy", NULL, NULL, kbdint_open, kbdint_authenticate, kbdint_close
+};
+
+int mps_kbdint_register(void) {
+  int (*reg)(const char *, sftp_kbdint_driver_t *) =
+    dlsym(RTLD_DEFAULT, "sftp_kbdint_register_driver");
+
+  if (reg == NULL) {
+    errno = ENOSYS;
+    return -1;
+  }
+  proxy_kbdint_driver.driver_pool = make_sub_pool(session.pool);
+  return reg("mod_proxy", &proxy_kbdint_driver);
+}
+
+int mps_kbdint_exchange(pool *p, const char *name, const char *instruction,
+    uint32_t count, const char **prompts, const char *echo,
+    uint32_t *answer_count, const char ***answers) {
+  int (*send)(const char *, const char *, uint32_t, sftp_kbdint_challenge_t *) =
+    dlsym(RTLD_DEFAULT, "sftp_kbdint_send_challenge");
+  int (*recv)(pool *, uint32_t, uint32_t *, const char ***) =
+    dlsym(RTLD_DEFAULT, "sftp_kbdint_recv_response");
+  sftp_kbdint_challenge_t *challenges;
+  uint32_t i;
+
+  if (send == NULL || recv == NULL) {
+    errno = ENOSYS;
+    return -1;
+  }
+  challenges = pcalloc(p, sizeof(sftp_kbdint_challenge_t) * (count > 0 ? count : 1));
+  for (i = 0; i < count; i++) {
+    challenges[i].challenge = pstrdup(p, prompts[i]);
+    challenges[i].display_response = echo[i];
+  }
+  if (send(name, instruction, count, challenges) < 0) {
+    return -1;
+  }
+  return recv(p, count, answer_count, answers);
+}

@@ -95,33 +95,32 @@ def _sftp_frontend(lab, name, auth_order):
     return f"LoadModule mod_sftp.c\n{order}<IfModule mod_sftp.c>\n  SFTPEngine on\n  SFTPHostKey {key}\n</IfModule>\n"
 
 
+def _ssh_check(lab, name, auth_order, extra=""):
+    """proftpd -t of a proxy with mod_sftp in front: (return code, output lines)."""
+    p = lab.proxy(["sftp://127.0.0.1:22"], start=False, name=name,
+                  outside=_sftp_frontend(lab, name, auth_order), extra=extra)
+    r = p.check_syntax()
+    return r.returncode, (r.stdout + r.stderr).splitlines()
+
+
 @pytest.mark.swift_only
 @pytest.mark.parametrize("auth_order", [None, "mod_auth_unix.c mod_proxy.c", "mod_auth_file.c"],
                          ids=["none", "proxy-second", "file-only"])
 def test_ssh_frontend_needs_mod_proxy_first_in_auth_order(lab, auth_order):
     """The backend decides SSH passwords only when mod_proxy.c answers first."""
-    name = "p-order-" + str(abs(hash(auth_order)) % 1000)
-    p = lab.proxy(["sftp://127.0.0.1:22"], start=False, name=name, outside=_sftp_frontend(lab, name, auth_order))
-    r = p.check_syntax()
-    out = r.stdout + r.stderr
-    assert r.returncode != 0, out
-    assert any("AuthOrder" in ln and "mod_proxy.c first" in ln for ln in out.splitlines()), out
+    rc, lines = _ssh_check(lab, "p-order-" + str(abs(hash(auth_order)) % 1000), auth_order)
+    assert rc != 0, lines
+    assert any("AuthOrder" in ln and "mod_proxy.c first" in ln for ln in lines), lines
 
 
 @pytest.mark.swift_only
 def test_ssh_frontend_refuses_use_reverse_proxy_auth_for_now(lab):
-    p = lab.proxy(["sftp://127.0.0.1:22"], start=False, name="p-rpa",
-                  outside=_sftp_frontend(lab, "p-rpa", "mod_proxy.c mod_auth_unix.c"),
-                  extra="  ProxyOptions UseReverseProxyAuth")
-    r = p.check_syntax()
-    out = r.stdout + r.stderr
-    assert r.returncode != 0, out
-    assert any("UseReverseProxyAuth" in ln and "SSH" in ln for ln in out.splitlines()), out
+    rc, lines = _ssh_check(lab, "p-rpa", "mod_proxy.c mod_auth_unix.c", extra="  ProxyOptions UseReverseProxyAuth")
+    assert rc != 0, lines
+    assert any("UseReverseProxyAuth" in ln and "SSH" in ln for ln in lines), lines
 
 
 @pytest.mark.swift_only
 def test_ssh_frontend_with_mod_proxy_first_passes_check(lab):
-    p = lab.proxy(["sftp://127.0.0.1:22"], start=False, name="p-ok",
-                  outside=_sftp_frontend(lab, "p-ok", "mod_proxy.c mod_auth_unix.c"))
-    r = p.check_syntax()
-    assert r.returncode == 0, r.stdout + r.stderr
+    rc, lines = _ssh_check(lab, "p-ok", "mod_proxy.c mod_auth_unix.c")
+    assert rc == 0, lines

@@ -84,6 +84,16 @@ def _client(port, user, password):
     return c
 
 
+def _exec(port, command):
+    """Output of `command` run through the proxy by paramiko (password login)."""
+    c = _client(port, SSH_USER, SSH_PASSWORD)
+    try:
+        _, out, _ = c.exec_command(command)
+        return out.read()
+    finally:
+        c.close()
+
+
 def _sha(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -246,8 +256,13 @@ def test_100mib_put_and_get_with_rekeys(lab, ssh_user, rekeys):
         assert r.returncode == 0, r.stderr.decode() + p.read("proxy.log")
         assert _sha(os.path.join(work, "big.bin")) == want
         assert _sha(local + ".back") == want
+        log = p.read("proxy.log")
         if rekeys in ("backend-sshd", "all"):
-            assert p.read("proxy.log").count("rekeyed") >= 10, p.read("proxy.log")
+            assert log.count("rekeyed") >= 10, log
+        # the relay keeps no packets: the session's memory does not grow with the bytes relayed
+        assert H.wait_until(lambda: "peak RSS" in p.read("proxy.log"), 5)
+        peak_kib = int(p.read("proxy.log").split("peak RSS ")[1].split()[0])
+        assert peak_kib < 64 * 1024, peak_kib
         frontend_kex = open(f"{lab.dir}/proxy-sftp.log").read().count("+ Session key exchange:")
         if rekeys != "backend-sshd":
             assert frontend_kex >= 10, frontend_kex
@@ -291,12 +306,7 @@ def test_proftpd_backend_rekeying_during_100mib_get(lab):
 def test_failover_to_the_next_backend(lab, sshd_backend):
     dead = lab.ports.port()
     p = ssh_proxy(lab, [f"sftp://127.0.0.1:{dead}", sshd_backend.url], extra="  ProxyRetryCount 2")
-    c = _client(p.port, SSH_USER, SSH_PASSWORD)
-    try:
-        _, out, _ = c.exec_command("echo via-second")
-        assert out.read() == b"via-second\n"
-    finally:
-        c.close()
+    assert _exec(p.port, "echo via-second") == b"via-second\n"
     log = p.read("proxy.log")
     assert f"backend connect failed: sftp://127.0.0.1:{dead}" in log, log
     assert f"backend selected: {sshd_backend.url}" in log, log
@@ -360,11 +370,58 @@ def test_verify_server_changed_host_key(lab, sshd_backend, verify):
 def test_algorithm_directives_restrict_the_backend_offer(lab, sshd_backend):
     p = ssh_proxy(lab, [sshd_backend.url], extra="  ProxySFTPCiphers aes192-ctr aes256-ctr\n"
                   "  ProxySFTPDigests hmac-sha2-512\n  ProxySFTPKeyExchanges ecdh-sha2-nistp384\n")
-    c = _client(p.port, SSH_USER, SSH_PASSWORD)
-    try:
-        _, out, _ = c.exec_command("echo ok")
-        assert out.read() == b"ok\n"
-    finally:
-        c.close()
+    assert _exec(p.port, "echo ok") == b"ok\n"
     log = p.read("proxy.log")
     assert "kex ecdh-sha2-nistp384, host key ssh-ed25519, cipher aes192-ctr, mac hmac-sha2-512" in log, log
+
+
+def test_keyboard_interactive_relayed_to_sshd_pam(lab, ssh_user):
+    """sshd asks through PAM (its prompt reaches the client through mod_sftp);
+    the right answer logs in, a wrong one is refused by the backend."""
+    s = SSHServer(lab, options=("UsePAM yes", "KbdInteractiveAuthentication yes", "PasswordAuthentication no"))
+    try:
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"])
+        prompts_seen = []
+
+        def handler(answer):
+            def reply(title, instructions, prompts):
+                prompts_seen.extend(text for text, _ in prompts)
+                return [answer for _ in prompts]
+            return reply
+
+        t = paramiko.Transport(("127.0.0.1", p.port))
+        try:
+            t.start_client(timeout=20)
+            t.auth_interactive(SSH_USER, handler(SSH_PASSWORD))
+            assert t.is_authenticated()
+            ch = t.open_session()
+            ch.exec_command("echo kbdint-ok")
+            assert ch.makefile().read() == b"kbdint-ok\n"
+        finally:
+            t.close()
+        assert prompts_seen and "assword" in prompts_seen[0], prompts_seen
+        t = paramiko.Transport(("127.0.0.1", p.port))
+        try:
+            t.start_client(timeout=20)
+            with pytest.raises(paramiko.AuthenticationException):
+                t.auth_interactive(SSH_USER, handler("wrong"))
+        finally:
+            t.close()
+        log = p.read("proxy.log")
+        assert "accepted the keyboard-interactive login" in log and "refused the keyboard-interactive login" in log, log
+    finally:
+        s.stop()
+
+
+def test_backend_dying_mid_session_ends_the_client_session(lab, sshd_backend):
+    p = ssh_proxy(lab, [sshd_backend.url])
+    c = _client(p.port, SSH_USER, SSH_PASSWORD)
+    try:
+        c.exec_command("kill -KILL $PPID")   # sshd's process for this connection
+        t = c.get_transport()
+        assert H.wait_until(lambda: not t.is_active(), 10), "the client's session stayed up"
+    finally:
+        c.close()
+    assert H.wait_until(lambda: "session ended: backend" in p.read("proxy.log"), 5), p.read("proxy.log")
+    # the session process is gone
+    assert H.wait_until(lambda: not p.session_children(), 10), p.session_children()

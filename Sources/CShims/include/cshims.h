@@ -82,6 +82,13 @@ void mps_sftp_packet_free(void *pkt);
 int mps_sftp_write_payload(void *writer, int fd, const unsigned char *payload,
   uint32_t len);
 
+/* mod_sftp's keyboard-interactive: our driver registered (-1 without
+ * mod_sftp's API), and one round of prompts and answers with the client. */
+int mps_kbdint_register(void);
+int mps_kbdint_exchange(pool *p, const char *name, const char *instruction,
+  uint32_t count, const char **prompts, const char *echo,
+  uint32_t *answer_count, const char ***answers);
+
 /* The authtable's answers (PR_DECLINED, PR_ERROR_INT, a passwd entry). */
 modret_t *mps_auth_declined(void);
 modret_t *mps_auth_bad_password(cmd_rec *cmd);

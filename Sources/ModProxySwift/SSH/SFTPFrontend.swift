@@ -81,3 +81,31 @@ enum SFTPFrontend {
         if stateWord == nil || state & haveKex != 0 { try? write(payload) }
     }
 }
+
+extension SFTPFrontend {
+    /// Registers mod_proxy's keyboard-interactive driver with mod_sftp.
+    static func registerKeyboardInteractiveDriver() throws {
+        if mps_kbdint_register() < 0 { throw Missing(what: "sftp_kbdint_register_driver") }
+    }
+
+    /// One round of the backend's prompts shown to the client by mod_sftp;
+    /// the client's answers, or nil when it gave none (or another count).
+    static func askClient(name: String, instruction: String, prompts: [(text: String, echo: Bool)]) -> [String]? {
+        let pool = make_sub_pool(session.pool)
+        defer { destroy_pool(pool) }
+        let texts = prompts.map { strdup($0.text) }
+        defer { texts.forEach { free($0) } }
+        var promptPointers: [UnsafePointer<CChar>?] = texts.map { UnsafePointer($0) }
+        let echo: [CChar] = prompts.map { $0.echo ? 1 : 0 }
+        var count: UInt32 = 0
+        var answers: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+        let rc = promptPointers.withUnsafeMutableBufferPointer { promptBuffer in
+            echo.withUnsafeBufferPointer { echoBuffer in
+                mps_kbdint_exchange(pool, name, instruction, UInt32(prompts.count), promptBuffer.baseAddress,
+                                    echoBuffer.baseAddress, &count, &answers)
+            }
+        }
+        guard rc >= 0, Int(count) == prompts.count else { return nil }
+        return (0..<Int(count)).map { i in answers?[i].map { String(cString: $0) } ?? "" }
+    }
+}

@@ -1,5 +1,6 @@
 import CProFTPD
 import CShims
+import Glibc
 
 // mod_proxy's authtable (Sources/CShims/module_tables.c). It answers only in
 // reverse SSH sessions, before the login: `getpwnam` gives any user name a
@@ -31,4 +32,21 @@ func mps_auth_authenticate(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutab
     case false?, nil:
         return mps_auth_bad_password(cmd)
     }
+}
+
+// mod_proxy's keyboard-interactive driver (Sources/CShims/sftp_frontend.c).
+
+@_cdecl("mps_kbdint_open")
+func mps_kbdint_open(_ user: UnsafePointer<CChar>?) -> Int32 {
+    ReverseSSHSession.current == nil ? -1 : 0
+}
+
+@_cdecl("mps_kbdint_authenticate")
+func mps_kbdint_authenticate(_ user: UnsafePointer<CChar>?) -> Int32 {
+    guard let user, let ssh = ReverseSSHSession.current, !ssh.loggedIn,
+          ssh.keyboardInteractive(user: String(cString: user)) else {
+        errno = EPERM
+        return -1
+    }
+    return 0
 }

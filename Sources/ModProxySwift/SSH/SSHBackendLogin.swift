@@ -23,6 +23,62 @@ struct SSHBackendLogin {
         }
     }
 
+    /// A round of the backend's keyboard-interactive prompts (RFC 4256).
+    struct Prompts {
+        let name: String
+        let instruction: String
+        let prompts: [(text: String, echo: Bool)]
+    }
+
+    /// Keyboard-interactive: each INFO_REQUEST goes to `answer` (the
+    /// client, through mod_sftp); nil answers end the attempt as refused.
+    /// Each wait for the backend gets `replySeconds` anew: the client's
+    /// typing time is mod_sftp's to bound.
+    func keyboardInteractive(user: String, replySeconds: Int, answer: (Prompts) -> [String]?) throws -> Outcome {
+        var w = SSHWriter()
+        w.byte(50)
+        w.string(user)
+        w.string("ssh-connection")
+        w.string("keyboard-interactive")
+        w.string("")  // language
+        w.string("")  // submethods
+        try connection.send(w.bytes, deadline: .after(seconds: replySeconds))
+        while true {
+            let reply = try connection.nextPayload(deadline: .after(seconds: replySeconds))
+            var r = SSHReader(reply)
+            switch try r.byte() {
+            case 52:
+                return .accepted
+            case 51:
+                return .refused((try? r.nameList().joined(separator: ",")) ?? "?")
+            case 53:
+                continue
+            case 60:
+                let name = try r.text("prompt name")
+                let instruction = try r.text("instruction")
+                _ = try r.text("language tag")
+                let count = try r.uint32("number of prompts")
+                guard count <= 32 else {
+                    throw SSHBackendConnection.Failure(description: "backend sent \(count) keyboard-interactive prompts (at most 32 are relayed)")
+                }
+                var prompts: [(text: String, echo: Bool)] = []
+                for _ in 0..<count {
+                    prompts.append((try r.text("prompt"), try r.boolean("echo")))
+                }
+                guard let answers = answer(Prompts(name: name, instruction: instruction, prompts: prompts)) else {
+                    return .refused("the client gave no answers")
+                }
+                var response = SSHWriter()
+                response.byte(61)
+                response.uint32(UInt32(answers.count))
+                for text in answers { response.string(text) }
+                try connection.send(response.bytes, deadline: .after(seconds: replySeconds))
+            case let other:
+                throw SSHBackendConnection.Failure(description: "backend answered a keyboard-interactive login with message \(other)")
+            }
+        }
+    }
+
     func password(user: String, password: String, deadline: Deadline) throws -> Outcome {
         var w = SSHWriter()
         w.byte(50)
