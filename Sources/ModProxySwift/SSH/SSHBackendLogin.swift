@@ -65,7 +65,10 @@ struct SSHBackendLogin {
                 for _ in 0..<count {
                     prompts.append((try r.text("prompt"), try r.boolean("echo")))
                 }
-                guard let answers = answer(Prompts(name: name, instruction: instruction, prompts: prompts)) else {
+                // A round without prompts (OpenSSH's PAM ends with one) is
+                // answered here: mod_sftp cannot send an empty challenge.
+                guard let answers = prompts.isEmpty ? []
+                        : answer(Prompts(name: name, instruction: instruction, prompts: prompts)) else {
                     return .refused("the client gave no answers")
                 }
                 var response = SSHWriter()
