@@ -39,7 +39,7 @@ def _wait_ssh(port, timeout=20):
     raise AssertionError(f"no SSH banner on port {port}")
 
 
-def ssh_proxy(lab, servers, extra="", outside="", name="proxy", max_login_attempts=None):
+def ssh_proxy(lab, servers, extra="", outside="", name="proxy", max_login_attempts=None, policy="RoundRobin"):
     """A proxy with mod_sftp in front (SFTPEngine on) and mod_proxy.c first in AuthOrder."""
     d = os.path.join(lab.dir, name + "-keys")
     os.makedirs(d, exist_ok=True)
@@ -52,7 +52,7 @@ AuthOrder mod_proxy.c mod_auth_unix.c
   SFTPLog {lab.dir}/{name}-sftp.log
 </IfModule>
 {outside}"""
-    p = lab.proxy(servers, start=False, name=name, outside=sftp, extra=extra)
+    p = lab.proxy(servers, start=False, name=name, outside=sftp, extra=extra, policy=policy)
     if max_login_attempts:   # the common config says 100, and the first one counts
         with open(p.conf) as f:
             text = f.read()
@@ -425,3 +425,30 @@ def test_backend_dying_mid_session_ends_the_client_session(lab, sshd_backend):
     assert H.wait_until(lambda: "session ended: backend" in p.read("proxy.log"), 5), p.read("proxy.log")
     # the session process is gone
     assert H.wait_until(lambda: not p.session_children(), 10), p.session_children()
+
+
+def test_per_user_policy_keeps_the_user_on_one_backend(lab):
+    b1 = sftp_backend(lab, name="sftp1")
+    b2 = sftp_backend(lab, name="sftp2")
+    p = ssh_proxy(lab, [b1.sftp_url, b2.sftp_url], policy="PerUser")
+    for _ in range(3):
+        c = _client(p.port, H.USER, H.PASSWORD)
+        c.open_sftp().listdir(".")
+        c.close()
+    log = p.read("proxy.log")
+    chosen = [ln.split("backend selected: ")[1].split()[0] for ln in log.splitlines() if "backend selected: " in ln]
+    assert len(chosen) == 3 and len(set(chosen)) == 1, log
+    assert "PerUser" in log
+
+
+def test_backend_keepalives_are_answered_to_the_backend(lab, sshd_backend):
+    """sshd's keepalives (ClientAliveInterval, want-reply) reach the client and
+    its replies go back to sshd (else sshd drops the idle session after ~3 s)."""
+    sshd_backend.stop()
+    s = SSHServer(lab, options=("ClientAliveInterval 1", "ClientAliveCountMax 2"))
+    try:
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"])
+        assert _exec(p.port, "sleep 6; echo still-here") == b"still-here\n"
+        assert "Timeout, client not responding" not in s.read_log()
+    finally:
+        s.stop()

@@ -15,6 +15,7 @@ final class SSHPacketRelay {
     /// Payloads queued in the backend transport during its own key
     /// exchange beyond which the client is held back (read no further).
     private static let backendQueueBound = 512
+    private var replies = ReplyRouting()
 
     private var session: ReverseSSHSession? { ReverseSSHSession.current }
 
@@ -23,7 +24,8 @@ final class SSHPacketRelay {
     func frontendPacket(_ packet: UnsafeMutableRawPointer) -> Int32 {
         let payload = SFTPFrontend.payload(of: packet)
         let loggedIn = (session?.loggedIn ?? false) && SFTPFrontend.state & SFTPFrontend.haveAuth != 0
-        guard let backend, ConnectionMessageRoute.frontendPacketGoesToBackend(payload, loggedIn: loggedIn) else {
+        guard let backend, ConnectionMessageRoute.frontendPacketGoesToBackend(payload, loggedIn: loggedIn),
+              replies.clientReplyGoesToBackend(payload) else {
             errno = ENOSYS
             return -1
         }
@@ -90,6 +92,7 @@ final class SSHPacketRelay {
         for payload in backend.takeInbox() {
             switch ConnectionMessageRoute.backendPacket(payload) {
             case .relay:
+                replies.backendSent(payload)
                 if outbox.isEmpty && SFTPFrontend.acceptsWrites {
                     try SFTPFrontend.write(payload)
                 } else {
