@@ -452,3 +452,9 @@ def test_backend_keepalives_are_answered_to_the_backend(lab, sshd_backend):
         assert "Timeout, client not responding" not in s.read_log()
     finally:
         s.stop()
+
+
+def test_source_address_toward_the_backend(lab, sshd_backend):
+    p = ssh_proxy(lab, [sshd_backend.url], extra="  ProxySourceAddress 127.0.0.2")
+    assert _exec(p.port, "echo $SSH_CLIENT").startswith(b"127.0.0.2 ")
+    assert "Connection from 127.0.0.2" in sshd_backend.read_log()
