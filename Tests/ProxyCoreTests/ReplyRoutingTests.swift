@@ -40,3 +40,24 @@ final class ReplyRoutingTests: XCTestCase {
         }
     }
 }
+
+final class ServerAliveReplyTests: XCTestCase {
+    func testBackendRepliesInRequestOrder() {
+        var routing = ReplyRouting()
+        let clientRequest: [UInt8] = [80, 0, 0, 0, 1, 65, 1]
+        routing.clientSent(clientRequest)
+        routing.proxyKeepaliveSent()
+        routing.clientSent([80, 0, 0, 0, 1, 65, 0])   // no reply wanted: not queued
+        routing.proxyKeepaliveSent()
+        XCTAssertEqual(routing.pendingKeepalives, 2)
+        XCTAssertFalse(routing.backendReplyIsTheProxys([81]))   // the client's
+        XCTAssertTrue(routing.backendReplyIsTheProxys([82]))
+        XCTAssertTrue(routing.backendReplyIsTheProxys([81]))
+        XCTAssertEqual(routing.pendingKeepalives, 0)
+        // an unsolicited reply goes to the client; other messages are never the proxy's
+        XCTAssertFalse(routing.backendReplyIsTheProxys([82]))
+        routing.proxyKeepaliveSent()
+        XCTAssertFalse(routing.backendReplyIsTheProxys([94, 0, 0, 0, 0]))
+        XCTAssertEqual(routing.pendingKeepalives, 1)
+    }
+}

@@ -458,3 +458,30 @@ def test_source_address_toward_the_backend(lab, sshd_backend):
     p = ssh_proxy(lab, [sshd_backend.url], extra="  ProxySourceAddress 127.0.0.2")
     assert _exec(p.port, "echo $SSH_CLIENT").startswith(b"127.0.0.2 ")
     assert "Connection from 127.0.0.2" in sshd_backend.read_log()
+
+
+def test_server_alive_ends_a_session_whose_backend_stopped_answering(lab, sshd_backend):
+    import signal
+    p = ssh_proxy(lab, [sshd_backend.url], extra="  ProxySFTPServerAlive 2 1")
+    c = _client(p.port, SSH_USER, SSH_PASSWORD)
+    frozen = None
+    try:
+        _, out, _ = c.exec_command("echo $PPID; sleep 1; kill -STOP $PPID; sleep 30")
+        frozen = int(out.readline())     # sshd's process for this connection, stopped next
+        t = c.get_transport()
+        started = time.monotonic()
+        assert H.wait_until(lambda: not t.is_active(), 15), "the session outlived its frozen backend"
+        assert time.monotonic() - started < 10
+    finally:
+        c.close()
+        if frozen:
+            os.kill(frozen, signal.SIGCONT)
+            os.kill(frozen, signal.SIGKILL)
+    log = p.read("proxy.log")
+    assert "server alive threshold reached (2 keepalives unanswered" in log, log
+
+
+def test_server_alive_keeps_a_quiet_session_with_a_live_backend(lab, sshd_backend):
+    p = ssh_proxy(lab, [sshd_backend.url], extra="  ProxySFTPServerAlive 2 1")
+    assert _exec(p.port, "sleep 5; echo alive") == b"alive\n"
+    assert "threshold" not in p.read("proxy.log")

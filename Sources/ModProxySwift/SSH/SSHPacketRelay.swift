@@ -2,6 +2,7 @@ import CProFTPD
 import CShims
 import Glibc
 import ProxyCore
+import ProxySSH
 
 /// After the login: connection-layer packets verbatim both ways. Client
 /// packets arrive through mod_sftp's packet handler; backend packets are
@@ -16,6 +17,9 @@ final class SSHPacketRelay {
     /// exchange beyond which the client is held back (read no further).
     private static let backendQueueBound = 512
     private var replies = ReplyRouting()
+    /// ProxySFTPServerAlive: when the backend last sent something, when we last probed it.
+    private var lastBackendInput = Deadline.now()
+    private var lastKeepalive: UInt64 = 0
 
     private var session: ReverseSSHSession? { ReverseSSHSession.current }
 
@@ -30,6 +34,7 @@ final class SSHPacketRelay {
             return -1
         }
         mps_sftp_packet_free(packet)
+        replies.clientSent(payload)
         do {
             let deadline = stallDeadline()
             try backend.send(payload, deadline: deadline)
@@ -61,14 +66,17 @@ final class SSHPacketRelay {
                 if errno == EINTR { pr_signals_handle(); continue }
                 return
             }
-            if fds[1].revents != 0 {
-                do {
+            do {
+                if fds[1].revents != 0 {
+                    lastBackendInput = Deadline.now()
                     try backend.readOnce(deadline: stallDeadline())
                     try relayBackendPackets()
-                } catch {
-                    session?.end(because: "\(error)")
-                    return
+                } else {
+                    try probeSilentBackend(backend)
                 }
+            } catch {
+                session?.end(because: "\(error)")
+                return
             }
             if fds[0].revents != 0 { return }
         }
@@ -87,9 +95,31 @@ final class SSHPacketRelay {
         }
     }
 
+    /// ProxySFTPServerAlive count interval: a backend silent for `interval`
+    /// seconds gets a keepalive@proftpd.org request; `count` of them
+    /// unanswered end the session (as upstream's "server alive threshold").
+    private func probeSilentBackend(_ backend: SSHBackendConnection) throws {
+        guard let alive = session?.sftp.serverAlive, alive.maxCount > 0, alive.intervalSeconds > 0 else { return }
+        let interval = UInt64(alive.intervalSeconds) * 1_000_000_000
+        let now = Deadline.now()
+        guard now &- lastBackendInput >= interval, now &- lastKeepalive >= interval else { return }
+        if replies.pendingKeepalives >= alive.maxCount {
+            throw SSHBackendConnection.Failure(description: "backend \(backend.target.url): server alive threshold reached "
+                                                + "(\(alive.maxCount) keepalives unanswered in \(alive.intervalSeconds) s intervals)")
+        }
+        var w = SSHWriter()
+        w.byte(ConnectionMessageRoute.globalRequest)
+        w.string("keepalive@proftpd.org")
+        w.boolean(true)
+        try backend.send(w.bytes, deadline: stallDeadline())
+        replies.proxyKeepaliveSent()
+        lastKeepalive = now
+    }
+
     private func relayBackendPackets() throws {
         guard let backend else { return }
         for payload in backend.takeInbox() {
+            if replies.backendReplyIsTheProxys(payload) { continue }  // our keepalive answered
             switch ConnectionMessageRoute.backendPacket(payload) {
             case .relay:
                 replies.backendSent(payload)

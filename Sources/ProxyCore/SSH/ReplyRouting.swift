@@ -1,11 +1,17 @@
-/// Where a client's reply to a request goes: to the backend when the
+/// Where a reply to a request goes. A client's: to the backend when the
 /// backend asked (a relayed GLOBAL_REQUEST or CHANNEL_REQUEST with
 /// want-reply), else to mod_sftp, whose own keepalives (SFTPClientAlive)
-/// the client answers. Counters per kind, not a full match: replies come
-/// in request order per kind (RFC 4254 sections 4 and 5.4).
+/// the client answers. A backend's REQUEST_SUCCESS/FAILURE: to the proxy
+/// when it answers our keepalive (ProxySFTPServerAlive), else to the
+/// client. Replies come in request order (RFC 4254 section 4), so the
+/// global requests sent to the backend are a queue of who asked.
 public struct ReplyRouting: Equatable, Sendable {
     public private(set) var backendGlobalRequests = 0
     public private(set) var backendChannelRequests = 0
+    /// Global requests with want-reply sent to the backend, oldest first: true = the proxy's keepalive.
+    private var askedOfBackend: [Bool] = []
+    /// At most this many of the proxy's keepalives wait for an answer.
+    public static let maxPendingKeepalives = 1024
 
     public init() {}
 
@@ -40,6 +46,28 @@ public struct ReplyRouting: Equatable, Sendable {
         default:
             return true
         }
+    }
+
+    /// A client packet the relay sends to the backend.
+    public mutating func clientSent(_ payload: [UInt8]) {
+        if payload.first == Self.globalRequest, Self.wantsReply(payload, afterFixed: 1) == true {
+            askedOfBackend.append(false)
+        }
+    }
+
+    /// The proxy's own keepalive (want-reply) went to the backend.
+    public mutating func proxyKeepaliveSent() {
+        askedOfBackend.append(true)
+    }
+
+    /// The proxy's keepalives still unanswered.
+    public var pendingKeepalives: Int { askedOfBackend.filter { $0 }.count }
+
+    /// A backend REQUEST_SUCCESS/FAILURE: true when it answers the proxy's keepalive (not for the client).
+    public mutating func backendReplyIsTheProxys(_ payload: [UInt8]) -> Bool {
+        guard payload.first == Self.requestSuccess || payload.first == Self.requestFailure,
+              !askedOfBackend.isEmpty else { return false }
+        return askedOfBackend.removeFirst()
     }
 
     /// The want-reply boolean after `fixed` bytes and one string; nil when cut short.
