@@ -485,3 +485,30 @@ def test_server_alive_keeps_a_quiet_session_with_a_live_backend(lab, sshd_backen
     p = ssh_proxy(lab, [sshd_backend.url], extra="  ProxySFTPServerAlive 2 1")
     assert _exec(p.port, "sleep 5; echo alive") == b"alive\n"
     assert "threshold" not in p.read("proxy.log")
+
+
+HOSTILE_SSH = {
+    # (what the backend sends, the words the client's DISCONNECT reason must hold)
+    "http-instead-of-ssh": ([(None, b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", True)], "sftp://127.0.0.1:"),
+    "oversized-packet": ([(None, b"SSH-2.0-Hostile\r\n\xff\xff\xff\xf0" + b"\0" * 64, False)], "out of range"),
+    "stalled-kex": ([(None, b"SSH-2.0-Hostile\r\n", False)], "timed out"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_SSH))
+def test_hostile_backend_gives_client_a_disconnect_with_reason(lab, case):
+    from test_hostile_peers import ScriptedBackend
+    script, words = HOSTILE_SSH[case]
+    b = ScriptedBackend(lab, script)
+    try:
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{b.port}"], extra="  ProxyTimeoutConnect 2")
+        started = time.monotonic()
+        r = openssh(lab, "ssh", p.port, SSH_USER, SSH_PASSWORD, [f"{SSH_USER}@127.0.0.1", "true"], timeout=60)
+        assert time.monotonic() - started < 30
+        err = r.stderr.decode()
+        assert r.returncode != 0
+        assert "Received disconnect" in err and words in err, err
+        assert H.wait_until(lambda: not p.session_children(), 10), p.session_children()
+        print(case, "->", [ln for ln in err.splitlines() if "disconnect" in ln.lower()][:1])
+    finally:
+        b.close()

@@ -190,7 +190,7 @@ final class ReverseSSHSession {
             }
         } catch let error as ReverseConnector.NoBackend {
             throw SSHBackendConnection.Failure(description: "no backend server reachable (\(error.attempts.count) attempt(s)): "
-                                                + (error.lastError.map { "\($0)" } ?? "?"))
+                                                + error.attempts.joined(separator: "; "))
         }
         let url = connection.target.url.description
         datastore.write("recording the connect to \(url)") {
