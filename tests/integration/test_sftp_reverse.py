@@ -512,3 +512,32 @@ def test_hostile_backend_gives_client_a_disconnect_with_reason(lab, case):
         print(case, "->", [ln for ln in err.splitlines() if "disconnect" in ln.lower()][:1])
     finally:
         b.close()
+
+
+@pytest.mark.parametrize("version", ["UseProxyProtocolV1", "UseProxyProtocolV2"])
+def test_proxy_protocol_header_toward_an_ssh_backend(lab, version):
+    """The backend (proftpd with mod_proxy_protocol and mod_sftp) sees the
+    client's own address, carried by the PROXY header before SSH starts."""
+    d = lab.mkdir("pp-keys")
+    key = _host_key(d)
+    b = lab.backend(start=False, name="ppbackend", extra=(
+        f"ModulePath {lab.module_dir}\nLoadModule mod_sftp.c\nLoadModule mod_proxy_protocol.c\n"
+        f"ProxyProtocolEngine on\nProxyProtocolVersion {'haproxyV2' if version.endswith('V2') else 'haproxyV1'}\n"
+        f"SFTPEngine on\nSFTPHostKey {key}\nSFTPLog {lab.dir}/ppbackend-sftp.log\n"))
+    b.start(wait=False)
+    # (it sends nothing before a PROXY header: wait until it accepts)
+    assert H.wait_until(lambda: socket.socket().connect_ex(("127.0.0.1", b.port)) == 0, 20)
+    p = ssh_proxy(lab, [f"sftp://127.0.0.1:{b.port}"], extra=f"  ProxyOptions {version}")
+    sock = socket.socket()
+    sock.bind(("127.0.0.3", 0))
+    sock.connect(("127.0.0.1", p.port))
+    t = paramiko.Transport(sock)
+    try:
+        t.start_client(timeout=20)
+        t.auth_password(H.USER, H.PASSWORD)
+        assert isinstance(paramiko.SFTPClient.from_transport(t).listdir("."), list)
+    finally:
+        t.close()
+    log = open(f"{lab.dir}/ppbackend-sftp.log").read()
+    assert "client (127.0.0.3:" in log, log
+    assert "authenticated via 'password'" in log, log
