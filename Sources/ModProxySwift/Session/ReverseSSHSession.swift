@@ -112,7 +112,7 @@ final class ReverseSSHSession {
             let connection = try backend ?? connectBackend(user: user)
             let outcome = try SSHBackendLogin(connection: connection).keyboardInteractive(
                 user: user, replySeconds: max(options.backendReplyTimeout, 10)) { round in
-                SFTPFrontend.askClient(name: round.name, instruction: round.instruction, prompts: round.prompts)
+                SFTPFrontend.askClient(name: round.name, instruction: round.instruction, prompts: round.prompts.map { ($0.text, $0.echo) })
             }
             return verdict(outcome, user: user, method: "keyboard-interactive", backend: connection)
         } catch {
