@@ -37,7 +37,9 @@ final class ConnectionMessageRouteTests: XCTestCase {
         XCTAssertEqual(ConnectionMessageRoute.backendPacket([80]), .relay)
         XCTAssertEqual(ConnectionMessageRoute.backendPacket([80, 0xff, 0xff, 0xff, 0xff, 65]), .relay)
         XCTAssertEqual(ConnectionMessageRoute.backendPacket([80, 0, 0, 0, 3, 65, 66, 67]), .relay)
-        XCTAssertNil(ConnectionMessageRoute.globalRequestHeader([80, 0x7f, 0xff, 0xff, 0xff]))
+        XCTAssertNil(ConnectionMessage.requestHeader([80, 0x7f, 0xff, 0xff, 0xff], afterFixed: 1))
+        XCTAssertNil(ConnectionMessage.requestHeader([80, 0, 0, 0, 1, 65], afterFixed: 1))
+        XCTAssertEqual(ConnectionMessage.requestHeader([80, 0, 0, 0, 1, 65, 1], afterFixed: 1).map { Array($0.name) }, [65])
         for _ in 0..<2000 {
             let junk = [80] + (0..<Int.random(in: 0...12)).map { _ in UInt8.random(in: 0...255) }
             _ = ConnectionMessageRoute.backendPacket(junk)

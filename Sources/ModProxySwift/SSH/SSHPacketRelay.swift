@@ -108,7 +108,7 @@ final class SSHPacketRelay {
                                                 + "(\(alive.maxCount) keepalives unanswered in \(alive.intervalSeconds) s intervals)")
         }
         var w = SSHWriter()
-        w.byte(ConnectionMessageRoute.globalRequest)
+        w.byte(ConnectionMessage.globalRequest)
         w.string("keepalive@proftpd.org")
         w.boolean(true)
         try backend.send(w.bytes, deadline: stallDeadline())

@@ -35,16 +35,20 @@ final class ReverseSSHSession {
 
     /// mod_proxy's session init for a server with SFTPEngine on.
     static func start(options: SessionOptions, sftp: SFTPSettings) {
-        guard options.role == .reverse else {
-            ProxyLog.write("session refused: ProxyRole forward does not proxy SSH sessions (SFTPEngine on)")
-            pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), "forward SSH proxying")
-            return
+        let refusal: String?
+        if options.role != .reverse {
+            refusal = "ProxyRole forward does not proxy SSH sessions (SFTPEngine on)"
+        } else {
+            do {
+                try SFTPFrontend.locateState()
+                refusal = nil
+            } catch {
+                refusal = "\(error)"
+            }
         }
-        do {
-            try SFTPFrontend.locateState()
-        } catch {
-            ProxyLog.write("session refused: \(error)")
-            pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), "\(error)")
+        if let refusal {
+            ProxyLog.write("session refused: \(refusal)")
+            pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), refusal)
             return
         }
         do {

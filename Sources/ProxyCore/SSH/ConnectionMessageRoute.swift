@@ -7,9 +7,6 @@ public enum ConnectionMessageRoute {
     /// RFC 4250 section 4.1.2: 80-127 are the connection protocol's numbers.
     public static let connectionLayer: ClosedRange<UInt8> = 80...127
 
-    public static let globalRequest: UInt8 = 80
-    public static let requestFailure: UInt8 = 82
-
     /// OpenSSH's host-key rotation announcement: about the backend's keys,
     /// which the client never sees (it talks to the proxy's).
     public static let hostKeysAnnouncement = "hostkeys-00@openssh.com"
@@ -37,19 +34,11 @@ public enum ConnectionMessageRoute {
         guard connectionLayer.contains(message) else {
             return .refuse("message \(message) after the login (only connection-layer messages 80-127 are relayed)")
         }
-        if message == globalRequest, let (name, wantReply) = globalRequestHeader(payload),
-           name == hostKeysAnnouncement {
-            return .answer(wantReply ? [requestFailure] : nil)
+        if message == ConnectionMessage.globalRequest,
+           let header = ConnectionMessage.requestHeader(payload, afterFixed: 1),
+           header.name.elementsEqual(hostKeysAnnouncement.utf8) {
+            return .answer(header.wantReply ? [ConnectionMessage.requestFailure] : nil)
         }
         return .relay
-    }
-
-    /// SSH_MSG_GLOBAL_REQUEST: string name, boolean want-reply; nil when cut short.
-    static func globalRequestHeader(_ payload: [UInt8]) -> (String, Bool)? {
-        guard payload.count >= 5 else { return nil }
-        let length = payload[1...4].reduce(0) { $0 << 8 | Int($1) }
-        guard length <= payload.count - 5, payload.count > 5 + length else { return nil }
-        let name = String(decoding: payload[5..<(5 + length)], as: UTF8.self)
-        return (name, payload[5 + length] != 0)
     }
 }

@@ -15,19 +15,12 @@ public struct ReplyRouting: Equatable, Sendable {
 
     public init() {}
 
-    static let globalRequest: UInt8 = 80
-    static let requestSuccess: UInt8 = 81
-    static let requestFailure: UInt8 = 82
-    static let channelRequest: UInt8 = 98
-    static let channelSuccess: UInt8 = 99
-    static let channelFailure: UInt8 = 100
-
     /// A backend packet on its way to the client: counts requests that want a reply.
     public mutating func backendSent(_ payload: [UInt8]) {
         guard let message = payload.first else { return }
-        if message == Self.globalRequest, Self.wantsReply(payload, afterFixed: 1) == true {
+        if message == ConnectionMessage.globalRequest, Self.wantsReply(payload, afterFixed: 1) == true {
             backendGlobalRequests += 1
-        } else if message == Self.channelRequest, Self.wantsReply(payload, afterFixed: 5) == true {
+        } else if message == ConnectionMessage.channelRequest, Self.wantsReply(payload, afterFixed: 5) == true {
             backendChannelRequests += 1
         }
     }
@@ -35,11 +28,11 @@ public struct ReplyRouting: Equatable, Sendable {
     /// A client packet: true when it answers the backend (and is counted off).
     public mutating func clientReplyGoesToBackend(_ payload: [UInt8]) -> Bool {
         switch payload.first {
-        case Self.requestSuccess?, Self.requestFailure?:
+        case ConnectionMessage.requestSuccess?, ConnectionMessage.requestFailure?:
             guard backendGlobalRequests > 0 else { return false }
             backendGlobalRequests -= 1
             return true
-        case Self.channelSuccess?, Self.channelFailure?:
+        case ConnectionMessage.channelSuccess?, ConnectionMessage.channelFailure?:
             guard backendChannelRequests > 0 else { return false }
             backendChannelRequests -= 1
             return true
@@ -50,7 +43,7 @@ public struct ReplyRouting: Equatable, Sendable {
 
     /// A client packet the relay sends to the backend.
     public mutating func clientSent(_ payload: [UInt8]) {
-        if payload.first == Self.globalRequest, Self.wantsReply(payload, afterFixed: 1) == true {
+        if payload.first == ConnectionMessage.globalRequest, Self.wantsReply(payload, afterFixed: 1) == true {
             askedOfBackend.append(false)
         }
     }
@@ -65,17 +58,12 @@ public struct ReplyRouting: Equatable, Sendable {
 
     /// A backend REQUEST_SUCCESS/FAILURE: true when it answers the proxy's keepalive (not for the client).
     public mutating func backendReplyIsTheProxys(_ payload: [UInt8]) -> Bool {
-        guard payload.first == Self.requestSuccess || payload.first == Self.requestFailure,
+        guard payload.first == ConnectionMessage.requestSuccess || payload.first == ConnectionMessage.requestFailure,
               !askedOfBackend.isEmpty else { return false }
         return askedOfBackend.removeFirst()
     }
 
-    /// The want-reply boolean after `fixed` bytes and one string; nil when cut short.
-    static func wantsReply(_ payload: [UInt8], afterFixed fixed: Int) -> Bool? {
-        guard payload.count >= fixed + 4 else { return nil }
-        let length = payload[fixed..<(fixed + 4)].reduce(0) { $0 << 8 | Int($1) }
-        let flag = fixed + 4 + length
-        guard length <= payload.count, flag < payload.count else { return nil }
-        return payload[flag] != 0
+    private static func wantsReply(_ payload: [UInt8], afterFixed fixed: Int) -> Bool? {
+        ConnectionMessage.requestHeader(payload, afterFixed: fixed)?.wantReply
     }
 }
