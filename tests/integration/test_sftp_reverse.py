@@ -541,3 +541,13 @@ def test_proxy_protocol_header_toward_an_ssh_backend(lab, version):
     log = open(f"{lab.dir}/ppbackend-sftp.log").read()
     assert "client (127.0.0.3:" in log, log
     assert "authenticated via 'password'" in log, log
+
+
+@pytest.mark.parametrize("options", ["", "NoStrictKex", "NoExtensionNegotiation", "NoStrictKex NoExtensionNegotiation"],
+                         ids=["default", "no-strict-kex", "no-ext-info", "both"])
+def test_sftp_options_toward_the_backend(lab, sshd_backend, options):
+    p = ssh_proxy(lab, [sshd_backend.url], extra=f"  ProxySFTPOptions {options}" if options else "")
+    assert _exec(p.port, "echo ok") == b"ok\n"
+    log = p.read("proxy.log")
+    assert (", strict KEX" in log) == ("NoStrictKex" not in options), log
+    assert ("ext-info server-sig-algs" in log) == ("NoExtensionNegotiation" not in options), log

@@ -90,8 +90,9 @@ final class SSHBackendConnection {
                                + Self.describe(algorithms) + (transport.strictKex ? ", strict KEX" : ""))
             case .rekeyed(let algorithms):
                 ProxyLog.write("backend \(target.connectedURL): rekeyed (\(transport.completedExchanges - 1)): \(Self.describe(algorithms))")
-            case .extInfo:
-                break
+            case .extInfo(let info):
+                ProxyLog.write("backend \(target.connectedURL): ext-info server-sig-algs "
+                               + (info.serverSignatureAlgorithms?.joined(separator: ",") ?? "(none)"))
             case .packet(let payload):
                 inbox.append(payload)
             case .disconnect(let reason):

@@ -210,12 +210,15 @@ final class ReverseSSHSession {
     }
 
     /// ProxySFTPCiphers/Digests/KeyExchanges restrict and order the offer
-    /// (config validation already refused names the transport lacks).
+    /// (config validation already refused names the transport lacks);
+    /// ProxySFTPOptions NoExtensionNegotiation and NoStrictKex drop markers.
     private func transportConfiguration() -> SSHClientTransport.Configuration {
         var configuration = SSHClientTransport.Configuration()
         if let names = sftp.ciphers { configuration.algorithms.ciphers = names.compactMap(CipherAlgorithm.init(rawValue:)) }
         if let names = sftp.digests { configuration.algorithms.macs = names.compactMap(MACAlgorithm.init(rawValue:)) }
         if let names = sftp.keyExchanges { configuration.algorithms.kex = names.compactMap(KexAlgorithm.init(rawValue:)) }
+        configuration.algorithms.offersExtInfo = !sftp.options.contains(.noExtensionNegotiation)
+        configuration.algorithms.offersStrictKex = !sftp.options.contains(.noStrictKex)
         return configuration
     }
 
