@@ -27,6 +27,22 @@ public enum UserAuthMessages {
         return w.bytes
     }
 
+    /// The proxy's hostbased request (RFC 4252 section 9), signed over the
+    /// session id and the request; returns the request and the signed data.
+    public static func hostbasedRequest(user: String, key: HostbasedKey, clientHost: String, clientUser: String,
+                                        sessionID: [UInt8]) throws -> (request: [UInt8], signed: [UInt8]) {
+        var w = request(user: user, method: "hostbased")
+        w.string(key.algorithm.name)
+        w.string(key.publicBlob)
+        w.string(clientHost)
+        w.string(clientUser)
+        var signed = SSHWriter()
+        signed.string(sessionID)
+        signed.raw(w.bytes)
+        w.string(try key.sign(signed.bytes))
+        return (w.bytes, signed.bytes)
+    }
+
     public static func infoResponse(_ answers: [String]) -> [UInt8] {
         var w = SSHWriter()
         w.byte(61)
