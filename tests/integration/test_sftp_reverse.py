@@ -2,6 +2,7 @@
 mod_sftp and the module) in front of Debian's sshd and of a proftpd with
 mod_sftp; clients OpenSSH sftp/ssh and paramiko. The backend decides the
 password; after the login the connection layer is relayed verbatim."""
+import base64
 import hashlib
 import os
 import socket
@@ -312,21 +313,34 @@ def test_failover_to_the_next_backend(lab, sshd_backend):
     assert f"backend selected: {sshd_backend.url}" in log, log
 
 
-@pytest.mark.parametrize("authorized", [False, True], ids=["unauthorized-key", "key-authorized-at-proxy"])
-def test_publickey_never_logs_in_at_the_backend(lab, sshd_backend, authorized):
-    """A key, authorized at the proxy or not, never turns into a backend login
-    (publickey->hostbased is not built yet): mod_sftp refuses an unknown key,
-    the proxy ends a session mod_sftp accepted by key, and the backend never
-    even sees a connection."""
-    key = paramiko.Ed25519Key.from_private_key_file(_host_key(lab.mkdir("clientkey")))
-    _host_key(lab.mkdir("otherkey"))
-    keys_dir = lab.mkdir("authorized")
-    # the user's authorized key: the client's own, or another one
-    pub = os.path.join(lab.dir, "clientkey" if authorized else "otherkey", "ssh_host_ed25519_key.pub")
-    with open(os.path.join(keys_dir, SSH_USER), "w") as f:
+class _WrongSigningKey(paramiko.Ed25519Key):
+    """Signs something other than what it is asked to: a bad signature."""
+
+    def sign_ssh_data(self, data, algorithm=None):
+        return super().sign_ssh_data(data + b"tampered")
+
+
+@pytest.mark.parametrize("case", ["unauthorized-key", "another-users-key", "bad-signature", "no-proxy-host-key"])
+def test_publickey_never_logs_a_stranger_in(lab, sshd_backend, case):
+    """mod_sftp checks every key login at the proxy (authorized for that user,
+    signature) before the proxy vouches for it to a backend: a key authorized
+    nowhere, one of another user, a bad signature are refused, and without a
+    ProxySFTPHostKey even an authorized key goes no further. The backend
+    never sees a connection."""
+    client_dir = lab.mkdir("clientkey")
+    key_path = _host_key(client_dir)
+    key = (_WrongSigningKey if case == "bad-signature" else paramiko.Ed25519Key).from_private_key_file(key_path)
+    other_pub = os.path.join(_host_key(lab.mkdir("otherkey")) + ".pub")
+    authorized = lab.mkdir("authorized")
+    owner, pub = {"unauthorized-key": (SSH_USER, other_pub),
+                  "another-users-key": ("someone-else", key_path + ".pub")}.get(case, (SSH_USER, key_path + ".pub"))
+    with open(os.path.join(authorized, owner), "w") as f:
         f.write(H.run(["ssh-keygen", "-e", "-f", pub]).stdout.decode())
-    outside = f"<IfModule mod_sftp.c>\n  SFTPAuthorizedUserKeys file:{keys_dir}/%u\n</IfModule>"
-    p = ssh_proxy(lab, [sshd_backend.url], outside=outside)
+    proxy_key = os.path.join(lab.mkdir("proxykey"), "k")
+    H.run(["ssh-keygen", "-q", "-N", "", "-m", "PEM", "-t", "ecdsa", "-f", proxy_key])
+    p = ssh_proxy(lab, [sshd_backend.url],
+                  extra="" if case == "no-proxy-host-key" else f"  ProxySFTPHostKey {proxy_key}",
+                  outside=f"<IfModule mod_sftp.c>\n  SFTPAuthorizedUserKeys file:{authorized}/%u\n</IfModule>")
     t = paramiko.Transport(("127.0.0.1", p.port))
     try:
         t.start_client(timeout=20)
@@ -340,8 +354,8 @@ def test_publickey_never_logs_in_at_the_backend(lab, sshd_backend, authorized):
     assert "logged in" not in log and "backend selected" not in log, log
     assert "Connection from 127.0.0.1" not in sshd_backend.read_log(), sshd_backend.read_log()
     sftp_log = open(f"{lab.dir}/proxy-sftp.log").read()
-    if authorized:
-        assert "is not relayed to backends yet" in log, log
+    if case == "no-proxy-host-key":
+        assert "needs a usable ProxySFTPHostKey" in log, log
     else:
         assert "publickey" in sftp_log and "authenticated via" not in sftp_log, sftp_log
 
@@ -551,3 +565,67 @@ def test_sftp_options_toward_the_backend(lab, sshd_backend, options):
     log = p.read("proxy.log")
     assert (", strict KEX" in log) == ("NoStrictKex" not in options), log
     assert ("ext-info server-sig-algs" in log) == ("NoExtensionNegotiation" not in options), log
+
+
+HB_USER = "proxy-sshhb"
+
+
+@pytest.fixture
+def hostbased_user(lab):
+    """A local account whose home (in the lab) trusts the proxy's host:
+    ~/.shosts names it, ~/.ssh/known_hosts holds its key (added by the test)."""
+    home = lab.mkdir("hbhome")
+    created = subprocess.run(["id", HB_USER], capture_output=True).returncode != 0
+    if created:
+        r = H.run(["useradd", "--system", "--home-dir", home, "--shell", "/bin/sh", HB_USER])
+        assert r.returncode == 0, r.stderr
+    # "*": no password, yet not locked ("!"), which sshd refuses for every method
+    assert H.run(["usermod", "--home", home, "-p", "*", HB_USER]).returncode == 0
+    yield home
+    if created:
+        H.run(["userdel", HB_USER])
+
+
+@pytest.mark.parametrize("kind", ["ecdsa", "ed25519", "rsa"])
+def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_user, kind):
+    """mod_sftp verifies the client's key at the proxy; the proxy then logs in
+    to sshd with hostbased authentication and its ProxySFTPHostKey."""
+    keys = lab.mkdir("proxykeys")
+    proxy_key = os.path.join(keys, "proxy_host_key")
+    if kind == "ed25519":   # ssh-keygen writes Ed25519 only in its own format: PKCS#8 from openssl
+        H.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", proxy_key])
+        raw = H.run(["openssl", "pkey", "-in", proxy_key, "-pubout", "-outform", "DER"]).stdout[-32:]
+        blob = b"".join(len(x).to_bytes(4, "big") + x for x in (b"ssh-ed25519", raw))
+        pub = "ssh-ed25519 " + base64.b64encode(blob).decode()
+    else:
+        H.run(["ssh-keygen", "-q", "-N", "", "-m", "PEM", "-t", kind, "-f", proxy_key])
+        pub = open(proxy_key + ".pub").read().strip()
+    os.chmod(proxy_key, 0o600)
+    host = socket.gethostname()
+    os.makedirs(os.path.join(hostbased_user, ".ssh"), exist_ok=True)
+    with open(os.path.join(hostbased_user, ".shosts"), "w") as f:
+        f.write(f"{host} {HB_USER}\n")
+    with open(os.path.join(hostbased_user, ".ssh", "known_hosts"), "w") as f:
+        f.write(f"{host} {' '.join(pub.split()[:2])}\n")
+    s = SSHServer(lab, options=("HostbasedAuthentication yes", "IgnoreRhosts no", "HostbasedUsesNameFromPacketOnly yes",
+                                f"AllowUsers {HB_USER}", "PasswordAuthentication no"))
+    try:
+        client_key_path = _host_key(lab.mkdir("clientkey"))
+        authorized = lab.mkdir("authorized")
+        with open(os.path.join(authorized, HB_USER), "w") as f:
+            f.write(H.run(["ssh-keygen", "-e", "-f", client_key_path + ".pub"]).stdout.decode())
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"], extra=f"  ProxySFTPHostKey {proxy_key}",
+                      outside=f"<IfModule mod_sftp.c>\n  SFTPAuthorizedUserKeys file:{authorized}/%u\n</IfModule>")
+        c = paramiko.SSHClient()
+        c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        c.connect("127.0.0.1", port=p.port, username=HB_USER, key_filename=client_key_path, allow_agent=False,
+                  look_for_keys=False, timeout=20)
+        try:
+            _, out, _ = c.exec_command("echo hostbased-ok")
+            assert out.read() == b"hostbased-ok\n"
+        finally:
+            c.close()
+        assert f"Accepted hostbased for {HB_USER}" in s.read_log(), s.read_log() + p.read("proxy.log")
+        assert "accepted the hostbased" in p.read("proxy.log")
+    finally:
+        s.stop()

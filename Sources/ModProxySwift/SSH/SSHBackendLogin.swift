@@ -41,6 +41,29 @@ struct SSHBackendLogin {
         }
     }
 
+    /// Hostbased with the proxy's key (ProxySFTPHostKey), for a client
+    /// mod_sftp has already verified by its own key.
+    func hostbased(user: String, key: HostbasedKey, clientHost: String, deadline: Deadline) throws -> Outcome {
+        guard let sessionID = connection.transport.sessionID else {
+            throw SSHBackendConnection.Failure(description: "no backend session id for a hostbased signature")
+        }
+        let (request, _) = try UserAuthMessages.hostbasedRequest(user: user, key: key, clientHost: clientHost,
+                                                                 clientUser: user, sessionID: sessionID)
+        try connection.send(request, deadline: deadline)
+        while true {
+            switch try UserAuthMessages.decode(try connection.nextPayload(deadline: deadline), keyboardInteractive: false) {
+            case .success:
+                return .accepted
+            case .failure(let methods):
+                return .refused(methods.joined(separator: ","))
+            case .banner:
+                continue
+            case let other:
+                throw SSHBackendConnection.Failure(description: "backend answered a hostbased login with \(other)")
+            }
+        }
+    }
+
     /// Keyboard-interactive: each INFO_REQUEST goes to `answer` (the
     /// client, through mod_sftp); nil answers end the attempt as refused.
     /// Each wait for the backend gets `replySeconds` anew: the client's

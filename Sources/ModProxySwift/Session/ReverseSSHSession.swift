@@ -25,12 +25,39 @@ final class ReverseSSHSession {
     private var handlersInstalled = false
     private var ending = false
     let relay = SSHPacketRelay()
+    /// ProxySFTPHostKey files, read as root at session start (before the chroot).
+    private var hostbasedKeys: [HostbasedKey] = []
 
     private init(options: SessionOptions, sftp: SFTPSettings) {
         self.options = options
         self.sftp = sftp
         datastore = SessionDatastore.open(options)
         hostKeyStore = SessionDatastore.openSSHHostKeyStore(options.datastore, tablesDirectory: options.tablesDirectory)
+        hostbasedKeys = Self.readHostKeys(sftp.hostKeys)
+    }
+
+    private static func readHostKeys(_ paths: [String]) -> [HostbasedKey] {
+        mps_privs_root()
+        defer { mps_privs_relinquish() }
+        return paths.compactMap { path in
+            if path.hasPrefix("agent:") {
+                ProxyLog.write("ProxySFTPHostKey \(path): ssh-agent keys are not supported yet")
+                return nil
+            }
+            switch FileSystemProbe.readFile(path, limit: 64 * 1024) {
+            case .contents(let pem):
+                do {
+                    return try HostbasedKey(pem: pem)
+                } catch {
+                    ProxyLog.write("ProxySFTPHostKey \(path): \(error)")
+                }
+            case .tooLarge(let size):
+                ProxyLog.write("ProxySFTPHostKey \(path): \(size) bytes is too large for a key")
+            case .failure(let code):
+                ProxyLog.write("ProxySFTPHostKey \(path): \(errnoText(code))")
+            }
+            return nil
+        }
     }
 
     /// mod_proxy's session init for a server with SFTPEngine on.
@@ -138,13 +165,47 @@ final class ReverseSSHSession {
         }
     }
 
+    /// nil when the backend accepted the proxy's hostbased login, else why not.
+    private func hostbasedLogin(user: String) -> String? {
+        guard let key = hostbasedKeys.first else {
+            return "a \(SessionNotes.get("SFTP_USER_AUTH_METHOD") ?? "key") login needs a usable ProxySFTPHostKey "
+                + "to be carried to the backend"
+        }
+        do {
+            let connection = try backend ?? connectBackend(user: user)
+            let outcome = try SSHBackendLogin(connection: connection).hostbased(
+                user: user, key: key, clientHost: Self.hostName(), deadline: .after(seconds: max(options.backendReplyTimeout, 10)))
+            if verdict(outcome, user: user, method: "hostbased (\(key.algorithm.name))", backend: connection) { return nil }
+            return "backend \(connection.target.url) refused the proxy's hostbased login for user '\(ConfigText.printable(user))'"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// This host's name as hostbased requests carry it (a trailing dot, as OpenSSH's ssh-keysign sends).
+    private static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count - 1)
+        let name = String(cString: buffer)
+        return name.hasSuffix(".") ? name : name + "."
+    }
+
     /// mod_sftp's auth-success handler, instead of its local `setup_env`:
     /// only a login the backend accepted goes on; then the chroot into
     /// ProxyTables/empty and root dropped, as after an FTP login.
     private func loginCompleted(user: String) -> Int32 {
+        let method = SessionNotes.get("SFTP_USER_AUTH_METHOD") ?? "?"
+        if !backendAuthenticated && (method == "publickey" || method == "hostbased") {
+            // mod_sftp verified the client's key (authorized, signature);
+            // the proxy now vouches for it to the backend with its host key.
+            if let refusal = hostbasedLogin(user: user) {
+                end(because: refusal)
+                return -1
+            }
+            backendAuthenticated = true
+        }
         guard backendAuthenticated, backend != nil else {
-            let method = SessionNotes.get("SFTP_USER_AUTH_METHOD") ?? "?"
-            end(because: "SSH login method '\(method)' is not relayed to backends yet (password and keyboard-interactive only)")
+            end(because: "SSH login method '\(method)' is not relayed to backends")
             return -1
         }
         if let sticky = options.connectPolicy.stickyPolicy, let key = stickyKey, let url = backend?.target.url.description {
