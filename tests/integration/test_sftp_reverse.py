@@ -5,9 +5,11 @@ password; after the login the connection layer is relayed verbatim."""
 import base64
 import hashlib
 import os
+import shutil
 import socket
 import stat
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -586,13 +588,24 @@ def hostbased_user(lab):
         H.run(["userdel", HB_USER])
 
 
-@pytest.mark.parametrize("kind", ["ecdsa", "ed25519", "rsa"])
+@pytest.mark.parametrize("kind", ["ecdsa", "ed25519", "rsa", "agent"])
 def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_user, kind):
     """mod_sftp verifies the client's key at the proxy; the proxy then logs in
-    to sshd with hostbased authentication and its ProxySFTPHostKey."""
+    to sshd with hostbased authentication and its ProxySFTPHostKey (a PEM
+    file, or an OpenSSH-format key held by ssh-agent)."""
     keys = lab.mkdir("proxykeys")
     proxy_key = os.path.join(keys, "proxy_host_key")
-    if kind == "ed25519":   # ssh-keygen writes Ed25519 only in its own format: PKCS#8 from openssl
+    agent = None
+    if kind == "agent":
+        H.run(["ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-f", proxy_key])
+        pub = open(proxy_key + ".pub").read().strip()
+        sock = os.path.join(tempfile.mkdtemp(prefix="pxag-"), "s")   # sun_path holds 108 bytes: the lab's paths are longer
+        agent = subprocess.Popen(["ssh-agent", "-D", "-a", sock], stdout=subprocess.DEVNULL, start_new_session=True)
+        assert H.wait_until(lambda: os.path.exists(sock), 10)
+        r = H.run(["ssh-add", proxy_key], env=dict(os.environ, SSH_AUTH_SOCK=sock))
+        assert r.returncode == 0, r.stderr
+        host_key_directive = f"  ProxySFTPHostKey agent:{sock}"
+    elif kind == "ed25519":   # ssh-keygen writes Ed25519 only in its own format: PKCS#8 from openssl
         H.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", proxy_key])
         raw = H.run(["openssl", "pkey", "-in", proxy_key, "-pubout", "-outform", "DER"]).stdout[-32:]
         blob = b"".join(len(x).to_bytes(4, "big") + x for x in (b"ssh-ed25519", raw))
@@ -601,6 +614,8 @@ def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_use
         H.run(["ssh-keygen", "-q", "-N", "", "-m", "PEM", "-t", kind, "-f", proxy_key])
         pub = open(proxy_key + ".pub").read().strip()
     os.chmod(proxy_key, 0o600)
+    if kind != "agent":
+        host_key_directive = f"  ProxySFTPHostKey {proxy_key}"
     host = socket.gethostname()
     os.makedirs(os.path.join(hostbased_user, ".ssh"), exist_ok=True)
     with open(os.path.join(hostbased_user, ".shosts"), "w") as f:
@@ -614,7 +629,7 @@ def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_use
         authorized = lab.mkdir("authorized")
         with open(os.path.join(authorized, HB_USER), "w") as f:
             f.write(H.run(["ssh-keygen", "-e", "-f", client_key_path + ".pub"]).stdout.decode())
-        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"], extra=f"  ProxySFTPHostKey {proxy_key}",
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"], extra=host_key_directive,
                       outside=f"<IfModule mod_sftp.c>\n  SFTPAuthorizedUserKeys file:{authorized}/%u\n</IfModule>")
         c = paramiko.SSHClient()
         c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
@@ -629,3 +644,7 @@ def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_use
         assert "accepted the hostbased" in p.read("proxy.log")
     finally:
         s.stop()
+        if agent:
+            agent.terminate()
+            agent.wait(10)
+            shutil.rmtree(os.path.dirname(sock), ignore_errors=True)

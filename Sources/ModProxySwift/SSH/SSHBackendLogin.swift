@@ -43,7 +43,7 @@ struct SSHBackendLogin {
 
     /// Hostbased with the proxy's key (ProxySFTPHostKey), for a client
     /// mod_sftp has already verified by its own key.
-    func hostbased(user: String, key: HostbasedKey, clientHost: String, deadline: Deadline) throws -> Outcome {
+    func hostbased(user: String, key: HostbasedSigner, clientHost: String, deadline: Deadline) throws -> Outcome {
         guard let sessionID = connection.transport.sessionID else {
             throw SSHBackendConnection.Failure(description: "no backend session id for a hostbased signature")
         }

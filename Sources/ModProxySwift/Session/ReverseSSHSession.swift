@@ -26,7 +26,7 @@ final class ReverseSSHSession {
     private var ending = false
     let relay = SSHPacketRelay()
     /// ProxySFTPHostKey files, read as root at session start (before the chroot).
-    private var hostbasedKeys: [HostbasedKey] = []
+    private var hostbasedKeys: [HostbasedSigner] = []
 
     private init(options: SessionOptions, sftp: SFTPSettings) {
         self.options = options
@@ -36,18 +36,24 @@ final class ReverseSSHSession {
         hostbasedKeys = Self.readHostKeys(sftp.hostKeys)
     }
 
-    private static func readHostKeys(_ paths: [String]) -> [HostbasedKey] {
+    private static func readHostKeys(_ paths: [String]) -> [HostbasedSigner] {
         mps_privs_root()
         defer { mps_privs_relinquish() }
-        return paths.compactMap { path in
+        return paths.flatMap { path -> [HostbasedSigner] in
             if path.hasPrefix("agent:") {
-                ProxyLog.write("ProxySFTPHostKey \(path): ssh-agent keys are not supported yet")
-                return nil
+                do {
+                    let keys = try AgentHostKey.keys(socketPath: String(path.dropFirst(6)))
+                    if keys.isEmpty { ProxyLog.write("ProxySFTPHostKey \(path): the agent holds no usable key") }
+                    return keys
+                } catch {
+                    ProxyLog.write("ProxySFTPHostKey \(path): \(error)")
+                    return []
+                }
             }
             switch FileSystemProbe.readFile(path, limit: 64 * 1024) {
             case .contents(let pem):
                 do {
-                    return try HostbasedKey(pem: pem)
+                    return [try HostbasedKey(pem: pem)]
                 } catch {
                     ProxyLog.write("ProxySFTPHostKey \(path): \(error)")
                 }
@@ -56,7 +62,7 @@ final class ReverseSSHSession {
             case .failure(let code):
                 ProxyLog.write("ProxySFTPHostKey \(path): \(errnoText(code))")
             }
-            return nil
+            return []
         }
     }
 

@@ -1,9 +1,18 @@
 import COpenSSLCrypto
 
+/// What signs the proxy's hostbased requests: a key file or an ssh-agent key.
+public protocol HostbasedSigner: AnyObject {
+    var algorithm: HostKeyAlgorithm { get }
+    /// The public key as SSH encodes it in requests and known_hosts.
+    var publicBlob: [UInt8] { get }
+    /// The SSH signature blob (string algorithm, string signature) over `data`.
+    func sign(_ data: [UInt8]) throws -> [UInt8]
+}
+
 /// A ProxySFTPHostKey private key (PEM: SEC1 EC, PKCS#1 RSA or PKCS#8 of
 /// any of them and Ed25519) that signs the proxy's hostbased requests to
 /// backends: its public key blob and SSH signatures (RFC 8709, 5656, 8332).
-public final class HostbasedKey {
+public final class HostbasedKey: HostbasedSigner {
     public let algorithm: HostKeyAlgorithm
     /// The public key as SSH encodes it in requests and known_hosts.
     public let publicBlob: [UInt8]
