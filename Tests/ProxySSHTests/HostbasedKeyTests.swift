@@ -4,6 +4,15 @@ import XCTest
 /// ProxySFTPHostKey keys sign hostbased requests that a verifier accepts.
 final class HostbasedKeyTests: XCTestCase {
     static let pems: [String: String] = [
+        "openssh-ed25519": """
+-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+QyNTUxOQAAACCvKGDMW6jx13NasYa+KLPY2tC+e+fMhXpgAUyiaVThBAAAAJDD/q5Sw/6u
+UgAAAAtzc2gtZWQyNTUxOQAAACCvKGDMW6jx13NasYa+KLPY2tC+e+fMhXpgAUyiaVThBA
+AAAEARVIfB/3hqG9mwdphPDYniyaVIRsg11hPhs1qsoaUBO68oYMxbqPHXc1qxhr4os9ja
+0L5758yFemABTKJpVOEEAAAAB3Jvb3RAdm0BAgMEBQY=
+-----END OPENSSH PRIVATE KEY-----
+""",
         "ec": """
 -----BEGIN EC PRIVATE KEY-----
 MHcCAQEEIFEeRjyvPgVb01oGE4lVqP0Gu+Az6zLssU8iuuL7aji1oAoGCCqGSM49
@@ -48,7 +57,8 @@ w/nX+l7ewGzeWR9ySoC/JJ4PqKdKdvxlS5lolkq2DLCM6A63rlBRCnxNc+EXo07a
     ]
 
     func testEachKeyTypeSignsAVerifiableHostbasedRequest() throws {
-        let expected: [String: HostKeyAlgorithm] = ["ec": .ecdsaP256, "ed": .ed25519, "rsa": .rsaSHA512]
+        let expected: [String: HostKeyAlgorithm] = ["ec": .ecdsaP256, "ed": .ed25519, "rsa": .rsaSHA512,
+                                                     "openssh-ed25519": .ed25519]
         for (name, pem) in Self.pems {
             let key = try HostbasedKey(pem: Array(pem.utf8))
             XCTAssertEqual(key.algorithm, expected[name], name)
@@ -75,8 +85,13 @@ w/nX+l7ewGzeWR9ySoC/JJ4PqKdKdvxlS5lolkq2DLCM6A63rlBRCnxNc+EXo07a
         }
     }
 
-    func testUnreadableKeysAreRefusedWithAReason() {
+    func testUnreadableKeysAreRefusedWithAReason() throws {
         XCTAssertThrowsError(try HostbasedKey(pem: Array("-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n".utf8)))
+        // every truncation of an OpenSSH key file is refused, never read past its end
+        let body = try HostbasedKey.pemBody(Self.pems["openssh-ed25519"]!)
+        for cut in stride(from: 0, to: body.count, by: 7) {
+            XCTAssertThrowsError(try OpenSSHKeyFile.ed25519Key(Array(body[..<cut])), "cut at \(cut)")
+        }
         XCTAssertThrowsError(try HostbasedKey(pem: Array("not a key".utf8)))
         XCTAssertThrowsError(try HostbasedKey(pem: Array("-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n".utf8)))
         XCTAssertThrowsError(try HostbasedKey(pem: Array("-----BEGIN PRIVATE KEY-----\nAAAAAAAA\n-----END PRIVATE KEY-----\n".utf8)))

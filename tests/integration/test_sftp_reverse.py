@@ -588,7 +588,7 @@ def hostbased_user(lab):
         H.run(["userdel", HB_USER])
 
 
-@pytest.mark.parametrize("kind", ["ecdsa", "ed25519", "rsa", "agent"])
+@pytest.mark.parametrize("kind", ["ecdsa", "ed25519", "rsa", "openssh-ed25519", "agent"])
 def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_user, kind):
     """mod_sftp verifies the client's key at the proxy; the proxy then logs in
     to sshd with hostbased authentication and its ProxySFTPHostKey (a PEM
@@ -605,6 +605,9 @@ def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_use
         r = H.run(["ssh-add", proxy_key], env=dict(os.environ, SSH_AUTH_SOCK=sock))
         assert r.returncode == 0, r.stderr
         host_key_directive = f"  ProxySFTPHostKey agent:{sock}"
+    elif kind == "openssh-ed25519":   # ssh-keygen's own format, as /etc/ssh host keys are
+        H.run(["ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-f", proxy_key])
+        pub = open(proxy_key + ".pub").read().strip()
     elif kind == "ed25519":   # ssh-keygen writes Ed25519 only in its own format: PKCS#8 from openssl
         H.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", proxy_key])
         raw = H.run(["openssl", "pkey", "-in", proxy_key, "-pubout", "-outform", "DER"]).stdout[-32:]

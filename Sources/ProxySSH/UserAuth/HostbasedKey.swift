@@ -19,12 +19,26 @@ public final class HostbasedKey: HostbasedSigner {
     private let key: OpaquePointer
     private let digest: HashFunction?
 
-    public init(pem: [UInt8]) throws {
+    /// A key file: PEM, or OpenSSH's own format for an unencrypted Ed25519 key.
+    public convenience init(pem: [UInt8]) throws {
         let text = String(decoding: pem, as: UTF8.self)
-        guard text.contains("-----BEGIN "), !text.contains("OPENSSH PRIVATE KEY"), !text.contains("ENCRYPTED") else {
-            throw HostKeyError("not an unencrypted PEM private key (OpenSSH's own key format is not read yet: "
-                               + "convert it with ssh-keygen -p -m PEM)")
+        guard text.contains("-----BEGIN "), !text.contains("ENCRYPTED") else {
+            throw HostKeyError("not an unencrypted PEM or OpenSSH private key")
         }
+        let der = try Self.pemBody(text)
+        if text.contains("BEGIN OPENSSH PRIVATE KEY") {
+            try self.init(evp: try OpenSSHKeyFile.ed25519Key(der))
+            return
+        }
+        guard let parsed = der.withUnsafeBufferPointer({ buffer -> OpaquePointer? in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_AutoPrivateKey(nil, &cursor, buffer.count)
+        }) else { throw HostKeyError("PEM key could not be read by OpenSSL") }
+        try self.init(evp: parsed)
+    }
+
+    /// The base64 body between the PEM armour lines, decoded.
+    static func pemBody(_ text: String) throws -> [UInt8] {
         let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") && !$0.contains(":") }
             .joined().filter { !$0.isWhitespace }
         let encoded = Array(body.utf8)
@@ -33,11 +47,11 @@ public final class HostbasedKey: HostbasedSigner {
         let decoded = EVP_DecodeBlock(&der, encoded, Int32(encoded.count))
         guard decoded > 0 else { throw HostKeyError("PEM body is not base64") }
         let padding = encoded.reversed().prefix(while: { $0 == UInt8(ascii: "=") }).count
-        let length = Int(decoded) - padding
-        guard let parsed = der.withUnsafeBufferPointer({ buffer -> OpaquePointer? in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_AutoPrivateKey(nil, &cursor, length)
-        }) else { throw HostKeyError("PEM key could not be read by OpenSSL") }
+        return Array(der[0..<max(0, Int(decoded) - padding)])
+    }
+
+    /// Takes ownership of `parsed`.
+    init(evp parsed: OpaquePointer) throws {
         key = parsed
         var w = SSHWriter()
         switch EVP_PKEY_get_base_id(parsed) {
