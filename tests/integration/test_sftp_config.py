@@ -95,10 +95,10 @@ def _sftp_frontend(lab, name, auth_order):
     return f"LoadModule mod_sftp.c\n{order}<IfModule mod_sftp.c>\n  SFTPEngine on\n  SFTPHostKey {key}\n</IfModule>\n"
 
 
-def _ssh_check(lab, name, auth_order, extra=""):
+def _ssh_check(lab, name, auth_order, extra="", policy="RoundRobin"):
     """proftpd -t of a proxy with mod_sftp in front: (return code, output lines)."""
     p = lab.proxy(["sftp://127.0.0.1:22"], start=False, name=name,
-                  outside=_sftp_frontend(lab, name, auth_order), extra=extra)
+                  outside=_sftp_frontend(lab, name, auth_order), extra=extra, policy=policy)
     r = p.check_syntax()
     return r.returncode, (r.stdout + r.stderr).splitlines()
 
@@ -114,10 +114,23 @@ def test_ssh_frontend_needs_mod_proxy_first_in_auth_order(lab, auth_order):
 
 
 @pytest.mark.swift_only
-def test_ssh_frontend_refuses_use_reverse_proxy_auth_for_now(lab):
-    rc, lines = _ssh_check(lab, "p-rpa", "mod_proxy.c mod_auth_unix.c", extra="  ProxyOptions UseReverseProxyAuth")
-    assert rc != 0, lines
-    assert any("UseReverseProxyAuth" in ln and "SSH" in ln for ln in lines), lines
+@pytest.mark.parametrize("case", ["no-host-key", "per-group", "ok"])
+def test_ssh_frontend_with_use_reverse_proxy_auth(lab, case):
+    """UseReverseProxyAuth: the proxy's own auth modules decide (any AuthOrder),
+    and the backend login is hostbased, so a ProxySFTPHostKey is required."""
+    key = _keypair(lab, "proxy_key_" + case, 0o600)
+    extra = "  ProxyOptions UseReverseProxyAuth\n"
+    if case != "no-host-key":
+        extra += f"  ProxySFTPHostKey {key}\n"
+    rc, lines = _ssh_check(lab, "p-rpa-" + case, "mod_auth_file.c", extra=extra,
+                           policy="PerGroup" if case == "per-group" else "RoundRobin")
+    if case == "ok":
+        assert rc == 0, lines
+        assert not any("not active yet" in ln for ln in lines), lines
+    else:
+        assert rc != 0, lines
+        word = "ProxySFTPHostKey" if case == "no-host-key" else "PerGroup"
+        assert any(word in ln and "SSH" in ln for ln in lines), lines
 
 
 @pytest.mark.swift_only

@@ -588,6 +588,19 @@ def hostbased_user(lab):
         H.run(["userdel", HB_USER])
 
 
+def _sshd_trusting_the_proxy(lab, home, proxy_pub):
+    """sshd accepting hostbased logins of HB_USER from this host with `proxy_pub`:
+    ~/.shosts names the host, ~/.ssh/known_hosts holds its key."""
+    host = socket.gethostname()
+    os.makedirs(os.path.join(home, ".ssh"), exist_ok=True)
+    with open(os.path.join(home, ".shosts"), "w") as f:
+        f.write(f"{host} {HB_USER}\n")
+    with open(os.path.join(home, ".ssh", "known_hosts"), "w") as f:
+        f.write(f"{host} {' '.join(proxy_pub.split()[:2])}\n")
+    return SSHServer(lab, options=("HostbasedAuthentication yes", "IgnoreRhosts no", "HostbasedUsesNameFromPacketOnly yes",
+                                   f"AllowUsers {HB_USER}", "PasswordAuthentication no"))
+
+
 @pytest.mark.parametrize("kind", ["ecdsa", "ed25519", "rsa", "openssh-ed25519", "agent"])
 def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_user, kind):
     """mod_sftp verifies the client's key at the proxy; the proxy then logs in
@@ -619,14 +632,7 @@ def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_use
     os.chmod(proxy_key, 0o600)
     if kind != "agent":
         host_key_directive = f"  ProxySFTPHostKey {proxy_key}"
-    host = socket.gethostname()
-    os.makedirs(os.path.join(hostbased_user, ".ssh"), exist_ok=True)
-    with open(os.path.join(hostbased_user, ".shosts"), "w") as f:
-        f.write(f"{host} {HB_USER}\n")
-    with open(os.path.join(hostbased_user, ".ssh", "known_hosts"), "w") as f:
-        f.write(f"{host} {' '.join(pub.split()[:2])}\n")
-    s = SSHServer(lab, options=("HostbasedAuthentication yes", "IgnoreRhosts no", "HostbasedUsesNameFromPacketOnly yes",
-                                f"AllowUsers {HB_USER}", "PasswordAuthentication no"))
+    s = _sshd_trusting_the_proxy(lab, hostbased_user, pub)
     try:
         client_key_path = _host_key(lab.mkdir("clientkey"))
         authorized = lab.mkdir("authorized")
@@ -651,3 +657,41 @@ def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_use
             agent.terminate()
             agent.wait(10)
             shutil.rmtree(os.path.dirname(sock), ignore_errors=True)
+
+
+def test_use_reverse_proxy_auth_the_proxy_decides_then_hostbased(lab, hostbased_user):
+    """UseReverseProxyAuth: mod_sftp checks the password with the proxy's own
+    auth modules (AuthUserFile); only then does the proxy log in to the
+    backend, by hostbased. A wrong password never reaches the backend."""
+    proxy_key = os.path.join(lab.mkdir("proxykeys"), "proxy_host_key")
+    H.run(["ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-f", proxy_key])
+    s = _sshd_trusting_the_proxy(lab, hostbased_user, open(proxy_key + ".pub").read())
+    try:
+        local = lab.mkdir("localauth")
+        pw, gr = H.make_passwd(local, hostbased_user, user=HB_USER, password="local-pw-3Zq")
+        p = lab.proxy([f"sftp://127.0.0.1:{s.port}"], start=False, name="proxy",
+                      extra=f"  ProxyOptions UseReverseProxyAuth\n  ProxySFTPHostKey {proxy_key}",
+                      outside=f"""LoadModule mod_sftp.c
+AuthOrder mod_auth_file.c
+AuthUserFile {pw}
+AuthGroupFile {gr}
+RequireValidShell off
+<IfModule mod_sftp.c>
+  SFTPEngine on
+  SFTPHostKey {_host_key(lab.mkdir("frontkeys"))}
+  SFTPLog {lab.dir}/proxy-sftp.log
+</IfModule>""")
+        p.start(wait=False)
+        _wait_ssh(p.port)
+        with pytest.raises(paramiko.AuthenticationException):
+            _client(p.port, HB_USER, "wrong-local-pw")
+        assert "Connection from" not in s.read_log(), s.read_log()
+        c = _client(p.port, HB_USER, "local-pw-3Zq")
+        try:
+            _, out, _ = c.exec_command("echo rpa-ok")
+            assert out.read() == b"rpa-ok\n"
+        finally:
+            c.close()
+        assert f"Accepted hostbased for {HB_USER}" in s.read_log(), s.read_log()
+    finally:
+        s.stop()

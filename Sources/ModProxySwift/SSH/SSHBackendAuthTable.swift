@@ -3,7 +3,7 @@ import CShims
 import Glibc
 
 // mod_proxy's authtable (Sources/CShims/module_tables.c). It answers only in
-// reverse SSH sessions, before the login: `getpwnam` gives any user name a
+// reverse SSH sessions without UseReverseProxyAuth, before the login: `getpwnam` gives any user name a
 // synthetic entry (nobody, homed in ProxyTables/empty) so that mod_sftp's
 // password method asks our `auth`, whose answer is the backend's. AuthOrder
 // must list mod_proxy.c first: ProFTPD asks `auth` of the module that
@@ -11,7 +11,7 @@ import Glibc
 
 @_cdecl("mps_auth_getpwnam")
 func mps_auth_getpwnam(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePointer<modret_t>? {
-    guard let cmd, let ssh = ReverseSSHSession.current, !ssh.loggedIn, cmd.pointee.argc >= 1,
+    guard let cmd, let ssh = ReverseSSHSession.current, ssh.backendDecidesPasswords, !ssh.loggedIn, cmd.pointee.argc >= 1,
           let name = cmd.pointee.argv[0]?.assumingMemoryBound(to: CChar.self) else {
         return mps_auth_declined()
     }
@@ -20,7 +20,7 @@ func mps_auth_getpwnam(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePo
 
 @_cdecl("mps_auth_authenticate")
 func mps_auth_authenticate(_ cmd: UnsafeMutablePointer<cmd_rec>?) -> UnsafeMutablePointer<modret_t>? {
-    guard let cmd, let ssh = ReverseSSHSession.current, !ssh.loggedIn, cmd.pointee.argc >= 2,
+    guard let cmd, let ssh = ReverseSSHSession.current, ssh.backendDecidesPasswords, !ssh.loggedIn, cmd.pointee.argc >= 2,
           let user = cmd.pointee.argv[0]?.assumingMemoryBound(to: CChar.self),
           let password = cmd.pointee.argv[1]?.assumingMemoryBound(to: CChar.self) else {
         return mps_auth_declined()

@@ -8,8 +8,15 @@ enum SSHSessionRequirements {
     static func problem(_ server: UnsafeMutablePointer<server_rec>, _ settings: ProxySettings) -> String? {
         guard sftpEngineOn(server), settings.role == .reverse else { return nil }
         if settings.options.contains(.useReverseProxyAuth) {
-            return "ProxyOptions UseReverseProxyAuth: not supported yet for SSH sessions (SFTPEngine on); "
-                + "the backend authenticates the password"
+            // The proxy's own auth modules decide; the backend login is hostbased.
+            if settings.reverseConnectPolicy == .perGroup {
+                return "ProxyReverseConnectPolicy PerGroup: not supported yet for SSH sessions (SFTPEngine on)"
+            }
+            if settings.sftp.hostKeys.isEmpty {
+                return "ProxySFTPHostKey: ProxyOptions UseReverseProxyAuth in an SSH server (SFTPEngine on) logs in "
+                    + "to backends by hostbased authentication, which needs a ProxySFTPHostKey"
+            }
+            return nil
         }
         // ProFTPD asks `auth` of the module that answered `getpwnam`; a
         // local module first would check the password itself.

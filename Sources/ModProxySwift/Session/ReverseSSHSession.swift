@@ -25,6 +25,10 @@ final class ReverseSSHSession {
     private var handlersInstalled = false
     private var ending = false
     let relay = SSHPacketRelay()
+    /// Without UseReverseProxyAuth the backend decides passwords and kbdint
+    /// answers; with it the proxy's own auth modules do, and the backend
+    /// login is always hostbased.
+    var backendDecidesPasswords: Bool { !options.useReverseProxyAuth }
     /// ProxySFTPHostKey files, read as root at session start (before the chroot).
     private var hostbasedKeys: [HostbasedSigner] = []
 
@@ -84,10 +88,12 @@ final class ReverseSSHSession {
             pr_session_disconnect(&proxy_module, Int32(PR_SESS_DISCONNECT_BY_APPLICATION), refusal)
             return
         }
-        do {
-            try SFTPFrontend.registerKeyboardInteractiveDriver()
-        } catch {
-            ProxyLog.write("keyboard-interactive logins are not relayed: \(error)")
+        if !options.useReverseProxyAuth {
+            do {
+                try SFTPFrontend.registerKeyboardInteractiveDriver()
+            } catch {
+                ProxyLog.write("keyboard-interactive logins are not relayed: \(error)")
+            }
         }
         ResolverTimeouts.apply(connectTimeoutSeconds: options.connectTimeout)
         current = ReverseSSHSession(options: options, sftp: sftp)
@@ -201,9 +207,10 @@ final class ReverseSSHSession {
     /// ProxyTables/empty and root dropped, as after an FTP login.
     private func loginCompleted(user: String) -> Int32 {
         let method = SessionNotes.get("SFTP_USER_AUTH_METHOD") ?? "?"
-        if !backendAuthenticated && (method == "publickey" || method == "hostbased") {
-            // mod_sftp verified the client's key (authorized, signature);
-            // the proxy now vouches for it to the backend with its host key.
+        if !backendAuthenticated && (options.useReverseProxyAuth || method == "publickey" || method == "hostbased") {
+            // mod_sftp verified the client (its key: authorized, signature;
+            // or, with UseReverseProxyAuth, any method through the proxy's
+            // auth modules); the proxy vouches for it with its host key.
             if let refusal = hostbasedLogin(user: user) {
                 end(because: refusal)
                 return -1

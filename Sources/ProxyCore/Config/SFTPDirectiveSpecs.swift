@@ -73,7 +73,7 @@ enum SFTPDirectiveSpecs {
             return ParsedArguments(args: try SFTPOptions.parse(args).canonical)
         },
 
-        DirectiveSpec("ProxySFTPPassPhraseProvider", contexts: .serverConfig, feature: .sftp) { args in
+        DirectiveSpec("ProxySFTPPassPhraseProvider", contexts: .serverConfig, feature: .sftpPassPhrasesAndServerMatch) { args in
             try ConfigValues.requireCount(args, exactly: 1)
             try ConfigValues.requireAbsolutePath(args[0], what: "passphrase provider")
             return ParsedArguments(args: args, fileChecks: [.regularFile(path: args[0])])
@@ -92,7 +92,7 @@ enum SFTPDirectiveSpecs {
             return ParsedArguments(args: [String(count), String(interval)])
         },
 
-        DirectiveSpec("ProxySFTPServerMatch", multi: true, feature: .sftp) { args in
+        DirectiveSpec("ProxySFTPServerMatch", multi: true, feature: .sftpPassPhrasesAndServerMatch) { args in
             try serverMatch(args).canonicalArgs
         },
 
