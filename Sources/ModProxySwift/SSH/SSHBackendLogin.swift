@@ -25,6 +25,11 @@ struct SSHBackendLogin {
 
     func password(user: String, password: String, deadline: Deadline) throws -> Outcome {
         try connection.send(UserAuthMessages.passwordRequest(user: user, password: password), deadline: deadline)
+        return try verdict(of: "a password login", deadline: deadline)
+    }
+
+    /// The backend's answer to a password or hostbased request.
+    private func verdict(of what: String, deadline: Deadline) throws -> Outcome {
         while true {
             switch try UserAuthMessages.decode(try connection.nextPayload(deadline: deadline), keyboardInteractive: false) {
             case .success:
@@ -36,7 +41,7 @@ struct SSHBackendLogin {
             case .passwordChangeRequest:
                 return .refused("the backend asks for a password change, which the proxy cannot relay")
             case let other:
-                throw SSHBackendConnection.Failure(description: "backend answered a password login with \(other)")
+                throw SSHBackendConnection.Failure(description: "backend answered \(what) with \(other)")
             }
         }
     }
@@ -50,18 +55,7 @@ struct SSHBackendLogin {
         let (request, _) = try UserAuthMessages.hostbasedRequest(user: user, key: key, clientHost: clientHost,
                                                                  clientUser: user, sessionID: sessionID)
         try connection.send(request, deadline: deadline)
-        while true {
-            switch try UserAuthMessages.decode(try connection.nextPayload(deadline: deadline), keyboardInteractive: false) {
-            case .success:
-                return .accepted
-            case .failure(let methods):
-                return .refused(methods.joined(separator: ","))
-            case .banner:
-                continue
-            case let other:
-                throw SSHBackendConnection.Failure(description: "backend answered a hostbased login with \(other)")
-            }
-        }
+        return try verdict(of: "a hostbased login", deadline: deadline)
     }
 
     /// Keyboard-interactive: each INFO_REQUEST goes to `answer` (the
