@@ -659,17 +659,19 @@ def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_use
             shutil.rmtree(os.path.dirname(sock), ignore_errors=True)
 
 
-def test_use_reverse_proxy_auth_the_proxy_decides_then_hostbased(lab, hostbased_user):
+@pytest.mark.parametrize("policy", ["RoundRobin", "PerGroup"])
+def test_use_reverse_proxy_auth_the_proxy_decides_then_hostbased(lab, hostbased_user, policy):
     """UseReverseProxyAuth: mod_sftp checks the password with the proxy's own
     auth modules (AuthUserFile); only then does the proxy log in to the
-    backend, by hostbased. A wrong password never reaches the backend."""
+    backend, by hostbased. A wrong password never reaches a backend. PerGroup
+    keeps the user's primary group on one backend; RoundRobin alternates."""
     proxy_key = os.path.join(lab.mkdir("proxykeys"), "proxy_host_key")
     H.run(["ssh-keygen", "-q", "-N", "", "-t", "ed25519", "-f", proxy_key])
-    s = _sshd_trusting_the_proxy(lab, hostbased_user, open(proxy_key + ".pub").read())
+    backends = [_sshd_trusting_the_proxy(lab, hostbased_user, open(proxy_key + ".pub").read()) for _ in range(2)]
     try:
         local = lab.mkdir("localauth")
         pw, gr = H.make_passwd(local, hostbased_user, user=HB_USER, password="local-pw-3Zq")
-        p = lab.proxy([f"sftp://127.0.0.1:{s.port}"], start=False, name="proxy",
+        p = lab.proxy([f"sftp://127.0.0.1:{b.port}" for b in backends], start=False, name="proxy", policy=policy,
                       extra=f"  ProxyOptions UseReverseProxyAuth\n  ProxySFTPHostKey {proxy_key}",
                       outside=f"""LoadModule mod_sftp.c
 AuthOrder mod_auth_file.c
@@ -685,13 +687,17 @@ RequireValidShell off
         _wait_ssh(p.port)
         with pytest.raises(paramiko.AuthenticationException):
             _client(p.port, HB_USER, "wrong-local-pw")
-        assert "Connection from" not in s.read_log(), s.read_log()
-        c = _client(p.port, HB_USER, "local-pw-3Zq")
-        try:
-            _, out, _ = c.exec_command("echo rpa-ok")
-            assert out.read() == b"rpa-ok\n"
-        finally:
-            c.close()
-        assert f"Accepted hostbased for {HB_USER}" in s.read_log(), s.read_log()
+        assert all("Connection from" not in b.read_log() for b in backends)
+        for _ in range(3):
+            c = _client(p.port, HB_USER, "local-pw-3Zq")
+            try:
+                _, out, _ = c.exec_command("echo rpa-ok")
+                assert out.read() == b"rpa-ok\n"
+            finally:
+                c.close()
+        accepted = [b.read_log().count(f"Accepted hostbased for {HB_USER}") for b in backends]
+        assert sum(accepted) == 3, accepted
+        assert sorted(accepted) == ([0, 3] if policy == "PerGroup" else [1, 2]), accepted
     finally:
-        s.stop()
+        for b in backends:
+            b.stop()

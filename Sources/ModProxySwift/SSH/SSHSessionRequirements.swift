@@ -9,9 +9,6 @@ enum SSHSessionRequirements {
         guard sftpEngineOn(server), settings.role == .reverse else { return nil }
         if settings.options.contains(.useReverseProxyAuth) {
             // The proxy's own auth modules decide; the backend login is hostbased.
-            if settings.reverseConnectPolicy == .perGroup {
-                return "ProxyReverseConnectPolicy PerGroup: not supported yet for SSH sessions (SFTPEngine on)"
-            }
             if settings.sftp.hostKeys.isEmpty {
                 return "ProxySFTPHostKey: ProxyOptions UseReverseProxyAuth in an SSH server (SFTPEngine on) logs in "
                     + "to backends by hostbased authentication, which needs a ProxySFTPHostKey"

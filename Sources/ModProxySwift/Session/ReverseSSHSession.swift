@@ -235,12 +235,15 @@ final class ReverseSSHSession {
     // MARK: the backend
 
     private func connectBackend(user: String) throws -> SSHBackendConnection {
+        // PerGroup (UseReverseProxyAuth only): the primary group the proxy's auth modules know.
+        let group = options.connectPolicy == .perGroup ? Self.primaryGroup(of: user) : nil
         let candidates = BackendCandidates(servers: options.servers, ignoreConfigPerms: options.ignoreConfigPerms,
-                                           tlsEngine: options.tls.engine, user: user,
+                                           tlsEngine: options.tls.engine, user: user, group: group,
+                                           perGroup: options.connectPolicy == .perGroup,
                                            dns: DNSBackendDiscovery(options: options), use: .sshSession)
         candidates.log()
         let clientAddress = session.c.flatMap { $0.pointee.remote_addr }.map { String(cString: pr_netaddr_get_ipstr($0)) }
-        stickyKey = options.connectPolicy.stickyKey(user: user, group: nil, clientAddress: clientAddress)
+        stickyKey = options.connectPolicy.stickyKey(user: user, group: group, clientAddress: clientAddress)
         let now = Int(time(nil))
         let plan = BackendSelector(policy: options.connectPolicy, backends: candidates.usable, datastore: datastore)
             .plan(attempts: options.retryCount, stickyKey: stickyKey, now: now)
@@ -281,6 +284,13 @@ final class ReverseSSHSession {
         backend = connection
         relay.backend = connection
         return connection
+    }
+
+    private static func primaryGroup(of user: String) -> String? {
+        let pool = make_sub_pool(session.pool)
+        defer { destroy_pool(pool) }
+        guard let pw = pr_auth_getpwnam(pool, user) else { return nil }
+        return pr_auth_gid2name(pool, pw.pointee.pw_gid).map { String(cString: $0) }
     }
 
     /// ProxySFTPCiphers/Digests/KeyExchanges restrict and order the offer
