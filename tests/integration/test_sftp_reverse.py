@@ -15,7 +15,12 @@ import time
 import pytest
 
 import harness as H
-from test_ssh_transport import SSH_PASSWORD, SSH_USER, SSHServer, ssh_user  # noqa: F401 (fixture)
+from test_ssh_transport import SSHServer
+
+# This file's own account (test_ssh_transport.py, maybe running beside it
+# under xdist, creates and removes its own).
+SSH_USER = "proxy-sshfront"
+SSH_PASSWORD = "front-pw-8Rd"
 
 pytestmark = pytest.mark.swift_only
 
@@ -118,9 +123,22 @@ def openssh(lab, tool, port, user, password, args, timeout=300):
     return subprocess.run(cmd, capture_output=True, env=env, stdin=subprocess.DEVNULL, timeout=timeout)
 
 
+@pytest.fixture(scope="module")
+def ssh_user():
+    created = H.system_account(SSH_USER, "/tmp", SSH_PASSWORD)
+    yield SSH_USER
+    if created:
+        H.remove_account(SSH_USER)
+
+
+def _sshd(lab, *options):
+    """Debian's sshd (test_ssh_transport's SSHServer) admitting this file's user."""
+    return SSHServer(lab, options=(f"AllowUsers {SSH_USER}",) + options)
+
+
 @pytest.fixture
 def sshd_backend(lab, ssh_user):
-    s = SSHServer(lab, options=("Subsystem sftp internal-sftp",))
+    s = _sshd(lab, "Subsystem sftp internal-sftp")
     work = os.path.join(lab.dir, "sshd-work")
     os.makedirs(work)
     import pwd
@@ -237,7 +255,7 @@ def test_100mib_put_and_get_with_rekeys(lab, ssh_user, rekeys):
     backend_opts = ["Subsystem sftp internal-sftp"]
     if rekeys in ("backend-sshd", "all"):
         backend_opts.append("RekeyLimit 8M")
-    s = SSHServer(lab, options=tuple(backend_opts))
+    s = _sshd(lab, *backend_opts)
     import pwd
     pw = pwd.getpwnam(ssh_user)
     work = os.path.join(lab.dir, "work")
@@ -394,7 +412,7 @@ def test_algorithm_directives_restrict_the_backend_offer(lab, sshd_backend):
 def test_keyboard_interactive_relayed_to_sshd_pam(lab, ssh_user):
     """sshd asks through PAM (its prompt reaches the client through mod_sftp);
     the right answer logs in, a wrong one is refused by the backend."""
-    s = SSHServer(lab, options=("UsePAM yes", "KbdInteractiveAuthentication yes", "PasswordAuthentication no"))
+    s = _sshd(lab, "UsePAM yes", "KbdInteractiveAuthentication yes", "PasswordAuthentication no")
     try:
         p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"])
         prompts_seen = []
@@ -461,7 +479,7 @@ def test_backend_keepalives_are_answered_to_the_backend(lab, sshd_backend):
     """sshd's keepalives (ClientAliveInterval, want-reply) reach the client and
     its replies go back to sshd (else sshd drops the idle session after ~3 s)."""
     sshd_backend.stop()
-    s = SSHServer(lab, options=("ClientAliveInterval 1", "ClientAliveCountMax 2"))
+    s = _sshd(lab, "ClientAliveInterval 1", "ClientAliveCountMax 2")
     try:
         p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"])
         assert _exec(p.port, "sleep 6; echo still-here") == b"still-here\n"
@@ -577,15 +595,10 @@ def hostbased_user(lab):
     """A local account whose home (in the lab) trusts the proxy's host:
     ~/.shosts names it, ~/.ssh/known_hosts holds its key (added by the test)."""
     home = lab.mkdir("hbhome")
-    created = subprocess.run(["id", HB_USER], capture_output=True).returncode != 0
-    if created:
-        r = H.run(["useradd", "--system", "--home-dir", home, "--shell", "/bin/sh", HB_USER])
-        assert r.returncode == 0, r.stderr
-    # "*": no password, yet not locked ("!"), which sshd refuses for every method
-    assert H.run(["usermod", "--home", home, "-p", "*", HB_USER]).returncode == 0
+    created = H.system_account(HB_USER, home)
     yield home
     if created:
-        H.run(["userdel", HB_USER])
+        H.remove_account(HB_USER)
 
 
 def _sshd_trusting_the_proxy(lab, home, proxy_pub):
