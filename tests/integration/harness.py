@@ -859,7 +859,9 @@ def system_account(name, home, password=None):
 
 
 def remove_account(name):
-    run(["userdel", name])
+    """userdel refuses while a process of the account lives (an sshd session
+    still closing): retry for a few seconds."""
+    wait_until(lambda: run(["userdel", name]).returncode in (0, 6), 10, step=0.2)   # 6: no such user
 
 
 # ------------------------------------------------------------------ marker backends
