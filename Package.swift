@@ -40,7 +40,8 @@ let package = Package(
 
         // The backend SSH client transport: a pure state machine on libcrypto,
         // so its tests run without the daemon.
-        .target(name: "ProxySSH", dependencies: ["COpenSSLCrypto"], path: "Sources/ProxySSH"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "ProxySSH", dependencies: ["COpenSSLCrypto", "CZlib"], path: "Sources/ProxySSH"),
 
         // Proof against a real sshd (tests/integration/test_ssh_transport.py); not installed.
         .executableTarget(name: "ssh-transport-probe", dependencies: ["ProxySSH"], path: "Sources/ssh-transport-probe"),

@@ -11,7 +11,7 @@ cd "$here"
 # Debian packages needed to build and run the module (nm and ldd come from
 # binutils and libc-bin).
 BUILD_PACKAGES=(proftpd-core proftpd-dev proftpd-mod-crypto
-                libssl-dev libsqlite3-dev libssh2-1-dev binutils libc6-dev)
+                libssl-dev libsqlite3-dev libssh2-1-dev zlib1g-dev binutils libc6-dev)
 # What the test suites use on top of that (test.sh and .ci/run ask for these).
 TEST_PACKAGES=(python3 python3-pytest python3-pytest-xdist python3-paramiko curl lftp openssl openssh-client openssh-server haproxy redis-server sqlite3 proftpd-mod-sqlite)
 

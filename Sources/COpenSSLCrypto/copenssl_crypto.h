@@ -13,6 +13,9 @@
 #include <openssl/rand.h>
 #include <openssl/err.h>
 #include <openssl/crypto.h>
+#include <openssl/provider.h>
+#include <openssl/rsa.h>
+#include <openssl/pem.h>
 
 /* A public key of `type` ("EC") on `group` ("P-256") from its encoded point. */
 static inline EVP_PKEY *sshc_ec_public_key(const char *group, const unsigned char *pub, size_t publen) {
@@ -39,26 +42,44 @@ static inline EVP_PKEY *sshc_ec_generate(const char *group) {
   return pkey;
 }
 
-/* An RSA public key from big-endian modulus and exponent bytes. */
-static inline EVP_PKEY *sshc_rsa_public_key(const unsigned char *n, size_t nlen,
-                                            const unsigned char *e, size_t elen) {
+/* A public key of `type` ("RSA", "DSA") from `count` big-endian numbers
+ * named by OSSL_PKEY_PARAM_* names. */
+static inline EVP_PKEY *sshc_public_key_from_numbers(const char *type, int count, const char *const *names,
+                                                     const unsigned char *const *values, const size_t *lens) {
   EVP_PKEY *pkey = NULL;
-  BIGNUM *bn = BN_bin2bn(n, (int)nlen, NULL), *be = BN_bin2bn(e, (int)elen, NULL);
+  BIGNUM *bns[4] = {NULL, NULL, NULL, NULL};
   OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
   OSSL_PARAM *params = NULL;
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-  if (bn && be && bld && ctx
-      && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn)
-      && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be)
-      && (params = OSSL_PARAM_BLD_to_param(bld)) != NULL
-      && EVP_PKEY_fromdata_init(ctx) > 0)
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+  int ok = count > 0 && count <= 4 && bld != NULL && ctx != NULL;
+  for (int i = 0; ok && i < count; i++)
+    ok = (bns[i] = BN_bin2bn(values[i], (int)lens[i], NULL)) != NULL
+         && OSSL_PARAM_BLD_push_BN(bld, names[i], bns[i]);
+  if (ok && (params = OSSL_PARAM_BLD_to_param(bld)) != NULL && EVP_PKEY_fromdata_init(ctx) > 0)
     (void)EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params);
   OSSL_PARAM_free(params);
   OSSL_PARAM_BLD_free(bld);
   EVP_PKEY_CTX_free(ctx);
-  BN_free(bn);
-  BN_free(be);
+  for (int i = 0; i < 4; i++) BN_free(bns[i]);
   return pkey;
+}
+
+/* An RSA public key from big-endian modulus and exponent bytes. */
+static inline EVP_PKEY *sshc_rsa_public_key(const unsigned char *n, size_t nlen,
+                                            const unsigned char *e, size_t elen) {
+  const char *names[2] = {OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E};
+  const unsigned char *values[2] = {n, e};
+  size_t lens[2] = {nlen, elen};
+  return sshc_public_key_from_numbers("RSA", 2, names, values, lens);
+}
+
+/* A DSA public key from big-endian p, q, g and y. */
+static inline EVP_PKEY *sshc_dsa_public_key(const unsigned char *p, size_t plen, const unsigned char *q, size_t qlen,
+                                            const unsigned char *g, size_t glen, const unsigned char *y, size_t ylen) {
+  const char *names[4] = {OSSL_PKEY_PARAM_FFC_P, OSSL_PKEY_PARAM_FFC_Q, OSSL_PKEY_PARAM_FFC_G, OSSL_PKEY_PARAM_PUB_KEY};
+  const unsigned char *values[4] = {p, q, g, y};
+  size_t lens[4] = {plen, qlen, glen, ylen};
+  return sshc_public_key_from_numbers("DSA", 4, names, values, lens);
 }
 
 /* A MAC context ("HMAC" with `digest`, or "POLY1305" with digest NULL) keyed once. */

@@ -19,6 +19,7 @@
 
 #include "conf.h"
 #include "privs.h"
+#include "redis.h"
 
 #include <openssl/ssl.h>
 #include <openssl/err.h>

@@ -180,3 +180,14 @@ const char *mps_auth_order_first(server_rec *s) {
   names = c->argv[0];
   return names->nelts > 0 ? ((char **) names->elts)[0] : NULL;
 }
+
+int mps_redis_command(pool *p, pr_redis_t *redis, int argc,
+    const char **argv, int reply_type) {
+  array_header *args = make_array(p, argc, sizeof(char *));
+  int i;
+
+  for (i = 0; i < argc; i++) {
+    *((char **) push_array(args)) = pstrdup(p, argv[i]);
+  }
+  return pr_redis_command(redis, args, reply_type);
+}

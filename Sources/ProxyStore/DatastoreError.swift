@@ -30,6 +30,9 @@ public struct DatastoreError: Error, CustomStringConvertible, Equatable {
         case usedAfterFork
         /// Any other SQLite failure (I/O error, disk full, read-only...).
         case sqlite
+        /// Redis unreachable, too slow (mod_redis's I/O timeout), or an
+        /// unexpected reply (ProxyDatastore Redis).
+        case redis
     }
 
     public let kind: Kind

@@ -43,7 +43,7 @@ public final class SQLiteReverseDatastore: ReverseDatastore {
     // MARK: Master side
 
     public func register(vhostID: Int, vhostName: String, backends urls: [String]) throws {
-        try checkURLs(urls, vhostID)
+        try DatastoreArguments.urls(urls, vhostID: vhostID)
         try connection.transaction(.immediate) {
             try connection.run("""
                 INSERT INTO \(ReverseSchema.vhosts) (vhost_id, vhost_name) VALUES (?, ?) \
@@ -105,19 +105,6 @@ public final class SQLiteReverseDatastore: ReverseDatastore {
         return ids
     }
 
-    private func checkURLs(_ urls: [String], _ vhostID: Int) throws {
-        if let blank = urls.firstIndex(where: { $0.isEmpty }) {
-            throw DatastoreError(.invalidArgument, "backend #\(blank) of vhost \(vhostID) has an empty URL")
-        }
-    }
-
-    private func checkCandidates(_ urls: [String], _ vhostID: Int, _ what: String) throws {
-        guard !urls.isEmpty else {
-            throw DatastoreError(.invalidArgument, "\(what) over no backends for vhost \(vhostID)")
-        }
-        try checkURLs(urls, vhostID)
-    }
-
     // MARK: Selection
 
     public func states(vhostID: Int, candidates urls: [String]) throws -> [BackendState] {
@@ -133,7 +120,7 @@ public final class SQLiteReverseDatastore: ReverseDatastore {
     }
 
     public func claimRoundRobin(vhostID: Int, candidates urls: [String], now: Int) throws -> Int {
-        try checkCandidates(urls, vhostID, "round robin")
+        try DatastoreArguments.candidates(urls, vhostID: vhostID, "round robin")
         return try connection.transaction(.immediate) {
             let ids = try ensureRows(vhostID: vhostID, urls: urls)
             let cursorID = try connection.scalar(
@@ -150,7 +137,7 @@ public final class SQLiteReverseDatastore: ReverseDatastore {
     }
 
     public func setRoundRobinCursor(vhostID: Int, url: String) throws {
-        try checkURLs([url], vhostID)
+        try DatastoreArguments.urls([url], vhostID: vhostID)
         try connection.transaction(.immediate) {
             let ids = try ensureRows(vhostID: vhostID, urls: [url])
             try writeCursor(vhostID: vhostID, backendID: ids[url] ?? 0)
@@ -165,7 +152,7 @@ public final class SQLiteReverseDatastore: ReverseDatastore {
     }
 
     public func claimShuffle(vhostID: Int, candidates urls: [String], random: (Int) -> Int) throws -> Int {
-        try checkCandidates(urls, vhostID, "shuffle")
+        try DatastoreArguments.candidates(urls, vhostID: vhostID, "shuffle")
         guard urls.count <= SQLiteReverseDatastore.maxShuffleCount else {
             throw DatastoreError(.invalidArgument,
                 "shuffle over \(urls.count) backends for vhost \(vhostID); expected 1...\(SQLiteReverseDatastore.maxShuffleCount)")
@@ -207,9 +194,7 @@ public final class SQLiteReverseDatastore: ReverseDatastore {
     // MARK: Bookkeeping
 
     public func recordConnected(vhostID: Int, url: String, connectMillis: Int) throws {
-        guard connectMillis >= 0 else {
-            throw DatastoreError(.invalidArgument, "connect time \(connectMillis) ms for backend \(url) of vhost \(vhostID) is negative")
-        }
+        try DatastoreArguments.connectMillis(connectMillis, url: url, vhostID: vhostID)
         try updateBackend(vhostID: vhostID, url: url, createIfMissing: true,
             set: "conn_count = MAX(conn_count, 0) + 1, connect_ms = ?, unhealthy_until = 0", [.integer(connectMillis)])
     }
@@ -226,7 +211,7 @@ public final class SQLiteReverseDatastore: ReverseDatastore {
 
     private func updateBackend(vhostID: Int, url: String, createIfMissing: Bool,
                                set assignments: String, _ values: [SQLiteValue]) throws {
-        try checkURLs([url], vhostID)
+        try DatastoreArguments.urls([url], vhostID: vhostID)
         let changed = try connection.transaction(.immediate) {
             if createIfMissing { _ = try ensureRows(vhostID: vhostID, urls: [url]) }
             return try connection.run(
@@ -259,7 +244,7 @@ public final class SQLiteReverseDatastore: ReverseDatastore {
     // MARK: Sticky maps
 
     public func stickyBackend(policy: StickyPolicy, vhostID: Int, key: String) throws -> String? {
-        try checkStickyKey(policy, vhostID, key)
+        try DatastoreArguments.stickyKey(policy, vhostID: vhostID, key)
         let table = ReverseSchema.stickyTable(policy), column = ReverseSchema.stickyKeyColumn(policy)
         return try connection.transaction(.deferred) {
             var url: String?
@@ -273,10 +258,8 @@ public final class SQLiteReverseDatastore: ReverseDatastore {
     }
 
     public func setStickyBackend(policy: StickyPolicy, vhostID: Int, key: String, url: String) throws {
-        try checkStickyKey(policy, vhostID, key)
-        guard !url.isEmpty else {
-            throw DatastoreError(.invalidArgument, "empty backend URL for \(policy.rawValue) '\(key)' in vhost \(vhostID)")
-        }
+        try DatastoreArguments.stickyKey(policy, vhostID: vhostID, key)
+        try DatastoreArguments.stickyURL(policy, vhostID: vhostID, key: key, url)
         let table = ReverseSchema.stickyTable(policy), column = ReverseSchema.stickyKeyColumn(policy)
         try connection.transaction(.immediate) {
             let exists = try connection.scalar(
@@ -300,11 +283,5 @@ public final class SQLiteReverseDatastore: ReverseDatastore {
         try connection.run(
             "DELETE FROM \(table) WHERE rowid IN (SELECT rowid FROM \(table) ORDER BY rowid LIMIT ?)",
             [.integer(entries - stickyEntryLimit + 1)])
-    }
-
-    private func checkStickyKey(_ policy: StickyPolicy, _ vhostID: Int, _ key: String) throws {
-        guard !key.isEmpty else {
-            throw DatastoreError(.invalidArgument, "empty \(policy.rawValue) key for sticky lookup in vhost \(vhostID)")
-        }
     }
 }

@@ -11,13 +11,19 @@ struct ProbeOptions {
     /// Bytes of the pattern `i % 251` sent as the command's stdin, then EOF.
     var uploadBytes = 0
     var timeoutSeconds = 30
+    /// Hostbased login instead of a password: key files or "agent:/socket".
+    var hostbasedKeys: [String] = []
+    var clientHost = "localhost"
+    var passphraseProvider: String?
     var configuration = SSHClientTransport.Configuration()
 
     static let usage = """
     usage: ssh-transport-probe --port N --user U --password P [--host H] [--command CMD]
            [--expect-fingerprint SHA256:...] [--kex NAME] [--cipher NAME] [--mac NAME]
-           [--hostkey NAME] [--rekey-bytes N] [--upload N] [--timeout SECONDS]
-    Connects with SSHClientTransport, logs in with a password, runs CMD on a
+           [--hostkey NAME] [--compression on|off|delayed] [--rekey-bytes N] [--upload N] [--timeout SECONDS]
+           [--hostbased-key FILE|agent:SOCKET]... [--client-host NAME] [--passphrase-provider PROG]
+    Connects with SSHClientTransport, logs in with a password (or hostbased
+    with the keys given, encrypted files' passphrases from PROG), runs CMD on a
     session channel: its stdout to stdout, its stderr to stderr, its exit
     status as ours. --upload sends N bytes (byte i is i % 251) as its stdin. Transport facts go to stderr as "probe: ..." lines.
     """
@@ -59,6 +65,13 @@ struct ProbeOptions {
             case "--cipher": o.configuration.algorithms.ciphers = [try algorithm()]
             case "--mac": o.configuration.algorithms.macs = [try algorithm()]
             case "--hostkey": o.configuration.algorithms.hostKeys = [try algorithm()]
+            case "--compression":
+                let v = try value()
+                guard let setting = CompressionSetting(rawValue: v) else { throw ProbeError("--compression: on, off or delayed, not \(v)") }
+                o.configuration.algorithms.compression = CompressionAlgorithm.offer(for: setting)
+            case "--hostbased-key": o.hostbasedKeys.append(try value())
+            case "--client-host": o.clientHost = try value()
+            case "--passphrase-provider": o.passphraseProvider = try value()
             default:
                 throw ProbeError("unknown option \(args[i])")
             }

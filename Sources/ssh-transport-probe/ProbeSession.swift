@@ -18,6 +18,8 @@ final class ProbeSession {
     private var uploadStarted = false
     private var finished = false
     private var rekeys = 0
+    private var hostbasedKeys: [SSHSigningKey] = []
+    private var hostbased: HostbasedLogin?
 
     init(options: ProbeOptions, socket: ProbeSocket) {
         self.options = options
@@ -27,6 +29,12 @@ final class ProbeSession {
 
     func run() throws {
         let deadline = ProbeSocket.now() + Double(options.timeoutSeconds)
+        let provider = options.passphraseProvider.map { PassPhraseProvider(program: $0) }
+        for spec in options.hostbasedKeys {
+            let keys = try HostKeySource(directiveValue: spec).load(provider: provider, serverName: options.host, port: Int(options.port))
+            for k in keys { say("key: \(k.keyType) \(k.fingerprint) from \(spec)") }
+            hostbasedKeys += keys
+        }
         try handle(transport.start())
         // Sent before the first key exchange is done: the transport queues it.
         var w = SSHWriter()
@@ -61,6 +69,9 @@ final class ProbeSession {
             case .established(let a):
                 say("server-version: \(transport.serverVersion ?? "")")
                 say("negotiated: kex=\(a.kex.name) hostkey=\(a.hostKey.name) cipher=\(a.cipherClientToServer.name) mac=\(a.macClientToServer?.name ?? "aead")")
+                if a.compressionServerToClient != .none || a.compressionClientToServer != .none {
+                    say("compression: \(a.compressionClientToServer.name) \(a.compressionServerToClient.name)")
+                }
                 say("strict-kex: \(transport.strictKex ? "yes" : "no")")
             case .rekeyed:
                 rekeys += 1
@@ -104,10 +115,45 @@ final class ProbeSession {
         try handle(transport.send(w.bytes))
     }
 
+    private func openSession() throws {
+        try send {
+            $0.byte(90)
+            $0.string("session")
+            $0.uint32(0)
+            $0.uint32(Self.window)
+            $0.uint32(32768)
+        }
+    }
+
+    private func hostbasedStep(_ step: HostbasedLogin.Step?) throws {
+        switch step {
+        case .send(let payload)?:
+            try handle(transport.send(payload))
+        case .succeeded?:
+            let key = hostbased?.acceptedKey
+            say("userauth: hostbased accepted with \(hostbased?.algorithm?.name ?? "?") \(key?.fingerprint ?? "?")")
+            try openSession()
+        case .refused(let why)?:
+            throw ProbeError(why)
+        case nil:
+            break
+        }
+    }
+
     private func connectionLayer(_ payload: [UInt8]) throws {
         var r = SSHReader(payload)
         let message = try r.byte()
+        if let login = hostbased, (51...53).contains(message) {
+            try hostbasedStep(try login.handle(payload))
+            return
+        }
         switch message {
+        case 6 where !hostbasedKeys.isEmpty:  // SERVICE_ACCEPT
+            let login = HostbasedLogin(request: HostbasedRequest(user: options.user, clientHost: options.clientHost, clientUser: options.user),
+                                       keys: hostbasedKeys, sessionID: transport.sessionID ?? [],
+                                       serverSignatureAlgorithms: transport.serverExtInfo?.serverSignatureAlgorithms)
+            hostbased = login
+            try hostbasedStep(login.start())
         case 6:  // SERVICE_ACCEPT
             try send {
                 $0.byte(50)
@@ -121,13 +167,7 @@ final class ProbeSession {
             throw ProbeError("password authentication refused (methods that can continue: \(try r.nameList()))")
         case 52:  // USERAUTH_SUCCESS
             say("userauth: password accepted")
-            try send {
-                $0.byte(90)
-                $0.string("session")
-                $0.uint32(0)
-                $0.uint32(Self.window)
-                $0.uint32(32768)
-            }
+            try openSession()
         case 53:  // USERAUTH_BANNER
             break
         case 80:  // GLOBAL_REQUEST (e.g. hostkeys-00@openssh.com)

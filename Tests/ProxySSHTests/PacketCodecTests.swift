@@ -53,7 +53,8 @@ final class PacketCodecTests: XCTestCase {
     }
 
     func testATamperedPacketIsRefusedWithAClearError() throws {
-        for (cipher, mac) in combinations() {
+        // The "none" MAC detects nothing, by definition.
+        for (cipher, mac) in combinations() where mac != MACAlgorithm.none {
             for position in [5, 12, -1] {
                 let (seal, open) = try pair(cipher, mac)
                 let writer = PacketWriter(), reader = PacketReader()

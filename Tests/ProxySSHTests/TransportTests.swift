@@ -14,6 +14,16 @@ final class TransportTests: XCTestCase {
         events.compactMap { if case .disconnect(let r) = $0 { return r } else { return nil } }
     }
 
+    /// SSH_MSG_DISCONNECT as a server sends it.
+    private func disconnectPayload(_ code: UInt32, _ message: String) -> [UInt8] {
+        var w = SSHWriter()
+        w.byte(1)
+        w.uint32(code)
+        w.string(message)
+        w.string("")
+        return w.bytes
+    }
+
     private func packets(_ events: [TransportEvent]) -> [[UInt8]] {
         events.compactMap { if case .packet(let p) = $0 { return p } else { return nil } }
     }
@@ -82,6 +92,27 @@ final class TransportTests: XCTestCase {
             XCTAssertEqual(d.first?.code, DisconnectReason.keyExchangeFailed, expected)
             XCTAssertTrue(d.first?.message.contains(expected) == true, "\(expected): \(d)")
         }
+    }
+
+    func testAllowWeakDHTakesA1024BitGroup() throws {
+        let server = InMemorySSHServer()
+        server.gexPrime = InMemorySSHServer.rfc2409Prime1024()
+        var config = SSHClientTransport.Configuration()
+        config.algorithms.kex = [.dhGroupExchangeSHA1]
+        config.allowWeakDH = true
+        let (client, events) = try connect(server, config)
+        XCTAssertTrue(disconnects(events).isEmpty, "\(disconnects(events))")
+        XCTAssertEqual(client.negotiated?.kex, .dhGroupExchangeSHA1)
+        // Without the option the same group is refused.
+        config.allowWeakDH = false
+        let refused = InMemorySSHServer()
+        refused.gexPrime = InMemorySSHServer.rfc2409Prime1024()
+        let (_, again) = try connect(refused, config)
+        XCTAssertTrue(disconnects(again).first?.message.contains("under the 2048") == true, "\(disconnects(again))")
+        let p = try AlgorithmPreferences(ciphers: nil, macs: nil, keyExchanges: nil, allowWeakDH: true)
+        XCTAssertEqual(p.kex.last, .dhGroup1SHA1)
+        XCTAssertEqual(try AlgorithmPreferences(ciphers: nil, macs: nil, keyExchanges: ["curve25519-sha256"], allowWeakDH: true).kex,
+                       [.curve25519SHA256])
     }
 
     func testPayloadsSentBeforeEstablishedWaitAndKeepTheirOrder() throws {
@@ -197,12 +228,7 @@ final class TransportTests: XCTestCase {
         let server = InMemorySSHServer()
         let client = SSHClientTransport()
         _ = client.start()
-        var w = SSHWriter()
-        w.byte(1)
-        w.uint32(3)
-        w.string("key exchange failed here")
-        w.string("")
-        let d = disconnects(client.feed(try server.start() + server.send(w.bytes)))
+        let d = disconnects(client.feed(try server.start() + server.send(disconnectPayload(3, "key exchange failed here"))))
         XCTAssertEqual(d, [DisconnectReason(code: 3, message: "key exchange failed here", fromServer: true)])
     }
 
@@ -223,12 +249,7 @@ final class TransportTests: XCTestCase {
     func testServerDisconnectIsReported() throws {
         let server = InMemorySSHServer()
         let (client, _) = try connect(server)
-        var w = SSHWriter()
-        w.byte(1)
-        w.uint32(11)
-        w.string("bye")
-        w.string("")
-        let d = disconnects(client.feed(try server.send(w.bytes)))
+        let d = disconnects(client.feed(try server.send(disconnectPayload(11, "bye"))))
         XCTAssertEqual(d, [DisconnectReason(code: 11, message: "bye", fromServer: true)])
     }
 

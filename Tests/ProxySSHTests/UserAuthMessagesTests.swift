@@ -66,31 +66,4 @@ final class UserAuthMessagesTests: XCTestCase {
             _ = try? UserAuthMessages.decode(junk, keyboardInteractive: Bool.random())
         }
     }
-
-    func testAgentMessages() throws {
-        XCTAssertEqual(UserAuthMessages.agentIdentitiesRequest(), [0, 0, 0, 1, 11])
-        var r = SSHReader(UserAuthMessages.agentSignRequest(blob: [1, 2], data: [3], rsaSHA512: true))
-        XCTAssertEqual(try r.uint32(), 1 + 4 + 2 + 4 + 1 + 4)
-        XCTAssertEqual(try r.byte(), 13)
-        XCTAssertEqual(try r.string(), [1, 2])
-        XCTAssertEqual(try r.string(), [3])
-        XCTAssertEqual(try r.uint32(), 4)
-        var w = SSHWriter()
-        w.byte(12)
-        w.uint32(2)
-        w.string([9, 9])
-        w.string("first")
-        w.string([8])
-        w.string("second")
-        XCTAssertEqual(try UserAuthMessages.agentIdentities(w.bytes), [[9, 9], [8]])
-        var sig = SSHWriter()
-        sig.byte(14)
-        sig.string([7, 7, 7])
-        XCTAssertEqual(try UserAuthMessages.agentSignature(sig.bytes), [7, 7, 7])
-        // hostile or refusing agents
-        XCTAssertThrowsError(try UserAuthMessages.agentSignature([5]))   // SSH_AGENT_FAILURE
-        XCTAssertThrowsError(try UserAuthMessages.agentIdentities([12, 0xff, 0xff, 0xff, 0xff]))
-        XCTAssertThrowsError(try UserAuthMessages.agentIdentities([12, 0, 0, 0, 2, 0, 0, 0, 1, 9]))
-        XCTAssertThrowsError(try UserAuthMessages.agentIdentities([]))
-    }
 }

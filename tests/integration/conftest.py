@@ -101,6 +101,12 @@ class Lab:
             servers = [s.url if isinstance(s, H.Backend) else s for s in servers]
         return self._track(H.Proxy(self, servers, **kw), start, banner)
 
+    def redis(self, **kw):
+        r = H.RedisServer(self, **kw)
+        self.daemons.append(r)
+        self.suite.started.append(r)
+        return r.start()
+
     def pair(self, backend_kw=None, **proxy_kw):
         b = self.backend(**(backend_kw or {}))
         return b, self.proxy(b, **proxy_kw)

@@ -638,6 +638,66 @@ TransferLog {d}/xferlog
 """)
 
 
+class RedisServer:
+    """A redis-server on a free loopback port (no persistence), for
+    `ProxyDatastore Redis`; `config()` gives the proxy's mod_redis lines."""
+
+    def __init__(self, ctx, name="redis", password=None, sentinel_of=None):
+        self.name = name
+        self.dir = ctx.mkdir(name)
+        self.host, self.port = "127.0.0.1", ctx.ports.port()
+        self.password = password
+        self.sentinel_of = sentinel_of   # a RedisServer: run as its Sentinel (master "mymaster")
+        self.proc = None
+
+    def start(self):
+        args = ["redis-server"]
+        if self.sentinel_of:
+            conf = os.path.join(self.dir, "sentinel.conf")
+            with open(conf, "w") as f:
+                f.write(f"sentinel monitor mymaster {self.sentinel_of.host} {self.sentinel_of.port} 1\n")
+            args += [conf, "--sentinel"]
+        args += ["--port", str(self.port), "--bind", self.host, "--dir", self.dir,
+                  "--save", "", "--appendonly", "no", "--logfile", os.path.join(self.dir, "redis.log")]
+        if self.password:
+            args += ["--requirepass", self.password]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_until(lambda: self.cli("PING") == "PONG", 10):
+            raise HarnessError(f"redis-server on port {self.port} did not answer PING")
+        return self
+
+    def config(self):
+        if self.sentinel_of:
+            return f"LoadModule mod_redis.c\nRedisSentinel {self.host}:{self.port} master mymaster\n"
+        auth = f" default {self.password}" if self.password else ""
+        return f"LoadModule mod_redis.c\nRedisServer {self.host}:{self.port}{auth}\n"
+
+    def cli(self, *args):
+        cmd = ["redis-cli", "-h", self.host, "-p", str(self.port)]
+        env = dict(os.environ, REDISCLI_AUTH=self.password) if self.password else None
+        r = subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True, timeout=10, env=env)
+        return r.stdout.strip()
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def pause(self):
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self):
+        os.kill(self.proc.pid, signal.SIGCONT)
+
+    def stop(self):
+        if self.alive():
+            self.resume()
+            self.proc.kill()
+            self.proc.wait(10)
+        return []
+
+    def crash_reports(self):
+        return []
+
+
 # ------------------------------------------------------------------ clients
 
 

@@ -465,10 +465,21 @@ def test_sizes_around_the_record_and_buffer_sizes(lab, pki, front_tls):
         H.bye(f)
 
 
-def test_paused_upload_reaches_the_backend_during_the_pause(lab, pki):
+def _end_upload(conn):
+    """The end of an upload: with TLS, close_notify first (as ftplib's
+    storbinary does)."""
+    if hasattr(conn, "unwrap"):
+        conn = conn.unwrap()
+    conn.close()
+
+
+@pytest.mark.parametrize("front_tls", [False, True], ids=["tls-to-backend", "tls-both-sides"])
+def test_paused_upload_reaches_the_backend_during_the_pause(lab, pki, front_tls):
     # Records wait in the proxy's write buffer for one large write; when the
-    # client pauses they must go out, not wait for more.
-    b, p, f = _client_via_proxy_to_tls_backend(lab, pki)
+    # client pauses they must go out, not wait for more. With TLS from the
+    # client too, what the proxy's read buffer under mod_tls's session holds
+    # must not wait for more either.
+    b, p, f = _client_via_proxy_to_tls_backend(lab, pki, front_tls)
     first, rest = os.urandom(100_000), os.urandom(50_000)
     path = b.home_path("paused.bin")
     try:
@@ -477,7 +488,7 @@ def test_paused_upload_reaches_the_backend_during_the_pause(lab, pki):
         got = H.wait_until(lambda: os.path.exists(path) and os.path.getsize(path) == len(first), 5)
         assert got, (os.path.exists(path) and os.path.getsize(path), p.read("proxy.log")[-1500:])
         conn.sendall(rest)
-        conn.close()
+        _end_upload(conn)
         f.voidresp()
         with open(path, "rb") as stored:
             assert stored.read() == first + rest
@@ -485,21 +496,60 @@ def test_paused_upload_reaches_the_backend_during_the_pause(lab, pki):
         H.bye(f)
 
 
-def test_abort_of_an_upload_over_tls(lab, pki):
-    b, p, f = _client_via_proxy_to_tls_backend(lab, pki)
+def _abort_over_tls_control(f):
+    """ABOR as a client with a TLS control connection sends it (no Telnet
+    urgent data inside TLS); the replies until the first 2xx."""
+    f.sock.sendall(b"ABOR\r\n")
+    replies = []
+    while not replies or replies[-1][:1] not in "25":
+        replies.append(f.getmultiline())
+    return replies
+
+
+@pytest.mark.parametrize("front_tls,command", [(False, "STOR"), (True, "STOR"), (True, "RETR")],
+                         ids=["tls-to-backend-STOR", "tls-both-sides-STOR", "tls-both-sides-RETR"])
+def test_abort_over_tls_then_the_next_transfer(lab, pki, front_tls, command):
+    # With TLS from the client too, the relay uses mod_tls's session of the
+    # client's data connection itself (non-blocking, its own buffers): after
+    # an ABOR in the middle, mod_tls closes it as usual. Either way the
+    # backend answers 426 then 226 (its data connection is reset, never
+    # ended as a complete upload), and the next data connection still
+    # resumes the control connection's TLS session.
+    b, p, f = _client_via_proxy_to_tls_backend(lab, pki, front_tls)
+    b.put_file("big.bin", os.urandom(64 * H.MiB))
     try:
-        conn = f.transfercmd("STOR aborted.bin")
-        conn.sendall(os.urandom(4 * H.MiB))
+        conn = f.transfercmd(f"{command} {'big.bin' if command == 'RETR' else 'aborted.bin'}")
+        if command == "RETR":
+            conn.recv(65536)
+        else:
+            conn.sendall(os.urandom(4 * H.MiB))
         # The data connection stays open until the replies: closing it would
         # end the upload (EOF), racing the ABOR.
-        replies = H.abort_transfer(f)
+        replies = _abort_over_tls_control(f) if front_tls else H.abort_transfer(f)
         conn.close()
-        assert [r[:3] for r in replies] == ["426", "226"], (replies, f.replies)
+        assert [r[:3] for r in replies] == ["426", "226"], (replies, p.read("proxy.log")[-1500:])
         assert f.sendcmd("NOOP").startswith("200")
-        # the next transfer still resumes the control connection's TLS session
-        data = os.urandom(300_000)
+        data = os.urandom(700_000)
         f.storbinary("STOR after.bin", io.BytesIO(data))
         assert H.retr_bytes(f, "after.bin") == data
+    finally:
+        H.bye(f)
+
+
+def test_tls_upload_cut_without_close_notify_fails_clearly(lab, pki):
+    # An upload whose TLS ends without close_notify may have been cut short:
+    # it fails with a reply that says so, ProxyLog has OpenSSL's reason, and
+    # the session goes on.
+    b, p, f = _client_via_proxy_to_tls_backend(lab, pki, front_tls=True)
+    try:
+        conn = f.transfercmd("STOR cut.bin")
+        conn.sendall(os.urandom(300_000))
+        conn.close()            # no unwrap(): no close_notify
+        with pytest.raises(H.ftplib.error_temp) as failed:
+            f.voidresp()
+        assert str(failed.value).startswith("426 Transfer aborted: client data connection failed"), str(failed.value)
+        assert "client TLS data connection" in p.read("proxy.log"), p.read("proxy.log")[-1500:]
+        assert f.sendcmd("NOOP").startswith("200")
     finally:
         H.bye(f)
 

@@ -130,25 +130,23 @@ def test_half_a_command_line_does_not_freeze_the_transfer(lab, tls_cert, tls):
 @pytest.mark.parametrize("tls", [False, True], ids=["plain", "ftps"])
 def test_commands_during_transfer_are_answered_and_lose_no_data(lab, tls_cert, tls):
     """A line completed mid-transfer is answered at once; pipelined lines
-    too; the relay keeps every byte it had taken from the backend. With plain
-    FTP the client stops reading meanwhile, so the relay holds bytes it
-    can't write when the command arrives (a write to a TLS data connection
-    waits inside mod_tls, so there the client goes on reading)."""
+    too; the relay keeps every byte it had taken from the backend. The client
+    stops reading meanwhile, so the relay holds bytes it can't write when the
+    command arrives (with PROT P too: mod_tls's session is written without
+    blocking, so the relay never waits inside it)."""
     b, p, f, digest = _setup(lab, tls_cert if tls else None)
     try:
         conn = f.transfercmd("RETR big.bin")
         reader = DataReader(conn)
         reader.wait_for(4 * H.MiB)
-        if not tls:
-            reader.hold()
+        reader.hold()
         f.sock.sendall(b"NO")
         time.sleep(0.3)
         f.sock.sendall(b"OP\r\n")
         assert _control_reply(f).startswith("200"), f.seen
         reader.release()
         reader.wait_for(8 * H.MiB)
-        if not tls:
-            reader.hold()
+        reader.hold()
         f.sock.sendall(b"NOOP\r\nSTAT\r\nNO")    # two whole lines and a half
         assert _control_reply(f).startswith("200"), f.seen
         assert _control_reply(f).startswith("213"), f.seen
@@ -164,10 +162,12 @@ def test_commands_during_transfer_are_answered_and_lose_no_data(lab, tls_cert, t
         H.bye(f)
 
 
-def test_command_while_the_client_pauses_reading_loses_no_data(lab):
+@pytest.mark.parametrize("tls", [False, True], ids=["plain", "ftps"])
+def test_command_while_the_client_pauses_reading_loses_no_data(lab, tls_cert, tls):
     """The splice relay holds up to 1 MiB in its pipe when the client stops
-    reading; a command answered meanwhile must not drop those bytes."""
-    b, p, f, digest = _setup(lab)
+    reading, the TLS relay its buffer and records in mod_tls's write buffer;
+    a command answered meanwhile must not drop those bytes."""
+    b, p, f, digest = _setup(lab, tls_cert if tls else None)
     try:
         conn = f.transfercmd("RETR big.bin")
         reader = DataReader(conn)

@@ -25,10 +25,9 @@ BAD = {
     "digest-case": ("ProxySFTPDigests", "ProxySFTPDigests HMAC-SHA2-256", "unsupported digest"),
     "kex-unknown": ("ProxySFTPKeyExchanges", "ProxySFTPKeyExchanges diffie-hellman-group2-sha1", "unsupported key"),
     # names of the spec's lists that the transport does not speak (yet)
-    "cipher-cbc": ("ProxySFTPCiphers", "ProxySFTPCiphers aes128-ctr aes256-cbc", "not implemented yet"),
-    "cipher-none": ("ProxySFTPCiphers", "ProxySFTPCiphers none", "not implemented yet"),
-    "digest-sha1": ("ProxySFTPDigests", "ProxySFTPDigests hmac-sha1", "not implemented yet"),
-    "kex-group1": ("ProxySFTPKeyExchanges", "ProxySFTPKeyExchanges diffie-hellman-group1-sha1", "not implemented yet"),
+    "kex-mlkem": ("ProxySFTPKeyExchanges", "ProxySFTPKeyExchanges curve25519-sha256 mlkem768x25519-sha256",
+                  "not implemented yet"),
+    "kex-sntrup": ("ProxySFTPKeyExchanges", "ProxySFTPKeyExchanges sntrup761x25519-sha512@openssh.com", "not implemented yet"),
     "kex-twice": ("ProxySFTPKeyExchanges", "ProxySFTPKeyExchanges curve25519-sha256 curve25519-sha256", "twice"),
     "compression-delayed": ("ProxySFTPCompression", "ProxySFTPCompression delayed", "not implemented yet"),
     "compression-garbage": ("ProxySFTPCompression", "ProxySFTPCompression zlib", "unknown compression"),

@@ -587,7 +587,7 @@ def test_sftp_options_toward_the_backend(lab, sshd_backend, options):
     assert ("ext-info server-sig-algs" in log) == ("NoExtensionNegotiation" not in options), log
 
 
-HB_USER = "proxy-sshhb"
+HB_USER = "proxy-sshfront-hb"   # test_ssh_hostbased.py has proxy-sshhb
 
 
 @pytest.fixture

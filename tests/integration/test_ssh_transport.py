@@ -22,7 +22,9 @@ import harness as H
 pytestmark = pytest.mark.swift_only
 
 SSHD = "/usr/sbin/sshd"
-SSH_USER = "proxy-sshprobe"
+# One account per pytest-xdist worker: a file's fixture deletes the account it
+# created, and another file may be using the account on another worker.
+SSH_USER = "proxy-sshprobe" + (f"-w{H.xdist_worker()[0]}" if H.xdist_worker()[1] > 1 else "")
 SSH_PASSWORD = "probe-pw-5Xk"
 
 KEX = ["curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256",
@@ -63,7 +65,11 @@ def ssh_user():
 
 
 class SSHServer:
-    """One sshd -D -e on 127.0.0.1 with generated host keys and -o options."""
+    """One sshd -D -e on 127.0.0.1 with generated host keys and -o options.
+    Subclasses change who may log in and how (test_ssh_hostbased.py)."""
+    user = SSH_USER
+    auth_lines = ["PasswordAuthentication yes", "KbdInteractiveAuthentication no", "PubkeyAuthentication no"]
+    log_level = "VERBOSE"
 
     def __init__(self, lab, keys=("ed25519",), options=()):
         self.dir = lab.mkdir(f"sshd-{len(os.listdir(lab.dir))}")
@@ -78,9 +84,8 @@ class SSHServer:
             assert r.returncode == 0, r.stderr
             self.keys[spec] = path
             lines.append(f"HostKey {path}")
-        lines += ["ListenAddress 127.0.0.1", "UsePAM no", "PasswordAuthentication yes",
-                  "KbdInteractiveAuthentication no", "PubkeyAuthentication no", "PidFile none",
-                  "StrictModes no", "LogLevel VERBOSE", f"AllowUsers {SSH_USER}"]
+        lines += ["ListenAddress 127.0.0.1", "UsePAM no", *self.auth_lines, "PidFile none",
+                  "StrictModes no", f"LogLevel {self.log_level}", f"AllowUsers {self.user}"]
         self.conf = os.path.join(self.dir, "sshd_config")
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")

@@ -94,4 +94,9 @@ modret_t *mps_auth_declined(void);
 modret_t *mps_auth_bad_password(cmd_rec *cmd);
 modret_t *mps_auth_passwd(cmd_rec *cmd, const char *name, const char *home);
 
+/* pr_redis_command with its arguments as an array_header of strings (built
+ * here in p); 0 when the reply has reply_type, -1 with errno otherwise. */
+int mps_redis_command(pool *p, pr_redis_t *redis, int argc,
+  const char **argv, int reply_type);
+
 #endif

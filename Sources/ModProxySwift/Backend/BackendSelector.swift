@@ -37,8 +37,12 @@ struct BackendSelector {
         let count = backends.count
         guard count > 0, attempts > 0 else { return Plan(order: [], movesCursor: false) }
         let keys = backends.map(\.description)
-        let states = datastore.read("reading backend states") { try $0.states(vhostID: $1, candidates: keys) }
-            ?? keys.map { BackendState(url: $0) }
+        let recorded = datastore.read("reading backend states") { try $0.states(vhostID: $1, candidates: keys) }
+        let states = recorded ?? keys.map { BackendState(url: $0) }
+        // Unknown counts would all read 0 and send every session to the first.
+        let ranked = { (rank: ([BackendState], Int) -> Int?) -> Int in
+            recorded == nil ? Int.random(in: 0..<count) : rank(states, now) ?? 0
+        }
         var reason = policy.rawValue
         var pinned = false
         var movesCursor = false
@@ -59,9 +63,9 @@ struct BackendSelector {
                 try $0.claimShuffle(vhostID: $1, candidates: keys, random: { Int.random(in: 0..<$0) })
             } ?? Int.random(in: 0..<count)
         case .leastConns:
-            start = BackendRanking.leastConnections(states, now: now) ?? 0
+            start = ranked(BackendRanking.leastConnections)
         case .leastResponseTime:
-            start = BackendRanking.leastResponseTime(states, now: now) ?? 0
+            start = ranked(BackendRanking.leastResponseTime)
         case .perUser, .perGroup, .perHost:
             if let key = stickyKey, let sticky = policy.stickyPolicy,
                let url = datastore.read("reading the sticky backend", {

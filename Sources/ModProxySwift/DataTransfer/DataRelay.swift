@@ -33,8 +33,8 @@ final class DataRelay {
     static let controlCheckInterval: UInt64 = 50_000_000
     /// Room worth another read of a record-at-a-time source (a TLS record).
     static let topUpMinimum = 16 * 1024
-    /// A TLS backend source is read in batches: poll(2) wakes the relay when
-    /// this much is there (SO_RCVLOWAT), not for each record the backend
+    /// A TLS source is read in batches: poll(2) wakes the relay when
+    /// this much is there (SO_RCVLOWAT), not for each record the sender
     /// writes (every wakeup costs both processes CPU)...
     static let batchWakeBytes: Int32 = 192 * 1024
     /// ...and a wait for it lasts at most this long, so a trickle still moves.
@@ -193,10 +193,16 @@ final class DataRelay {
             frontendWrites = TLSBulkBuffers.gatherWrites(of: ssl)
         }
         self.buffer = buffer
-        let batching = source.isBackendTLS
+        let batching = source.isTLSSocket
         if batching { SocketIO.setReceiveLowWater(source.fd, DataRelay.batchWakeBytes) }
-        // Back to every byte once the relay returns (a close waits for a few).
-        defer { if batching { SocketIO.setReceiveLowWater(source.fd, 1) } }
+        let frontendTLS = source.frontendTLS ?? destination.frontendTLS
+        frontendTLS?.enterRelay()
+        // Back to every byte once the relay returns (a close waits for a
+        // few), and mod_tls's socket back to how it left it.
+        defer {
+            if batching { SocketIO.setReceiveLowWater(source.fd, 1) }
+            frontendTLS?.leaveRelay()
+        }
         while true {
             if pendingStart < pendingEnd {
                 switch writeDestination(UnsafeRawBufferPointer(rebasing: buffer[pendingStart..<pendingEnd])) {

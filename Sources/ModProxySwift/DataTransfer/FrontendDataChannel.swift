@@ -152,9 +152,7 @@ final class FrontendDataChannel {
     /// Abortive close, for ABOR and failed transfers.
     func abortConnection() {
         guard let conn = connection else { return }
-        var lingerOff = linger(l_onoff: 1, l_linger: 0)
-        let fd = mps_netio_fd(conn.pointee.instrm)
-        if fd >= 0 { _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &lingerOff, socklen_t(MemoryLayout<linger>.size)) }
+        resetOnClose(mps_netio_fd(conn.pointee.instrm))
         closeConnection()
     }
 

@@ -8,7 +8,9 @@ import Glibc
 /// - `transport`: a backend connection through a transport of the module's
 ///   own that is not a kernel socket (TLS).
 /// - `netio`: a frontend data connection whose bytes must pass through
-///   ProFTPD's NetIO (mod_tls with PROT P).
+///   ProFTPD's NetIO (another module's data NetIO, which may sit on
+///   mod_tls's); mod_tls's PROT P alone is a `transport`
+///   (FrontendTLSTransport).
 enum RelayEndpoint {
     case socket(Int32)
     case transport(ByteTransport)
@@ -33,10 +35,18 @@ enum RelayEndpoint {
         return true
     }
 
-    /// A backend connection through TLS (an in-memory transport has no socket).
-    var isBackendTLS: Bool {
+    /// TLS over a socket, backend or frontend (an in-memory transport has
+    /// no socket): read in batches (DataRelay.batchWakeBytes).
+    var isTLSSocket: Bool {
         if case .transport(let transport) = self { return transport.fd >= 0 }
         return false
+    }
+
+    /// mod_tls's session used directly, which must be set up for the relay
+    /// and given back afterwards.
+    var frontendTLS: FrontendTLSTransport? {
+        if case .transport(let transport) = self { return transport as? FrontendTLSTransport }
+        return nil
     }
 
     var isPlainSocket: Bool {
@@ -52,7 +62,8 @@ enum RelayEndpoint {
             guard let strm, let notes = strm.pointee.notes else { return false }
             return pr_table_get(notes, "mod_tls.SSL", nil) != nil
         }
-        if hasTLS || customDataNetIO() { return .netio(conn) }
+        if customDataNetIO() { return .netio(conn) }
+        if hasTLS { return FrontendTLSTransport(conn).map { .transport($0) } ?? .netio(conn) }
         let fd = mps_netio_fd(conn.pointee.instrm)
         // splice(2) only avoids blocking on descriptors that are O_NONBLOCK.
         let flags = fcntl(fd, F_GETFL)

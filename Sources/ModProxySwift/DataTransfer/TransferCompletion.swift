@@ -9,7 +9,10 @@ extension Transfer {
         let bytes = relayed.fileBytes
         if relayed.aborted {
             session.frontendData.abortConnection()
-            connections.backend.close()
+            // A reset, so that the backend answers its 426 as a plain
+            // server would: a clean close ended an upload as complete (226)
+            // whenever it reached the backend before the ABOR.
+            connections.backend.abortConnection()
             session.backendData.reset()
             AbortHandler.finishAbortedTransfer(session: session, backend: backend)
             log.end(bytes: bytes, started: started, result: "aborted by client")

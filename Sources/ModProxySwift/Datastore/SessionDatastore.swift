@@ -12,13 +12,17 @@ struct SessionDatastore {
 
     /// Opens the configured datastore in the session process.
     static func open(_ options: SessionOptions) -> SessionDatastore {
-        SessionDatastore(store: openStore(options.datastore, tablesDirectory: options.tablesDirectory),
+        DatastoreFailureLog.tablesDirectory = options.tablesDirectory
+        return SessionDatastore(store: openStore(options.datastore, tablesDirectory: options.tablesDirectory,
+                                          connectTimeout: options.connectTimeout),
                          vhostID: options.vhostID)
     }
 
     /// The store for `kind`, opened with root privileges (ProxyTables is
-    /// root's), or nil (logged) when it cannot be used.
-    static func openStore(_ kind: ProxyDatastore, tablesDirectory: String) -> ReverseDatastore? {
+    /// root's), or nil (logged) when it cannot be used. A Redis store
+    /// connects on first use; its waits are capped at `connectTimeout`.
+    static func openStore(_ kind: ProxyDatastore, tablesDirectory: String,
+                          connectTimeout: Int = 5) -> ReverseDatastore? {
         switch kind {
         case .sqlite:
             mps_privs_root()
@@ -30,8 +34,9 @@ struct SessionDatastore {
                 return nil
             }
         case .redis(let prefix):
-            ProxyLog.write("ProxyDatastore Redis \(prefix) is parsed but not active yet in this build; choosing backends without shared state")
-            return nil
+            return RedisReverseDatastore(redis: RedisConnection(timeoutCapSeconds: connectTimeout, serverConfig: main_server?.pointee.conf),
+                                         keys: RedisKeyLayout(prefix: prefix),
+                                         proxyID: RedisProxyIdentity.of(main_server))
         }
     }
 
@@ -39,36 +44,37 @@ struct SessionDatastore {
     /// used; the same choice as the reverse-proxy state, so another
     /// ProxyDatastore plugs in here for both.
     static func openTLSSessionStore(_ kind: ProxyDatastore, tablesDirectory: String) -> TLSSessionStore? {
-        openSideStore(kind, "the TLS session cache") { try SQLiteTLSSessionStore(tablesDirectory: tablesDirectory) }
+        if case .redis(let prefix) = kind {
+            return RedisTLSSessionStore(redis: RedisConnection(timeoutCapSeconds: 5, serverConfig: main_server?.pointee.conf), keys: RedisKeyLayout(prefix: prefix))
+        }
+        return openSideStore("the TLS session cache") { try SQLiteTLSSessionStore(tablesDirectory: tablesDirectory) }
     }
 
     /// The DNS answers shared by sessions (ftp+srv/ftp+txt backends), or nil
     /// (logged) when they cannot be kept: every session then asks DNS.
+    /// Always the local ProxyTables file, Redis or not: answers are
+    /// per-machine resolver results, cheap to ask again.
     static func openDNSAnswerStore(_ kind: ProxyDatastore, tablesDirectory: String) -> DNSAnswerStore? {
-        openSideStore(kind, "the DNS answer cache") { try SQLiteDNSAnswerStore(tablesDirectory: tablesDirectory) }
+        openSideStore("the DNS answer cache") { try SQLiteDNSAnswerStore(tablesDirectory: tablesDirectory) }
     }
 
     /// Backend SSH host keys (ProxySFTPVerifyServer), or nil (logged).
-    static func openSSHHostKeyStore(_ kind: ProxyDatastore, tablesDirectory: String) -> SSHHostKeyStore? {
-        openSideStore(kind, "the SSH host key store") { try SQLiteSSHHostKeyStore(tablesDirectory: tablesDirectory) }
+    /// The local ProxyTables file whatever ProxyDatastore says (no Redis
+    /// SSH host key store yet).
+    static func openSSHHostKeyStore(tablesDirectory: String) -> SSHHostKeyStore? {
+        openSideStore("the SSH host key store") { try SQLiteSSHHostKeyStore(tablesDirectory: tablesDirectory) }
     }
 
     /// A store beside the reverse-proxy state (its own ProxyTables file),
     /// opened as root; nil (logged) when it cannot be.
-    private static func openSideStore<Store>(_ kind: ProxyDatastore, _ what: String,
-                                             sqlite: () throws -> Store) -> Store? {
-        switch kind {
-        case .sqlite:
-            mps_privs_root()
-            defer { mps_privs_relinquish() }
-            do {
-                return try sqlite()
-            } catch {
-                DatastoreFailureLog.report("opening \(what)", error)
-                return nil
-            }
-        case .redis:
-            return nil   // parsed only so far; openStore logged it
+    private static func openSideStore<Store>(_ what: String, sqlite: () throws -> Store) -> Store? {
+        mps_privs_root()
+        defer { mps_privs_relinquish() }
+        do {
+            return try sqlite()
+        } catch {
+            DatastoreFailureLog.report("opening \(what)", error)
+            return nil
         }
     }
 

@@ -41,12 +41,23 @@ protocol ByteTransport: AnyObject {
     /// Tells the peer no more data follows.
     func shutdownWrite()
     func close()
+    /// Closes so that the peer sees a broken connection, not an end of the
+    /// data (an aborted upload must not look complete to the backend).
+    func abortConnection()
 }
 
 /// Transports that send every accepted byte at once hold nothing back.
 extension ByteTransport {
     var hasPendingOutput: Bool { false }
     func flushOutput() -> TransportStep { .transferred(0) }
+    func abortConnection() { close() }
+}
+
+/// An abortive close: the kernel sends RST instead of FIN.
+func resetOnClose(_ fd: Int32) {
+    guard fd >= 0 else { return }
+    var lingerOff = linger(l_onoff: 1, l_linger: 0)
+    _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &lingerOff, socklen_t(MemoryLayout<linger>.size))
 }
 
 /// Blocking use with deadlines, for control connections and handshakes:

@@ -12,6 +12,9 @@ struct SocketAddress: CustomStringConvertible {
 
     /// All addresses for `host` (numeric or a name) and `port`, in resolver order.
     static func resolve(host: String, port: UInt16, numericOnly: Bool = false) throws -> [SocketAddress] {
+        // An address literal needs no lookup: AI_ADDRCONFIG alone costs a
+        // netlink query of the host's addresses (every session connects).
+        if !numericOnly, let numeric = try? resolve(host: host, port: port, numericOnly: true) { return numeric }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = numericOnly ? AI_NUMERICHOST : AI_ADDRCONFIG

@@ -114,4 +114,9 @@ final class TCPSocket: ByteTransport {
 
     /// Half-close: tells the peer no more data follows.
     func shutdownWrite() { _ = shutdown(fd, Int32(SHUT_WR)) }
+
+    func abortConnection() {
+        resetOnClose(fd)
+        close()
+    }
 }

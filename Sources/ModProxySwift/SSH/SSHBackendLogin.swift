@@ -28,7 +28,7 @@ struct SSHBackendLogin {
         return try verdict(of: "a password login", deadline: deadline)
     }
 
-    /// The backend's answer to a password or hostbased request.
+    /// The backend's answer to a password request.
     private func verdict(of what: String, deadline: Deadline) throws -> Outcome {
         while true {
             switch try UserAuthMessages.decode(try connection.nextPayload(deadline: deadline), keyboardInteractive: false) {
@@ -46,16 +46,32 @@ struct SSHBackendLogin {
         }
     }
 
-    /// Hostbased with the proxy's key (ProxySFTPHostKey), for a client
-    /// mod_sftp has already verified by its own key.
-    func hostbased(user: String, key: HostbasedSigner, clientHost: String, deadline: Deadline) throws -> Outcome {
+    /// Hostbased with the proxy's keys (ProxySFTPHostKey, ProxySSH's
+    /// `HostbasedLogin`: each key and signature algorithm in turn), for a
+    /// client mod_sftp has already verified.
+    func hostbased(user: String, keys: [SSHSigningKey], clientHost: String, deadline: Deadline) throws -> Outcome {
         guard let sessionID = connection.transport.sessionID else {
             throw SSHBackendConnection.Failure(description: "no backend session id for a hostbased signature")
         }
-        let (request, _) = try UserAuthMessages.hostbasedRequest(user: user, key: key, clientHost: clientHost,
-                                                                 clientUser: user, sessionID: sessionID)
-        try connection.send(request, deadline: deadline)
-        return try verdict(of: "a hostbased login", deadline: deadline)
+        let login = HostbasedLogin(request: HostbasedRequest(user: user, clientHost: clientHost, clientUser: user),
+                                   keys: keys, sessionID: sessionID,
+                                   serverSignatureAlgorithms: connection.transport.serverExtInfo?.serverSignatureAlgorithms)
+        var step = login.start()
+        while true {
+            switch step {
+            case .succeeded:
+                return .accepted
+            case .refused(let why):
+                return .refused(why)
+            case .send(let payload):
+                try connection.send(payload, deadline: deadline)
+                var next: HostbasedLogin.Step?
+                while next == nil {
+                    next = try login.handle(try connection.nextPayload(deadline: deadline))
+                }
+                step = next!
+            }
+        }
     }
 
     /// Keyboard-interactive: each INFO_REQUEST goes to `answer` (the

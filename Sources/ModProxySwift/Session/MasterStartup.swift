@@ -53,7 +53,20 @@ enum MasterStartup {
                 exit(1)
             }
         }
-        guard case .sqlite = settings.datastore else { return }
+        if case .redis = settings.datastore {
+            let name = server.pointee.ServerName.map { String(cString: $0) } ?? "?"
+            if pr_module_get("mod_redis.c") == nil {
+                mps_log_pri(PR_LOG_WARNING, "fatal: ProxyDatastore Redis needs mod_redis (LoadModule mod_redis.c) and its RedisServer or RedisSentinel (server '\(name)')")
+                exit(1)
+            }
+            if !RedisServerConfig.isConfigured(in: server.pointee.conf) {
+                // Upstream's own example has no RedisServer: a warning, not a refusal.
+                if !resetStale {
+                    mps_log_pri(PR_LOG_WARNING, "ProxyDatastore Redis: no RedisServer or RedisSentinel (mod_redis) for server '\(name)'; its sessions will choose backends without shared state")
+                }
+                return
+            }
+        }
         // The same list sessions build (static URLs and files), so their
         // rows exist before the first session; per-user lists are added by
         // the sessions that read them.
@@ -64,7 +77,16 @@ enum MasterStartup {
         mps_privs_root()
         defer { mps_privs_relinquish() }
         do {
-            let store = try SQLiteReverseDatastore(tablesDirectory: tables)
+            let store: ReverseDatastore
+            switch settings.datastore {
+            case .sqlite:
+                store = try SQLiteReverseDatastore(tablesDirectory: tables)
+            case .redis(let prefix):
+                // Only this proxy's own counts are reset: the fleet's stay.
+                store = RedisReverseDatastore(redis: RedisConnection(timeoutCapSeconds: 5, serverConfig: server.pointee.conf),
+                                              keys: RedisKeyLayout(prefix: prefix),
+                                              proxyID: RedisProxyIdentity.of(server))
+            }
             defer { store.close() }   // sessions open their own after fork
             // A new daemon clears the counts a crash may have left; a SIGHUP
             // of this one keeps those of sessions still running. (Module
@@ -75,7 +97,11 @@ enum MasterStartup {
             let name = server.pointee.ServerName.map { String(cString: $0) } ?? ""
             try store.register(vhostID: Int(server.pointee.sid), vhostName: name, backends: urls)
         } catch {
-            ProxyLog.notice("unable to prepare the ProxyTables datastore in '\(tables)': \(error)")
+            if case .redis(let prefix) = settings.datastore {
+                ProxyLog.notice("unable to prepare the Redis datastore (prefix '\(prefix)'): \(error); sessions will choose backends without shared state until Redis answers")
+            } else {
+                ProxyLog.notice("unable to prepare the ProxyTables datastore in '\(tables)': \(error)")
+            }
         }
     }
 }

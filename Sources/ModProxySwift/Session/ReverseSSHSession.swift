@@ -30,43 +30,31 @@ final class ReverseSSHSession {
     /// login is always hostbased.
     var backendDecidesPasswords: Bool { !options.useReverseProxyAuth }
     /// ProxySFTPHostKey files, read as root at session start (before the chroot).
-    private var hostbasedKeys: [HostbasedSigner] = []
+    private var hostbasedKeys: [SSHSigningKey] = []
 
     private init(options: SessionOptions, sftp: SFTPSettings) {
         self.options = options
         self.sftp = sftp
         datastore = SessionDatastore.open(options)
-        hostKeyStore = SessionDatastore.openSSHHostKeyStore(options.datastore, tablesDirectory: options.tablesDirectory)
-        hostbasedKeys = Self.readHostKeys(sftp.hostKeys)
+        hostKeyStore = SessionDatastore.openSSHHostKeyStore(tablesDirectory: options.tablesDirectory)
+        hostbasedKeys = Self.readHostKeys(sftp.hostKeys, provider: sftp.passPhraseProvider)
     }
 
-    private static func readHostKeys(_ paths: [String]) -> [HostbasedSigner] {
+    /// ProxySFTPHostKey files and agents (ProxySSH's `HostKeySource`); an
+    /// encrypted file's passphrase from ProxySFTPPassPhraseProvider.
+    private static func readHostKeys(_ values: [String], provider: String?) -> [SSHSigningKey] {
         mps_privs_root()
         defer { mps_privs_relinquish() }
-        return paths.flatMap { path -> [HostbasedSigner] in
-            if path.hasPrefix("agent:") {
-                do {
-                    let keys = try AgentHostKey.keys(socketPath: String(path.dropFirst(6)))
-                    if keys.isEmpty { ProxyLog.write("ProxySFTPHostKey \(path): the agent holds no usable key") }
-                    return keys
-                } catch {
-                    ProxyLog.write("ProxySFTPHostKey \(path): \(error)")
-                    return []
-                }
+        let serverName = main_server?.pointee.ServerName.map { String(cString: $0) } ?? ""
+        let port = Int(main_server?.pointee.ServerPort ?? 0)
+        return values.flatMap { value -> [SSHSigningKey] in
+            do {
+                return try HostKeySource(directiveValue: value)
+                    .load(provider: provider.map { PassPhraseProvider(program: $0) }, serverName: serverName, port: port)
+            } catch {
+                ProxyLog.write("ProxySFTPHostKey \(value): \(error)")
+                return []
             }
-            switch FileSystemProbe.readFile(path, limit: 64 * 1024) {
-            case .contents(let pem):
-                do {
-                    return [try HostbasedKey(pem: pem)]
-                } catch {
-                    ProxyLog.write("ProxySFTPHostKey \(path): \(error)")
-                }
-            case .tooLarge(let size):
-                ProxyLog.write("ProxySFTPHostKey \(path): \(size) bytes is too large for a key")
-            case .failure(let code):
-                ProxyLog.write("ProxySFTPHostKey \(path): \(errnoText(code))")
-            }
-            return []
         }
     }
 
@@ -179,15 +167,18 @@ final class ReverseSSHSession {
 
     /// nil when the backend accepted the proxy's hostbased login, else why not.
     private func hostbasedLogin(user: String) -> String? {
-        guard let key = hostbasedKeys.first else {
+        guard !hostbasedKeys.isEmpty else {
             return "a \(SessionNotes.get("SFTP_USER_AUTH_METHOD") ?? "key") login needs a usable ProxySFTPHostKey "
                 + "to be carried to the backend"
         }
         do {
             let connection = try backend ?? connectBackend(user: user)
+            // As root: an agent key connects to its (root-only) socket when it signs.
+            mps_privs_root()
+            defer { mps_privs_relinquish() }
             let outcome = try SSHBackendLogin(connection: connection).hostbased(
-                user: user, key: key, clientHost: Self.hostName(), deadline: .after(seconds: max(options.backendReplyTimeout, 10)))
-            if verdict(outcome, user: user, method: "hostbased (\(key.algorithm.name))", backend: connection) { return nil }
+                user: user, keys: hostbasedKeys, clientHost: Self.hostName(), deadline: .after(seconds: max(options.backendReplyTimeout, 10)))
+            if verdict(outcome, user: user, method: "hostbased", backend: connection) { return nil }
             return "backend \(connection.target.url) refused the proxy's hostbased login for user '\(ConfigText.printable(user))'"
         } catch {
             return "\(error)"
@@ -261,7 +252,7 @@ final class ReverseSSHSession {
             }) { target, _ in
                 try connector.openSocket(to: target, deadline: .after(seconds: options.connectTimeout)) { sock, address in
                     let connection = SSHBackendConnection(
-                        socket: sock, address: address, target: target, configuration: transportConfiguration(),
+                        socket: sock, address: address, target: target, configuration: try transportConfiguration(),
                         hostKeyCheck: SSHHostKeyCheck(store: hostKeyStore, vhostID: options.vhostID, verify: sftp.verifyServer))
                     let deadline = Deadline.after(seconds: setupSeconds)
                     try connection.establish(deadline: deadline)
@@ -296,11 +287,11 @@ final class ReverseSSHSession {
     /// ProxySFTPCiphers/Digests/KeyExchanges restrict and order the offer
     /// (config validation already refused names the transport lacks);
     /// ProxySFTPOptions NoExtensionNegotiation and NoStrictKex drop markers.
-    private func transportConfiguration() -> SSHClientTransport.Configuration {
+    private func transportConfiguration() throws -> SSHClientTransport.Configuration {
         var configuration = SSHClientTransport.Configuration()
-        if let names = sftp.ciphers { configuration.algorithms.ciphers = names.compactMap(CipherAlgorithm.init(rawValue:)) }
-        if let names = sftp.digests { configuration.algorithms.macs = names.compactMap(MACAlgorithm.init(rawValue:)) }
-        if let names = sftp.keyExchanges { configuration.algorithms.kex = names.compactMap(KexAlgorithm.init(rawValue:)) }
+        configuration.algorithms = try AlgorithmPreferences(ciphers: sftp.ciphers, macs: sftp.digests,
+                                                            keyExchanges: sftp.keyExchanges,
+                                                            allowWeakDH: sftp.options.contains(.allowWeakDH))
         configuration.algorithms.offersExtInfo = !sftp.options.contains(.noExtensionNegotiation)
         configuration.algorithms.offersStrictKex = !sftp.options.contains(.noStrictKex)
         return configuration

@@ -67,23 +67,37 @@ enum BackendTLSNegotiation {
     /// PBSZ 0, then PROT P (policy `required`) or PROT C (`clear`); with
     /// `client` the data channel starts clear, as the client's does, and
     /// follows the client's PROT. Returns whether data is protected.
+    /// Both commands leave together, one round trip rather than two (a
+    /// login waits for it): RFC 4217 asks only that PBSZ come first, and
+    /// servers answer commands in the order they arrive. A refused PBSZ
+    /// fails the connection, so the PROT reply behind it is not read.
     static func setProtection(_ channel: BackendControlChannel, policy: TLSTransferProtectionPolicy,
                               options: SessionOptions) throws -> Bool {
         let deadline = Deadline.after(seconds: options.backendReplyTimeout)
-        let pbsz = try channel.exchange("PBSZ 0", deadline: deadline)
+        let level: String?
+        switch policy {
+        case .required: level = "P"
+        case .clear: level = "C"
+        case .client: level = nil
+        }
+        try channel.send("PBSZ 0", deadline: deadline)
+        if let level { try channel.send("PROT \(level)", deadline: deadline) }
+        let pbsz = try channel.readReply(deadline: deadline)
         guard pbsz.code / 100 == 2 else {
             throw TLSFailure(description: "backend refused PBSZ 0: \(pbsz.lines.last ?? "\(pbsz.code)")")
         }
-        switch policy {
-        case .required: return try prot("P", channel, deadline)
-        case .clear: return try prot("C", channel, deadline)
-        case .client: return false
-        }
+        guard let level else { return false }
+        return try protReply(level, channel, deadline)
     }
 
     /// PROT `level` to the backend; returns whether data is now protected.
     static func prot(_ level: String, _ channel: BackendControlChannel, _ deadline: Deadline) throws -> Bool {
-        let reply = try channel.exchange("PROT \(level)", deadline: deadline)
+        try channel.send("PROT \(level)", deadline: deadline)
+        return try protReply(level, channel, deadline)
+    }
+
+    private static func protReply(_ level: String, _ channel: BackendControlChannel, _ deadline: Deadline) throws -> Bool {
+        let reply = try channel.readReply(deadline: deadline)
         guard reply.code / 100 == 2 else {
             throw TLSFailure(description: "backend refused PROT \(level): \(reply.lines.last ?? "\(reply.code)")")
         }

@@ -44,17 +44,34 @@ enum TLSBulkBuffers {
     /// before waiting and at the end; OpenSSL flushes it with every alert
     /// (mod_tls's close_notify). nil when not possible or already there.
     static func gatherWrites(of ssl: OpaquePointer) -> OpaquePointer? {
-        guard let socketBIO = SSL_get_wbio(ssl), BIO_next(socketBIO) == nil,
+        insertBuffer(under: SSL_get_wbio(ssl)) { SSL_set0_wbio(ssl, $0) }
+    }
+
+    /// mod_tls's SSL of a frontend data connection read by the relay
+    /// directly (FrontendTLSTransport): a read buffer under its read side,
+    /// so that an upload's records come in with one read(2) per 256 KiB
+    /// rather than two per record. poll(2) no longer sees the bytes it
+    /// holds: only a reader that asks `unreadInput` first may use it.
+    /// nil when not possible or already there.
+    static func gatherReads(of ssl: OpaquePointer) -> OpaquePointer? {
+        insertBuffer(under: SSL_get_rbio(ssl)) { SSL_set0_rbio(ssl, $0) }
+    }
+
+    /// A buffer BIO between the session and `socketBIO` (a bare socket BIO,
+    /// not already in a chain), installed by `install` (SSL_set0_rbio/wbio).
+    private static func insertBuffer(under socketBIO: OpaquePointer?,
+                                     install: (OpaquePointer) -> Void) -> OpaquePointer? {
+        guard let socketBIO, BIO_next(socketBIO) == nil,
               let buffer = BIO_new(BIO_f_buffer()) else { return nil }
         guard BIO_ctrl(buffer, BIO_C_SET_BUFF_SIZE, bufferSize, nil) == 1 else {
             BIO_free(buffer)
             return nil
         }
-        // SSL_set0_wbio frees the BIO it replaces: one more reference, which
-        // the buffer's chain holds from now on.
+        // SSL_set0_rbio/wbio frees the BIO it replaces: one more reference,
+        // which the buffer's chain holds from now on.
         _ = BIO_up_ref(socketBIO)
         _ = BIO_push(buffer, socketBIO)
-        SSL_set0_wbio(ssl, buffer)
+        install(buffer)
         return buffer
     }
 

@@ -82,40 +82,18 @@ final class TLSTransport: ByteTransport {
 
     func receive(into buffer: UnsafeMutableRawBufferPointer) -> TransportStep {
         guard let ssl else { return .failed(EBADF) }
-        var count = 0
-        OpenSSLError.clear()
-        if SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &count) == 1 { return .transferred(count) }
-        return step(after: SSL_get_error(ssl, 0))
+        return TLSSessionIO.receive(ssl, into: buffer)
     }
 
     func transmit(_ bytes: UnsafeRawBufferPointer) -> TransportStep {
         guard let ssl else { return .failed(EBADF) }
-        var count = 0
-        OpenSSLError.clear()
-        if SSL_write_ex(ssl, bytes.baseAddress, bytes.count, &count) == 1 { return .transferred(count) }
-        return step(after: SSL_get_error(ssl, 0))
+        return TLSSessionIO.transmit(ssl, bytes)
     }
 
     var hasPendingOutput: Bool { bulkBuffer.map(TLSBulkBuffers.unsentOutput) ?? false }
 
     func flushOutput() -> TransportStep {
         bulkBuffer.map(TLSBulkBuffers.flush) ?? .transferred(0)
-    }
-
-    private func step(after code: Int32) -> TransportStep {
-        switch code {
-        case SSL_ERROR_WANT_READ: return .wouldBlock(.readable)
-        case SSL_ERROR_WANT_WRITE: return .wouldBlock(.writable)
-        case SSL_ERROR_ZERO_RETURN: return .endOfStream
-        case SSL_ERROR_SYSCALL:
-            // EOF without close_notify: most FTP servers end data this way.
-            let err = errno
-            _ = OpenSSLError.drain()
-            return err == 0 ? .endOfStream : .failed(err)
-        default:
-            _ = OpenSSLError.drain()
-            return .failed(EPROTO)
-        }
     }
 
     /// The end of our data: close_notify, then the peer's close_notify is
@@ -142,6 +120,13 @@ final class TLSTransport: ByteTransport {
             self.ssl = nil
         }
         socket.close()
+    }
+
+    /// No close_notify (which would end the data cleanly), and RST.
+    func abortConnection() {
+        finished = true
+        resetOnClose(socket.fd)
+        close()
     }
 
     static let closeWaitMillis = 2000

@@ -4,7 +4,7 @@
 public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
     case tls = "TLS to backend servers"
     case sftp = "SFTP/SCP proxying"
-    case sftpPassPhrasesAndServerMatch = "ProxySFTPPassPhraseProvider and ProxySFTPServerMatch"
+    case sftpServerMatch = "ProxySFTPServerMatch"
     case forwardProxy = "forward proxying"
     case forwardProxyLogin = "forward proxying with a proxy login (ProxyForwardMethod proxyuser,user@host and proxyuser@host,user)"
     case redisDatastore = "the Redis datastore"
@@ -34,5 +34,6 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
         .perGroupPolicy,
         .directDataTransfers,
         .sftp,
+        .redisDatastore,
     ]
 }

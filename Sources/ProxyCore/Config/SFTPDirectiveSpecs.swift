@@ -45,7 +45,7 @@ enum SFTPDirectiveSpecs {
             }
             guard SFTPAlgorithmSupport.compression.contains(setting) else {
                 throw DirectiveError.invalidValue(
-                    "compression '\(setting)' is not implemented yet by this module's SSH transport (only off)")
+                    "compression '\(setting)' is not implemented yet by this module's SSH sessions (only off)")
             }
             return ParsedArguments(args: [setting])
         },
@@ -73,7 +73,7 @@ enum SFTPDirectiveSpecs {
             return ParsedArguments(args: try SFTPOptions.parse(args).canonical)
         },
 
-        DirectiveSpec("ProxySFTPPassPhraseProvider", contexts: .serverConfig, feature: .sftpPassPhrasesAndServerMatch) { args in
+        DirectiveSpec("ProxySFTPPassPhraseProvider", contexts: .serverConfig, feature: .sftp) { args in
             try ConfigValues.requireCount(args, exactly: 1)
             try ConfigValues.requireAbsolutePath(args[0], what: "passphrase provider")
             return ParsedArguments(args: args, fileChecks: [.regularFile(path: args[0])])
@@ -92,7 +92,7 @@ enum SFTPDirectiveSpecs {
             return ParsedArguments(args: [String(count), String(interval)])
         },
 
-        DirectiveSpec("ProxySFTPServerMatch", multi: true, feature: .sftpPassPhrasesAndServerMatch) { args in
+        DirectiveSpec("ProxySFTPServerMatch", multi: true, feature: .sftpServerMatch) { args in
             try serverMatch(args).canonicalArgs
         },
 

@@ -1,14 +1,27 @@
 import COpenSSLCrypto
 
+/// What transforms a packet's bytes in place, in order: an EVP context, or
+/// a counter mode OpenSSL lacks (`CounterModeCipher`).
+protocol PacketCipher: AnyObject {
+    /// Transforms `input` into `output` (same length). `output` may be `input`.
+    func update(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws
+}
+
 /// One EVP cipher context (a key schedule and, for CTR and chacha20, the
 /// running stream position). Classes because the context is a C resource.
-final class EVPCipherContext {
+final class EVPCipherContext: PacketCipher {
     let ctx: OpaquePointer
 
-    init(cipher: OpaquePointer, key: [UInt8], iv: [UInt8]?, encrypt: Bool) throws {
+    /// `keyLength` for ciphers whose key size varies (arcfour256 is RC4
+    /// with 32 bytes). Padding is off: SSH pads its packets itself.
+    init(cipher: OpaquePointer, key: [UInt8], iv: [UInt8]?, encrypt: Bool, keyLength: Int? = nil) throws {
         guard let c = EVP_CIPHER_CTX_new() else { throw CryptoError("EVP_CIPHER_CTX_new") }
         ctx = c
-        guard EVP_CipherInit_ex(ctx, cipher, nil, key, iv, encrypt ? 1 : 0) == 1 else {
+        let mode: Int32 = encrypt ? 1 : 0
+        guard EVP_CipherInit_ex(ctx, cipher, nil, nil, nil, mode) == 1,
+              keyLength.map({ EVP_CIPHER_CTX_set_key_length(ctx, Int32($0)) == 1 }) ?? true,
+              EVP_CIPHER_CTX_set_padding(ctx, 0) == 1,
+              EVP_CipherInit_ex(ctx, nil, nil, key, iv, mode) == 1 else {
             EVP_CIPHER_CTX_free(ctx)
             throw CryptoError("EVP_CipherInit_ex")
         }
@@ -51,7 +64,7 @@ final class EVPCipherContext {
 
 extension Array where Element == UInt8 {
     /// Runs `context` over `range` of self, in place.
-    mutating func transform(_ range: Range<Int>, with context: EVPCipherContext) throws {
+    mutating func transform(_ range: Range<Int>, with context: PacketCipher) throws {
         if range.isEmpty { return }
         try withUnsafeMutableBytes { buf in
             let slice = UnsafeMutableRawBufferPointer(rebasing: buf[range])

@@ -1,18 +1,27 @@
 import COpenSSLCrypto
 
+/// A keyed MAC over one packet (with its sequence number).
+protocol PacketAuthenticator: AnyObject {
+    /// Tag bytes on the wire.
+    var length: Int { get }
+    func mac(sequence: UInt32, _ data: UnsafeRawBufferPointer) throws -> [UInt8]
+}
+
 /// HMAC over `uint32 sequence || data`, keyed once per key exchange
 /// (RFC 4253 section 6.4). The keyed context is duplicated per packet, so
 /// the key schedule is not redone.
-final class MessageAuthenticator {
+final class MessageAuthenticator: PacketAuthenticator {
     private let keyed: OpaquePointer
     let length: Int
 
-    init(hash: HashFunction, key: [UInt8], truncatedTo length: Int? = nil) throws {
-        guard let ctx = sshc_mac_new("HMAC", hash.openSSLName, key, key.count) else {
-            throw CryptoError("HMAC-\(hash.openSSLName) key setup")
+    /// `digest` as OpenSSL's providers name it ("SHA256", "MD5"); `length`
+    /// the tag bytes kept (the -96 MACs truncate).
+    init(digest: String, key: [UInt8], length: Int) throws {
+        guard let ctx = sshc_mac_new("HMAC", digest, key, key.count) else {
+            throw CryptoError("HMAC-\(digest) key setup")
         }
         keyed = ctx
-        self.length = length ?? hash.length
+        self.length = length
     }
 
     deinit { EVP_MAC_CTX_free(keyed) }

@@ -47,6 +47,17 @@ public final class ServerHostKey {
             guard let key = sshc_rsa_public_key(n, n.count, e, e.count) else { throw HostKeyError("RSA host key is unusable") }
             publicKey = key
             ecdsaHash = nil
+        case "ssh-dss":
+            let p = try r.positiveMPInt("DSA p", maxBits: 3072), q = try r.positiveMPInt("DSA q", maxBits: 256)
+            let g = try r.positiveMPInt("DSA g", maxBits: 3072), y = try r.positiveMPInt("DSA y", maxBits: 3072)
+            // ssh-dss signatures are two 160-bit numbers: q must be 160 bits.
+            guard q.count == 20, p.count * 8 >= 1024,
+                  let key = sshc_dsa_public_key(p, p.count, q, q.count, g, g.count, y, y.count) else {
+                ERR_clear_error()
+                throw HostKeyError("DSA host key is unusable (ssh-dss needs a 160-bit q and a prime of 1024 bits or more)")
+            }
+            publicKey = key
+            ecdsaHash = nil
         default:
             throw HostKeyError("host key type \(type) is not supported")
         }
@@ -77,14 +88,19 @@ public final class ServerHostKey {
             var s = SSHReader(sig)
             let rr = try s.positiveMPInt("ECDSA r", maxBits: 528), ss = try s.positiveMPInt("ECDSA s", maxBits: 528)
             try s.expectEnd("ECDSA signature")
-            toVerify = try Self.derECDSASignature(r: rr, s: ss)
+            toVerify = try Self.derSignature(r: rr, s: ss)
             digest = ecdsaHash
-        case .rsaSHA256, .rsaSHA512:
+        case .dss:
+            // RFC 4253 section 6.6: r and s, 20 bytes each, unsigned big-endian.
+            guard sig.count == 40 else { throw HostKeyError("ssh-dss signature is not 40 bytes") }
+            toVerify = try Self.derSignature(r: Array(sig[0..<20]), s: Array(sig[20..<40]))
+            digest = .sha1
+        case .rsaSHA256, .rsaSHA512, .rsaSHA1:
             // OpenSSH accepts a signature shorter than the modulus, left-padded with zeros.
             let modulusBytes = Int(EVP_PKEY_get_size(publicKey))
             guard sig.count <= modulusBytes else { throw HostKeyError("RSA signature is longer than the modulus") }
             toVerify = [UInt8](repeating: 0, count: modulusBytes - sig.count) + sig
-            digest = algorithm == .rsaSHA256 ? .sha256 : .sha512
+            digest = algorithm == .rsaSHA256 ? .sha256 : algorithm == .rsaSHA1 ? .sha1 : .sha512
         }
         guard let ctx = EVP_MD_CTX_new() else { throw CryptoError("EVP_MD_CTX_new") }
         defer { EVP_MD_CTX_free(ctx) }
@@ -96,8 +112,9 @@ public final class ServerHostKey {
         guard ok == 1 else { throw HostKeyError("the server's \(algorithm.name) signature over the exchange hash is invalid") }
     }
 
-    /// ECDSA's (r, s) in the DER form OpenSSL verifies.
-    private static func derECDSASignature(r: [UInt8], s: [UInt8]) throws -> [UInt8] {
+    /// ECDSA's or DSA's (r, s) in the DER form OpenSSL verifies (both are
+    /// a SEQUENCE of two INTEGERs).
+    private static func derSignature(r: [UInt8], s: [UInt8]) throws -> [UInt8] {
         guard let sig = ECDSA_SIG_new() else { throw CryptoError("ECDSA_SIG_new") }
         defer { ECDSA_SIG_free(sig) }
         guard let br = BN_bin2bn(r, Int32(r.count), nil), let bs = BN_bin2bn(s, Int32(s.count), nil),

@@ -7,6 +7,8 @@ public struct NegotiatedAlgorithms: Equatable, Sendable {
     /// nil for an AEAD cipher (its tag is the MAC).
     public let macClientToServer: MACAlgorithm?
     public let macServerToClient: MACAlgorithm?
+    public var compressionClientToServer: CompressionAlgorithm = .none
+    public var compressionServerToClient: CompressionAlgorithm = .none
     /// The server's first_kex_packet_follows guess was wrong: its next KEX packet is dropped.
     public let ignoreGuessedPacket: Bool
 }
@@ -54,13 +56,19 @@ public enum AlgorithmNegotiation {
         }
         let macC2S = try mac(cipherC2S, "client to server", client.macsClientToServer, server.macsClientToServer)
         let macS2C = try mac(cipherS2C, "server to client", client.macsServerToClient, server.macsServerToClient)
-        _ = try first("compression (client to server)", client: client.compressionClientToServer, server: server.compressionClientToServer)
-        _ = try first("compression (server to client)", client: client.compressionServerToClient, server: server.compressionServerToClient)
+        let compC2S = try first("compression (client to server)", client: client.compressionClientToServer, server: server.compressionClientToServer)
+        let compS2C = try first("compression (server to client)", client: client.compressionServerToClient, server: server.compressionServerToClient)
+        guard let compressionC2S = CompressionAlgorithm(rawValue: compC2S), let compressionS2C = CompressionAlgorithm(rawValue: compS2C) else {
+            throw NegotiationError(category: "compression this transport implements", client: [compC2S, compS2C], server: [])
+        }
         // The server guessed right only if its first choices are the agreed ones.
         let guessWrong = server.firstKexPacketFollows
             && (server.kexAlgorithms.first != kexName || server.hostKeyAlgorithms.first != hostKeyName)
-        return NegotiatedAlgorithms(kex: kex, hostKey: hostKey, cipherClientToServer: cipherC2S,
-                                    cipherServerToClient: cipherS2C, macClientToServer: macC2S,
-                                    macServerToClient: macS2C, ignoreGuessedPacket: guessWrong)
+        var agreed = NegotiatedAlgorithms(kex: kex, hostKey: hostKey, cipherClientToServer: cipherC2S,
+                                          cipherServerToClient: cipherS2C, macClientToServer: macC2S,
+                                          macServerToClient: macS2C, ignoreGuessedPacket: guessWrong)
+        agreed.compressionClientToServer = compressionC2S
+        agreed.compressionServerToClient = compressionS2C
+        return agreed
     }
 }

@@ -10,6 +10,7 @@ public struct AlgorithmPreferences: Equatable, Sendable {
     public var offersExtInfo = true
     /// OpenSSH's strict KEX marker (ProxySFTPOptions NoStrictKex turns it off).
     public var offersStrictKex = true
+    public var compression: [CompressionAlgorithm] = [.none]
 
     public init() {}
 
@@ -21,6 +22,6 @@ public struct AlgorithmPreferences: Equatable, Sendable {
         if initial && offersStrictKex { kexNames.append(KexAlgorithm.strictClient) }
         return KexInit(cookie: SecureRandom.bytes(16), kexAlgorithms: kexNames,
                        hostKeyAlgorithms: hostKeys.map(\.name), ciphers: ciphers.map(\.name),
-                       macs: macs.map(\.name), compression: ["none"])
+                       macs: macs.map(\.name), compression: compression.map(\.name))
     }
 }

@@ -6,10 +6,13 @@ import COpenSSLCrypto
 /// should serve both. The server's f must lie in [2, p-2] (RFC 4253 section 8).
 final class FiniteFieldDHAgreement: KeyAgreement {
     enum Group {
+        /// RFC 2409's Oakley group 2 (diffie-hellman-group1-sha1).
+        case modp1024
         case modp2048, modp4096, modp8192
 
         func prime() -> OpaquePointer? {
             switch self {
+            case .modp1024: return BN_get_rfc2409_prime_1024(nil)
             case .modp2048: return BN_get_rfc3526_prime_2048(nil)
             case .modp4096: return BN_get_rfc3526_prime_4096(nil)
             case .modp8192: return BN_get_rfc3526_prime_8192(nil)
@@ -19,6 +22,7 @@ final class FiniteFieldDHAgreement: KeyAgreement {
         /// Private exponent bits: twice the security level, as OpenSSH does.
         var exponentBits: Int32 {
             switch self {
+            case .modp1024: return 256
             case .modp2048: return 512
             case .modp4096, .modp8192: return 1024
             }

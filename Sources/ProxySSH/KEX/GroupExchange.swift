@@ -8,11 +8,16 @@ struct GroupExchange {
     static let initMessage: UInt8 = 32
     static let reply: UInt8 = 33
 
-    /// RFC 8270's floor of 2048 bits; 3072 matches the 128-bit strength of
-    /// curve25519; 8192 is the largest OpenSSH's moduli file holds.
-    let minBits: UInt32 = 2048
+    /// RFC 8270's floor of 2048 bits (1024 with ProxySFTPOptions
+    /// AllowWeakDH); 3072 matches the 128-bit strength of curve25519; 8192
+    /// is the largest OpenSSH's moduli file holds.
+    let minBits: UInt32
     let preferredBits: UInt32 = 3072
     let maxBits: UInt32 = 8192
+
+    init(allowWeakDH: Bool = false) {
+        minBits = allowWeakDH ? 1024 : 2048
+    }
 
     /// a < b for minimal big-endian magnitudes (what `positiveMPInt` reads).
     static func isLess(_ a: [UInt8], _ b: [UInt8]) -> Bool {

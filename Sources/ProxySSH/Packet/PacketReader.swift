@@ -6,6 +6,8 @@ final class PacketReader {
     private(set) var protection: PacketProtection = PlainProtection()
     private(set) var sequence: UInt32 = 0
     private(set) var bytesSinceKeys = 0
+    /// Set when the server's compression starts; bounds what a payload may inflate to.
+    var decompressor: PayloadDecompressor?
     private var buffer: [UInt8] = []
     private var start = 0
     /// packet_length once the header was read (it is decrypted only once).
@@ -54,6 +56,7 @@ final class PacketReader {
         guard padding >= PacketLimits.minPadding, padding + 1 <= length else {
             throw PacketError.badPadding(clear[4], packetLength: UInt32(length))
         }
-        return Array(clear[5..<4 + length - padding])
+        let payload = Array(clear[5..<4 + length - padding])
+        return try decompressor?.decompress(payload) ?? payload
     }
 }

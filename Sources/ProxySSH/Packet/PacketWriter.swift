@@ -5,6 +5,8 @@ final class PacketWriter {
     private(set) var sequence: UInt32 = 0
     /// Bytes sent under the current keys (for rekeying by volume).
     private(set) var bytesSinceKeys = 0
+    /// Set when compression starts (after NEWKEYS, or after userauth for the delayed form).
+    var compressor: PayloadCompressor?
 
     /// New keys take effect from the packet after NEWKEYS.
     func switchKeys(to protection: PacketProtection, resetSequence: Bool) {
@@ -15,6 +17,7 @@ final class PacketWriter {
 
     func frame(_ payload: [UInt8]) throws -> [UInt8] {
         guard payload.count <= PacketLimits.maxPayload else { throw PacketError.payloadTooLarge(payload.count) }
+        let payload = try compressor?.compress(payload) ?? payload
         let block = protection.blockSize
         let aligned = (protection.lengthOutsideBlocks ? 1 : 5) + payload.count
         var padding = block - aligned % block

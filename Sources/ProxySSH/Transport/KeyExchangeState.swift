@@ -8,6 +8,8 @@ struct KeyExchangeState {
     var agreement: KeyAgreement?
     /// Group exchange: the parameters that go into the exchange hash.
     var groupExchangePart: [UInt8] = []
+    /// RSA key exchange: our secret, sent, until KEXRSA_DONE.
+    var rsaPending: RSAKeyExchange.Pending?
     /// The server guessed the method wrong and sent a KEX packet anyway: drop it.
     var dropGuessedPacket = false
     /// The first exchange's keys, held until the caller accepts the host key.

@@ -15,6 +15,11 @@ public final class SSHClientTransport {
         public var clientVersion = "SSH-2.0-mod_proxy/0.9.3"
         /// Start a rekey after this many bytes in either direction under one set of keys.
         public var rekeyAfterBytes = 1 << 30
+        /// Start a rekey after this many seconds under one set of keys (nil:
+        /// never). The transport has no clock: the session calls `rekeyIfDue(now:)`.
+        public var rekeyAfterSeconds: Double?
+        /// ProxySFTPOptions AllowWeakDH: group-exchange primes from 1024 bits.
+        public var allowWeakDH = false
 
         public init() {}
     }
@@ -38,6 +43,10 @@ public final class SSHClientTransport {
     public private(set) var negotiated: NegotiatedAlgorithms?
     public private(set) var serverExtInfo: ExtInfo?
     public private(set) var completedExchanges = 0
+    /// When the keys of exchange N were first seen in force (rekey by time).
+    private var keysInForceSince: (exchange: Int, time: Double)?
+    /// The server sent USERAUTH_SUCCESS (delayed compression may start).
+    public private(set) var authenticated = false
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -116,6 +125,19 @@ public final class SSHClientTransport {
         return takeEvents()
     }
 
+    /// Starts a rekey when the keys in force are `rekeyAfterSeconds` old at
+    /// `now` (any monotonic seconds, the same clock every call). The first
+    /// call after a key change starts the keys' age.
+    public func rekeyIfDue(now: Double) -> [TransportEvent] {
+        guard let limit = configuration.rekeyAfterSeconds, phase == .running, !isExchangingKeys else { return [] }
+        guard let since = keysInForceSince, since.exchange == completedExchanges else {
+            keysInForceSince = (completedExchanges, now)
+            return []
+        }
+        if now - since.time >= limit { return requestRekey() }
+        return []
+    }
+
     /// Starts a rekey now, unless one is in flight.
     public func requestRekey() -> [TransportEvent] {
         guard phase == .running, !isExchangingKeys else { return [] }
@@ -148,6 +170,8 @@ public final class SSHClientTransport {
             fail(TransportFailure(DisconnectReason.keyExchangeFailed, e.description))
         } catch let e as KeyExchangeError {
             fail(TransportFailure(DisconnectReason.keyExchangeFailed, e.description))
+        } catch let e as CompressionError {
+            fail(TransportFailure(DisconnectReason.compressionError, e.description))
         } catch let e as HostKeyError {
             fail(TransportFailure(DisconnectReason.keyExchangeFailed, e.description))
         } catch {
@@ -219,6 +243,10 @@ public final class SSHClientTransport {
             try receiveNewKeys()
         case SSHMessage.kexMethodRange:
             try receiveKexMethodMessage(payload)
+        case SSHMessage.userauthSuccess where !authenticated:
+            authenticated = true
+            if let a = negotiated { try startCompression(a, outbound: true, inbound: true) }
+            events.append(.packet(payload))
         case SSHMessage.extInfo:
             let info = try ExtInfo.decode(payload)
             serverExtInfo = info
@@ -256,7 +284,11 @@ public final class SSHClientTransport {
         x.dropGuessedPacket = algorithms.ignoreGuessedPacket
         if algorithms.kex.isGroupExchange {
             exchange = x
-            try sendNow(GroupExchange().requestPayload())
+            try sendNow(GroupExchange(allowWeakDH: configuration.allowWeakDH).requestPayload())
+            return
+        }
+        if algorithms.kex.isRSAKeyExchange {
+            exchange = x  // the server's KEXRSA_PUBKEY comes first
             return
         }
         let agreement = try algorithms.kex.makeAgreement()
@@ -282,9 +314,12 @@ public final class SSHClientTransport {
             exchange = x
             return
         }
+        if algorithms.kex.isRSAKeyExchange {
+            return try receiveRSAKeyExchangeMessage(payload, &x, algorithms)
+        }
         let gex = algorithms.kex.isGroupExchange
         if gex && x.agreement == nil && payload[0] == GroupExchange.group {
-            let (agreement, part) = try GroupExchange().agreement(fromGroup: payload)
+            let (agreement, part) = try GroupExchange(allowWeakDH: configuration.allowWeakDH).agreement(fromGroup: payload)
             x.agreement = agreement
             x.groupExchangePart = part
             exchange = x
@@ -304,10 +339,7 @@ public final class SSHClientTransport {
         let signature = try r.string("exchange hash signature", limit: 16 * 1024)
         try r.expectEnd("KEX reply")
 
-        let hostKey = try ServerHostKey(blob: hostKeyBlob)
-        if let first = firstHostKeyBlob, first != hostKeyBlob {
-            throw TransportFailure(DisconnectReason.hostKeyNotVerifiable, "the server's host key changed during a rekey")
-        }
+        let hostKey = try checkedHostKey(hostKeyBlob)
         let secret = try agreement.sharedSecret(serverPublic: serverPublic)
         let h = ExchangeHash(clientVersion: configuration.clientVersion, serverVersion: serverVersion ?? "",
                              clientKexInit: x.ourKexInitPayload, serverKexInit: x.serverKexInitPayload ?? [],
@@ -315,12 +347,60 @@ public final class SSHClientTransport {
                              clientPublic: agreement.clientPublic,
                              serverPublic: serverPublic, publicValuesAreMPInts: agreement.publicValueIsMPInt,
                              sharedSecret: secret).compute(algorithms.kex.hash)
+        x.agreement = nil
+        try finishExchange(x, algorithms, hostKey: hostKey, signature: signature, exchangeHash: h, secret: secret)
+    }
+
+    /// The server's host key, which must not change across rekeys.
+    private func checkedHostKey(_ blob: [UInt8]) throws -> ServerHostKey {
+        let hostKey = try ServerHostKey(blob: blob)
+        if let first = firstHostKeyBlob, first != blob {
+            throw TransportFailure(DisconnectReason.hostKeyNotVerifiable, "the server's host key changed during a rekey")
+        }
+        return hostKey
+    }
+
+    /// RFC 4432: KEXRSA_PUBKEY is answered with our encrypted secret;
+    /// KEXRSA_DONE carries the signature over H.
+    private func receiveRSAKeyExchangeMessage(_ payload: [UInt8], _ x: inout KeyExchangeState,
+                                              _ algorithms: NegotiatedAlgorithms) throws {
+        switch (payload[0], x.rsaPending) {
+        case (RSAKeyExchange.pubkey, nil):
+            let pending = try RSAKeyExchange.respond(toPubkey: payload)
+            _ = try checkedHostKey(pending.hostKeyBlob)
+            x.rsaPending = pending
+            exchange = x
+            try sendNow(pending.secretPayload)
+        case (RSAKeyExchange.done, let pending?):
+            var r = SSHReader(payload)
+            _ = try r.byte()
+            let signature = try r.string("exchange hash signature", limit: 16 * 1024)
+            try r.expectEnd("KEXRSA_DONE")
+            let hostKey = try checkedHostKey(pending.hostKeyBlob)
+            let h = ExchangeHash(clientVersion: configuration.clientVersion, serverVersion: serverVersion ?? "",
+                                 clientKexInit: x.ourKexInitPayload, serverKexInit: x.serverKexInitPayload ?? [],
+                                 hostKeyBlob: pending.hostKeyBlob, clientPublic: pending.transientKeyBlob,
+                                 serverPublic: pending.encryptedSecret, publicValuesAreMPInts: false,
+                                 sharedSecret: pending.sharedSecret).compute(algorithms.kex.hash)
+            x.rsaPending = nil
+            try finishExchange(x, algorithms, hostKey: hostKey, signature: signature, exchangeHash: h,
+                               secret: pending.sharedSecret)
+        default:
+            throw TransportFailure(DisconnectReason.protocolError,
+                                   "unexpected key-exchange message \(payload[0]) for \(algorithms.kex.name)")
+        }
+    }
+
+    /// The signature checked, the keys derived; the first exchange then
+    /// waits for the caller's verdict on the host key.
+    private func finishExchange(_ x: KeyExchangeState, _ algorithms: NegotiatedAlgorithms, hostKey: ServerHostKey,
+                                signature: [UInt8], exchangeHash h: [UInt8], secret: [UInt8]) throws {
+        let hostKeyBlob = hostKey.blob
         try hostKey.verify(signatureBlob: signature, over: h, algorithm: algorithms.hostKey)
         let id = sessionID ?? h
         sessionID = id
         let keys = try KeyDerivation(hash: algorithms.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id)
             .protections(algorithms)
-        x.agreement = nil
         exchange = x
         if firstHostKeyBlob == nil {
             // First exchange: the caller judges the key before our NEWKEYS,
@@ -337,6 +417,7 @@ public final class SSHClientTransport {
         try sendNow([SSHMessage.newKeys])
         writer.switchKeys(to: keys.outbound, resetSequence: strictKex)
         exchange?.inboundAfterNewKeys = keys.inbound
+        if let a = exchange?.algorithms { try startCompression(a, outbound: true, inbound: false) }
     }
 
     private func receiveNewKeys() throws {
@@ -344,6 +425,7 @@ public final class SSHClientTransport {
             throw TransportFailure(DisconnectReason.protocolError, "NEWKEYS before the key exchange finished")
         }
         reader.switchKeys(to: inbound, resetSequence: strictKex)
+        try startCompression(algorithms, outbound: false, inbound: true)
         exchange = nil
         negotiated = algorithms
         completedExchanges += 1
@@ -352,6 +434,23 @@ public final class SSHClientTransport {
         outboundQueue.removeAll()
         for payload in waiting {
             try sendNow(payload)
+        }
+    }
+}
+
+extension SSHClientTransport {
+    /// Compression per direction (RFC 4253 section 6.2): zlib from the
+    /// packet after NEWKEYS, zlib@openssh.com from the packet after
+    /// USERAUTH_SUCCESS. Every NEWKEYS starts fresh zlib streams, as OpenSSH
+    /// does (its start_compression_out/in on each key change); a stream kept
+    /// across a rekey fails at its next packet ("invalid block type").
+    fileprivate func startCompression(_ a: NegotiatedAlgorithms, outbound: Bool, inbound: Bool) throws {
+        func active(_ c: CompressionAlgorithm) -> Bool { c == .zlib || (c == .zlibDelayed && authenticated) }
+        if outbound {
+            writer.compressor = active(a.compressionClientToServer) ? try PayloadCompressor() : nil
+        }
+        if inbound {
+            reader.decompressor = active(a.compressionServerToClient) ? try PayloadDecompressor() : nil
         }
     }
 }

@@ -14,4 +14,6 @@ enum SSHMessage {
     static let kexDHReply: UInt8 = 31
     /// 30...49 are the key-exchange method's own messages.
     static let kexMethodRange: ClosedRange<UInt8> = 30...49
+    /// The user-auth layer's success: delayed compression starts after it.
+    static let userauthSuccess: UInt8 = 52
 }

@@ -25,6 +25,7 @@ public struct DisconnectReason: Equatable, CustomStringConvertible {
     public static let protocolError: UInt32 = 2
     public static let keyExchangeFailed: UInt32 = 3
     public static let macError: UInt32 = 5
+    public static let compressionError: UInt32 = 6
     public static let hostKeyNotVerifiable: UInt32 = 9
     public static let byApplication: UInt32 = 11
 

@@ -27,60 +27,6 @@ public enum UserAuthMessages {
         return w.bytes
     }
 
-    /// The proxy's hostbased request (RFC 4252 section 9), signed over the
-    /// session id and the request; returns the request and the signed data.
-    public static func hostbasedRequest(user: String, key: HostbasedSigner, clientHost: String, clientUser: String,
-                                        sessionID: [UInt8]) throws -> (request: [UInt8], signed: [UInt8]) {
-        var w = request(user: user, method: "hostbased")
-        w.string(key.algorithm.name)
-        w.string(key.publicBlob)
-        w.string(clientHost)
-        w.string(clientUser)
-        var signed = SSHWriter()
-        signed.string(sessionID)
-        signed.raw(w.bytes)
-        w.string(try key.sign(signed.bytes))
-        return (w.bytes, signed.bytes)
-    }
-
-    // ssh-agent (draft-miller-ssh-agent): the two requests the proxy makes.
-
-    /// SSH_AGENTC_REQUEST_IDENTITIES, framed (uint32 length first).
-    public static func agentIdentitiesRequest() -> [UInt8] { [0, 0, 0, 1, 11] }
-
-    /// SSH_AGENTC_SIGN_REQUEST for `blob`, framed; RSA keys ask for rsa-sha2-512.
-    public static func agentSignRequest(blob: [UInt8], data: [UInt8], rsaSHA512: Bool) -> [UInt8] {
-        var w = SSHWriter()
-        w.byte(13)
-        w.string(blob)
-        w.string(data)
-        w.uint32(rsaSHA512 ? 4 : 0)
-        var framed = SSHWriter()
-        framed.string(w.bytes)
-        return framed.bytes
-    }
-
-    /// SSH_AGENT_IDENTITIES_ANSWER: the key blobs (comments dropped).
-    public static func agentIdentities(_ message: [UInt8]) throws -> [[UInt8]] {
-        var r = SSHReader(message)
-        guard try r.byte("agent reply") == 12 else { throw SSHWireError(field: "agent reply", problem: "not an identities answer") }
-        let count = try r.uint32("number of keys")
-        guard count <= 256 else { throw SSHWireError(field: "number of keys", problem: "\(count) (at most 256)") }
-        var blobs: [[UInt8]] = []
-        for _ in 0..<count {
-            blobs.append(try r.string("key blob", limit: 16 * 1024))
-            _ = try r.string("comment", limit: 4096)
-        }
-        return blobs
-    }
-
-    /// SSH_AGENT_SIGN_RESPONSE: the signature blob.
-    public static func agentSignature(_ message: [UInt8]) throws -> [UInt8] {
-        var r = SSHReader(message)
-        guard try r.byte("agent reply") == 14 else { throw SSHWireError(field: "agent reply", problem: "the agent refused to sign") }
-        return try r.string("signature", limit: 16 * 1024)
-    }
-
     public static func infoResponse(_ answers: [String]) -> [UInt8] {
         var w = SSHWriter()
         w.byte(61)

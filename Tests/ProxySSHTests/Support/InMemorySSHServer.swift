@@ -8,7 +8,15 @@ import COpenSSLCrypto
 /// disagreement in sequence numbers or keys shows up as a MAC failure.
 final class InMemorySSHServer {
     let version = "SSH-2.0-InMemoryTestServer"
-    var algorithms = AlgorithmPreferences()
+    /// Everything the library speaks: the client's list decides.
+    var algorithms: AlgorithmPreferences = {
+        var a = AlgorithmPreferences()
+        a.kex = KexAlgorithm.allCases
+        a.ciphers = CipherAlgorithm.allCases
+        a.macs = MACAlgorithm.allCases
+        a.compression = [.none, .zlib, .zlibDelayed]
+        return a
+    }()
     var strict = true
     /// Sets first_kex_packet_follows and sends a (bogus) guessed KEX packet.
     var guessWrongly = false
@@ -18,9 +26,15 @@ final class InMemorySSHServer {
     var gexPrime: [UInt8]?
     var gexGenerator: [UInt8] = [2]
     private var gexPart: [UInt8] = []
+    /// RSA key exchange: the transient key pair and its blob.
+    private var rsaTransient: (key: OpaquePointer, blob: [UInt8])?
     private var gexGroup: (p: [UInt8], g: [UInt8])?
     private(set) var hostKey: OpaquePointer
     private(set) var received: [[UInt8]] = []
+    private var authenticated = false
+    /// Fresh zlib streams at each NEWKEYS, as OpenSSH.
+    private func compressing(_ c: CompressionAlgorithm) -> Bool { c == .zlib || (c == .zlibDelayed && authenticated) }
+    func clearReceived() { received.removeAll() }
     private(set) var exchanges = 0
 
     private let reader = PacketReader()
@@ -48,6 +62,12 @@ final class InMemorySSHServer {
 
     static func rfc3526Prime2048() -> [UInt8] {
         let bn = BN_get_rfc3526_prime_2048(nil)!
+        defer { BN_free(bn) }
+        return FiniteFieldDHAgreement.bytes(bn)
+    }
+
+    static func rfc2409Prime1024() -> [UInt8] {
+        let bn = BN_get_rfc2409_prime_1024(nil)!
         defer { BN_free(bn) }
         return FiniteFieldDHAgreement.bytes(bn)
     }
@@ -80,6 +100,98 @@ final class InMemorySSHServer {
 
     func send(_ payload: [UInt8]) throws -> [UInt8] { try writer.frame(payload) }
 
+    /// USERAUTH_SUCCESS, then zlib@openssh.com starts in both directions
+    /// if it was agreed (the server's side of delayed compression).
+    func sendUserauthSuccess() throws -> [UInt8] {
+        let out = try writer.frame([52])
+        authenticated = true
+        if negotiatedNow?.compressionServerToClient == .zlibDelayed { writer.compressor = try PayloadCompressor() }
+        if negotiatedNow?.compressionClientToServer == .zlibDelayed { reader.decompressor = try PayloadDecompressor() }
+        return out
+    }
+
+    /// Bytes framed as a packet whose payload is `raw` as it stands (for
+    /// hostile compressed payloads).
+    func sendRawCompressed(_ raw: [UInt8]) throws -> [UInt8] {
+        let saved = writer.compressor
+        writer.compressor = nil
+        defer { writer.compressor = saved }
+        return try writer.frame(raw)
+    }
+
+    /// RFC 4432's server side: a fresh 1024-bit transient key.
+    private func sendRSAPubkey() throws -> [UInt8] {
+        let ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_RSA, nil)!
+        defer { EVP_PKEY_CTX_free(ctx) }
+        var key: OpaquePointer?
+        guard EVP_PKEY_keygen_init(ctx) == 1, EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, 1024) == 1,
+              EVP_PKEY_keygen(ctx, &key) == 1, let key else { throw CryptoError("test RSA keygen") }
+        func param(_ name: String) -> [UInt8] {
+            var bn: OpaquePointer?
+            _ = EVP_PKEY_get_bn_param(key, name, &bn)
+            defer { BN_free(bn) }
+            return FiniteFieldDHAgreement.bytes(bn!)
+        }
+        var blob = SSHWriter()
+        blob.string("ssh-rsa")
+        blob.positiveMPInt(param("e"))
+        blob.positiveMPInt(param("n"))
+        rsaTransient = (key, blob.bytes)
+        var w = SSHWriter()
+        w.byte(30)
+        w.string(hostKeyBlob)
+        w.string(blob.bytes)
+        return try writer.frame(w.bytes)
+    }
+
+    private func finishRSAKeyExchange(_ payload: [UInt8]) throws -> [UInt8] {
+        let a = negotiatedNow!, transient = rsaTransient!
+        var r = SSHReader(payload)
+        _ = try r.byte()
+        let encrypted = try r.string()
+        let ctx = EVP_PKEY_CTX_new(transient.key, nil)!
+        defer { EVP_PKEY_CTX_free(ctx) }
+        var length = 512
+        var clear = [UInt8](repeating: 0, count: length)
+        guard EVP_PKEY_decrypt_init(ctx) == 1, EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) == 1,
+              EVP_PKEY_decrypt(ctx, &clear, &length, encrypted, encrypted.count) == 1 else {
+            throw CryptoError("test RSA-OAEP decryption")
+        }
+        var m = SSHReader(Array(clear[0..<length]))
+        let secret = try m.positiveMPInt()
+        let h = ExchangeHash(clientVersion: clientVersion!, serverVersion: version, clientKexInit: clientKexInit!,
+                             serverKexInit: ourKexInit!, hostKeyBlob: hostKeyBlob, clientPublic: transient.blob,
+                             serverPublic: encrypted, publicValuesAreMPInts: false, sharedSecret: secret).compute(a.kex.hash)
+        var w = SSHWriter()
+        w.byte(32)
+        w.string(signatureBlob(sign(h)))
+        EVP_PKEY_free(transient.key)
+        rsaTransient = nil
+        return try replyAndNewKeys(w.bytes, a, exchangeHash: h, secret: secret)
+    }
+
+    private func signatureBlob(_ signature: [UInt8]) -> [UInt8] {
+        var s = SSHWriter()
+        s.string("ssh-ed25519")
+        s.string(signature)
+        return s.bytes
+    }
+
+    /// The last KEX reply and NEWKEYS under the old keys, then the new ones.
+    private func replyAndNewKeys(_ reply: [UInt8], _ a: NegotiatedAlgorithms, exchangeHash h: [UInt8],
+                                 secret: [UInt8]) throws -> [UInt8] {
+        let id = sessionID ?? h
+        sessionID = id
+        let keys = try KeyDerivation(hash: a.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id)
+            .protections(a, asServer: true)
+        var out = try writer.frame(reply)
+        out += try writer.frame([21])
+        writer.switchKeys(to: keys.outbound, resetSequence: strictAgreed)
+        pendingInbound = keys.inbound
+        writer.compressor = compressing(a.compressionServerToClient) ? try PayloadCompressor() : nil
+        return out
+    }
+
     func feed(_ bytes: [UInt8]) throws -> [UInt8] {
         inbound += bytes
         var out: [UInt8] = []
@@ -107,7 +219,10 @@ final class InMemorySSHServer {
             strictAgreed = strictAgreed || (exchanges == 0 && strict && client.kexAlgorithms.contains(KexAlgorithm.strictClient))
             // No common algorithm: the client's DISCONNECT is on its way.
             negotiatedNow = try? AlgorithmNegotiation.negotiate(client: client, server: ours)
+            if negotiatedNow?.kex == .rsa1024SHA1 { out += try sendRSAPubkey() }
             return out
+        case 31:  // KEXRSA_SECRET
+            return try finishRSAKeyExchange(payload)
         case 34:  // group exchange: answer with RFC 3526's 2048-bit group, or the test's
             var r = SSHReader(payload)
             _ = try r.byte()
@@ -146,22 +261,13 @@ final class InMemorySSHServer {
             w.byte(payload[0] == 32 ? 33 : 31)
             w.string(blob)
             if agreement.publicValueIsMPInt { w.positiveMPInt(agreement.clientPublic) } else { w.string(agreement.clientPublic) }
-            var s = SSHWriter()
-            s.string("ssh-ed25519")
-            s.string(sig)
-            w.string(s.bytes)
-            let id = sessionID ?? h
-            sessionID = id
-            let keys = try KeyDerivation(hash: a.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id)
-                .protections(a, asServer: true)
-            var out = try writer.frame(w.bytes)
-            out += try writer.frame([21])
-            writer.switchKeys(to: keys.outbound, resetSequence: strictAgreed)
-            pendingInbound = keys.inbound
-            return out
+            w.string(signatureBlob(sig))
+            return try replyAndNewKeys(w.bytes, a, exchangeHash: h, secret: secret)
         case 21:
             reader.switchKeys(to: pendingInbound!, resetSequence: strictAgreed)
             pendingInbound = nil
+            let c2s = negotiatedNow?.compressionClientToServer ?? .none
+            reader.decompressor = compressing(c2s) ? try PayloadDecompressor() : nil
             ourKexInit = nil
             exchanges += 1
             return []

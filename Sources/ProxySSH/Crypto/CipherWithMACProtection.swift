@@ -1,20 +1,25 @@
-/// AES-CTR with an HMAC: encrypt-and-MAC (RFC 4253: MAC over the clear
+/// A non-AEAD cipher (CTR, CBC, a stream cipher, or "none") with an HMAC
+/// (or the "none" MAC): encrypt-and-MAC (RFC 4253: MAC over the clear
 /// packet, length encrypted) or encrypt-then-MAC (the -etm@openssh.com
 /// MACs: length in clear, MAC over the ciphertext, checked before decrypting).
-final class CTRWithMACProtection: PacketProtection {
-    let blockSize = 16
-    var tagLength: Int { mac.length }
+/// The cipher context runs sequentially over the packet, so CBC's chaining
+/// and a stream's position carry from the first block to the rest.
+final class CipherWithMACProtection: PacketProtection {
+    let blockSize: Int
+    var tagLength: Int { mac?.length ?? 0 }
     let lengthOutsideBlocks: Bool
     var headerLength: Int { lengthOutsideBlocks ? 4 : blockSize }
 
-    private let cipher: EVPCipherContext
-    private let mac: MessageAuthenticator
+    private let cipher: PacketCipher
+    /// nil: the "none" MAC.
+    private let mac: PacketAuthenticator?
     /// Non-ETM: the first block, decrypted to read the length (the CTR
     /// stream has moved past it, so it is kept rather than decrypted again).
     private var firstBlock: [UInt8] = []
 
-    init(cipher: EVPCipherContext, mac: MessageAuthenticator, encryptThenMAC: Bool) {
+    init(cipher: PacketCipher, blockSize: Int, mac: PacketAuthenticator?, encryptThenMAC: Bool) {
         self.cipher = cipher
+        self.blockSize = blockSize
         self.mac = mac
         self.lengthOutsideBlocks = encryptThenMAC
     }
@@ -22,12 +27,11 @@ final class CTRWithMACProtection: PacketProtection {
     func seal(_ packet: inout [UInt8], sequence: UInt32) throws {
         if lengthOutsideBlocks {
             try packet.transform(4..<packet.count, with: cipher)
-            let tag = try packet.withUnsafeBytes { try mac.mac(sequence: sequence, $0) }
-            packet.append(contentsOf: tag)
+            packet.append(contentsOf: try tag(packet, sequence))
         } else {
-            let tag = try packet.withUnsafeBytes { try mac.mac(sequence: sequence, $0) }
+            let clearTag = try tag(packet, sequence)
             try packet.transform(0..<packet.count, with: cipher)
-            packet.append(contentsOf: tag)
+            packet.append(contentsOf: clearTag)
         }
     }
 
@@ -40,9 +44,9 @@ final class CTRWithMACProtection: PacketProtection {
     }
 
     func open(_ wire: [UInt8], sequence: UInt32) throws -> [UInt8] {
-        let end = wire.count - mac.length
+        let end = wire.count - tagLength
         if lengthOutsideBlocks {
-            let expected = try wire.withUnsafeBytes { try mac.mac(sequence: sequence, UnsafeRawBufferPointer(rebasing: $0[0..<end])) }
+            let expected = try tag(wire[0..<end], sequence)
             guard tagsEqual(expected, wire[end...]) else { throw PacketIntegrityError.badMAC }
             var clear = Array(wire[0..<end])
             try clear.transform(4..<end, with: cipher)
@@ -51,8 +55,17 @@ final class CTRWithMACProtection: PacketProtection {
         var clear = firstBlock
         clear.append(contentsOf: wire[blockSize..<end])
         try clear.transform(blockSize..<end, with: cipher)
-        let expected = try clear.withUnsafeBytes { try mac.mac(sequence: sequence, $0) }
+        let expected = try tag(clear[...], sequence)
         guard tagsEqual(expected, wire[end...]) else { throw PacketIntegrityError.badMAC }
         return clear
+    }
+
+    private func tag(_ data: [UInt8], _ sequence: UInt32) throws -> [UInt8] {
+        try tag(data[...], sequence)
+    }
+
+    private func tag(_ data: ArraySlice<UInt8>, _ sequence: UInt32) throws -> [UInt8] {
+        guard let mac else { return [] }
+        return try data.withUnsafeBytes { try mac.mac(sequence: sequence, $0) }
     }
 }
