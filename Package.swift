@@ -49,7 +49,7 @@ let package = Package(
         // The modules: bridge to the ProFTPD API, sessions, transfers, datastore.
         .target(
             name: "ModProxySwift",
-            dependencies: ["ProxyCore", "ProxyStore", "CShims", "CProFTPD"],
+            dependencies: ["ProxyCore", "ProxyStore", "ProxySSH", "CShims", "CProFTPD"],
             path: "Sources/ModProxySwift",
             swiftSettings: [
                 .unsafeFlags(proftpdCFlags.flatMap { ["-Xcc", $0] }),
@@ -66,7 +66,7 @@ let package = Package(
 
         .testTarget(name: "ProxyCoreTests", dependencies: ["ProxyCore"], path: "Tests/ProxyCoreTests",
                     exclude: ["Fixtures"]),
-        .testTarget(name: "ProxySSHTests", dependencies: ["ProxySSH", "COpenSSLCrypto"], path: "Tests/ProxySSHTests"),
+        .testTarget(name: "ProxySSHTests", dependencies: ["ProxySSH", "COpenSSLCrypto", "ProxyCore"], path: "Tests/ProxySSHTests"),
         .testTarget(name: "ProxyStoreTests", dependencies: ["ProxyStore"], path: "Tests/ProxyStoreTests"),
     ]
 )

@@ -10,6 +10,8 @@ extern modret_t *mps_post_prot(cmd_rec *cmd);
 extern modret_t *mps_post_auth(cmd_rec *cmd);
 extern int mps_module_init(void);
 extern int mps_session_init(void);
+extern modret_t *mps_auth_getpwnam(cmd_rec *cmd);
+extern modret_t *mps_auth_authenticate(cmd_rec *cmd);
 
 extern modret_t *mpp_set_directive(cmd_rec *cmd);
 extern int mpp_module_init(void);
@@ -69,13 +71,20 @@ static cmdtable proxy_cmdtab[] = {
   { 0, NULL }
 };
 
+/* Answers only in reverse SSH sessions (the backend decides the password). */
+static authtable proxy_authtab[] = {
+  { 0, "getpwnam", mps_auth_getpwnam },
+  { 0, "auth", mps_auth_authenticate },
+  { 0, NULL, NULL }
+};
+
 module proxy_module = {
   NULL, NULL,
   0x20,
   "proxy",
   proxy_conftab,
   proxy_cmdtab,
-  NULL,
+  proxy_authtab,
   mps_module_init,
   mps_session_init,
   MOD_PROXY_VERSION

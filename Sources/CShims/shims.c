@@ -166,6 +166,21 @@ int mps_socket_unread_bytes(int fd) {
   return ioctl(fd, FIONREAD, &n) == 0 ? n : -1;
 }
 
+const char *mps_auth_order_first(server_rec *s) {
+  /* AuthOrder keeps its module names in an array_header (mod_core.c). */
+  config_rec *c = find_config(s->conf, CONF_PARAM, "AuthOrder", FALSE);
+  array_header *names;
+
+  if (c == NULL && main_server != NULL && s != main_server) {
+    c = find_config(main_server->conf, CONF_PARAM, "AuthOrder", FALSE);
+  }
+  if (c == NULL || c->argv == NULL || c->argv[0] == NULL) {
+    return NULL;
+  }
+  names = c->argv[0];
+  return names->nelts > 0 ? ((char **) names->elts)[0] : NULL;
+}
+
 int mps_redis_command(pool *p, pr_redis_t *redis, int argc,
     const char **argv, int reply_type) {
   array_header *args = make_array(p, argc, sizeof(char *));

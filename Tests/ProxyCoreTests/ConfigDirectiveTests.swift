@@ -367,12 +367,40 @@ final class ConfigDirectiveTests: XCTestCase {
         XCTAssertEqual(canonical("ProxySFTPKeyExchanges", ["curve25519-sha256", "diffie-hellman-group14-sha256"]),
                        ["curve25519-sha256", "diffie-hellman-group14-sha256"])
         assertRefused("ProxySFTPKeyExchanges", ["diffie-hellman-group2-sha1"])
-        XCTAssertEqual(valid("ProxySFTPCiphers", ["none"])?.activity, .parsedNotYetActive(feature: "SFTP/SCP proxying"))
+        XCTAssertEqual(valid("ProxySFTPCiphers", ["aes128-ctr"])?.activity,
+                       .parsedNotYetActive(feature: "SFTP/SCP proxying"))
+    }
+
+    /// Names of the spec's lists that the transport does not speak are refused
+    /// at config time (never accepted and then silently not offered).
+    func testSFTPAlgorithmsNotImplementedAreRefused() {
+        XCTAssertEqual(refusal("ProxySFTPKeyExchanges", ["curve25519-sha256", "mlkem768x25519-sha256"]),
+                       "key exchange algorithm 'mlkem768x25519-sha256' is not implemented yet by this module's SSH transport"
+                           + " (implemented: diffie-hellman-group1-sha1 diffie-hellman-group14-sha1 diffie-hellman-group14-sha256"
+                           + " diffie-hellman-group16-sha512 diffie-hellman-group18-sha512 diffie-hellman-group-exchange-sha256"
+                           + " diffie-hellman-group-exchange-sha1 ecdh-sha2-nistp256 ecdh-sha2-nistp384 ecdh-sha2-nistp521"
+                           + " curve25519-sha256 curve25519-sha256@libssh.org curve448-sha512 rsa1024-sha1)")
+        for name in ["sntrup761x25519-sha512", "sntrup761x25519-sha512@openssh.com"] {
+            XCTAssertTrue(refusal("ProxySFTPKeyExchanges", [name]).contains("not implemented yet"), name)
+        }
+        for name in SFTPAlgorithmSupport.keyExchanges {
+            XCTAssertEqual(canonical("ProxySFTPKeyExchanges", [name]), [name])
+        }
+        for name in ["none", "3des-cbc", "blowfish-ctr", "arcfour256"] {
+            XCTAssertEqual(canonical("ProxySFTPCiphers", [name]), [name])
+        }
+        XCTAssertEqual(refusal("ProxySFTPDigests", ["hmac-sha2-256", "hmac-sha2-256"]),
+                       "digest algorithm 'hmac-sha2-256' is listed twice")
+        // Hostile text is shown printable, not raw.
+        XCTAssertEqual(refusal("ProxySFTPCiphers", ["aes\u{1b}[2J"]), "unsupported cipher algorithm 'aes\\x1B[2J'")
     }
 
     func testSFTPOtherDirectives() {
-        XCTAssertEqual(canonical("ProxySFTPCompression", ["DELAYED"]), ["delayed"])
-        XCTAssertEqual(canonical("ProxySFTPCompression", ["yes"]), ["on"])
+        XCTAssertEqual(canonical("ProxySFTPCompression", ["no"]), ["off"])
+        XCTAssertEqual(refusal("ProxySFTPCompression", ["DELAYED"]),
+                       "compression 'delayed' is not implemented yet by this module's SSH sessions (only off)")
+        XCTAssertEqual(refusal("ProxySFTPCompression", ["yes"]),
+                       "compression 'on' is not implemented yet by this module's SSH sessions (only off)")
         assertRefused("ProxySFTPCompression", ["zlib"])
 
         XCTAssertEqual(valid("ProxySFTPHostKey", ["/etc/ssh_host_rsa_key"])?.fileChecks,

@@ -188,7 +188,7 @@ final class ConfigSettingsTests: XCTestCase {
             (name: "ProxySFTPCiphers", args: ["aes256-ctr"]),
             (name: "ProxySFTPDigests", args: ["hmac-sha2-512", "hmac-sha2-256"]),
             (name: "ProxySFTPKeyExchanges", args: ["curve25519-sha256"]),
-            (name: "ProxySFTPCompression", args: ["delayed"]),
+            (name: "ProxySFTPCompression", args: ["off"]),
             (name: "ProxySFTPHostKey", args: ["/etc/ssh_host_rsa_key"]),
             (name: "ProxySFTPHostKey", args: ["agent:/run/agent"]),
             (name: "ProxySFTPPassPhraseProvider", args: ["/bin/pass"]),
@@ -201,7 +201,7 @@ final class ConfigSettingsTests: XCTestCase {
         XCTAssertEqual(sftp.ciphers, ["aes256-ctr"])
         XCTAssertEqual(sftp.digests, ["hmac-sha2-512", "hmac-sha2-256"])
         XCTAssertEqual(sftp.keyExchanges, ["curve25519-sha256"])
-        XCTAssertEqual(sftp.compression, .delayed)
+        XCTAssertEqual(sftp.compression, .off)
         XCTAssertEqual(sftp.hostKeys, ["/etc/ssh_host_rsa_key", "agent:/run/agent"])
         XCTAssertEqual(sftp.passPhraseProvider, "/bin/pass")
         XCTAssertEqual(sftp.serverAlive, SFTPServerAlive(maxCount: 3, intervalSeconds: 15))

@@ -903,6 +903,27 @@ def run(cmd, timeout=120, **kw):
     return subprocess.run(cmd, capture_output=True, timeout=timeout, **kw)
 
 
+def system_account(name, home, password=None):
+    """A local account for sshd tests (sshd needs real ones). Returns whether
+    it was created here (then the caller removes it with remove_account).
+    Each test file uses its own name: xdist runs files side by side."""
+    created = subprocess.run(["id", name], capture_output=True).returncode != 0
+    if created:
+        r = run(["useradd", "--system", "--home-dir", home, "--shell", "/bin/sh", name])
+        assert r.returncode == 0, r.stderr
+    # "*" (no password, not locked: sshd refuses "!" for every method) or the given one
+    assert run(["usermod", "--home", home, "-p", "*", name]).returncode == 0
+    if password is not None:
+        assert run(["chpasswd"], input=f"{name}:{password}\n".encode()).returncode == 0
+    return created
+
+
+def remove_account(name):
+    """userdel refuses while a process of the account lives (an sshd session
+    still closing): retry for a few seconds."""
+    wait_until(lambda: run(["userdel", name]).returncode in (0, 6), 10, step=0.2)   # 6: no such user
+
+
 # ------------------------------------------------------------------ marker backends
 
 

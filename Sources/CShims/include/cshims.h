@@ -70,6 +70,30 @@ int mps_dns_query(const char *name, int type, unsigned char *answer,
 /* ioctl(FIONREAD) (variadic): bytes a socket holds unread, -1 on error. */
 int mps_socket_unread_bytes(int fd);
 
+/* The first module named by AuthOrder for server s (or the main server),
+ * NULL without AuthOrder. */
+const char *mps_auth_order_first(server_rec *s);
+
+/* mod_sftp (sftp_frontend.c): a HOOK called with one pointer argument
+ * (its result's data, NULL when refused); frontend packets; the writer. */
+void *mps_sftp_call_hook(pool *p, const char *name, void *arg, int *found);
+const unsigned char *mps_sftp_packet_payload(void *pkt, uint32_t *len);
+void mps_sftp_packet_free(void *pkt);
+int mps_sftp_write_payload(void *writer, int fd, const unsigned char *payload,
+  uint32_t len);
+
+/* mod_sftp's keyboard-interactive: our driver registered (-1 without
+ * mod_sftp's API), and one round of prompts and answers with the client. */
+int mps_kbdint_register(void);
+int mps_kbdint_exchange(pool *p, const char *name, const char *instruction,
+  uint32_t count, const char **prompts, const char *echo,
+  uint32_t *answer_count, const char ***answers);
+
+/* The authtable's answers (PR_DECLINED, PR_ERROR_INT, a passwd entry). */
+modret_t *mps_auth_declined(void);
+modret_t *mps_auth_bad_password(cmd_rec *cmd);
+modret_t *mps_auth_passwd(cmd_rec *cmd, const char *name, const char *home);
+
 /* pr_redis_command with its arguments as an array_header of strings (built
  * here in p); 0 when the reply has reply_type, -1 with errno otherwise. */
 int mps_redis_command(pool *p, pr_redis_t *redis, int argc,

@@ -27,19 +27,23 @@ struct BackendCandidates {
 
     /// `group`: the session's group when known (PerGroup's sql:/ key and %g);
     /// `dns`: nil in the master, which must not look up at config time.
+    /// Which backend protocols a list is for: a session's own, or the
+    /// master's record of every backend it may hand out.
+    enum Use { case ftpSession, sshSession, master }
+
     init(servers: ReverseServerList, ignoreConfigPerms: Bool, tlsEngine: TLSEngineMode, user: String?,
-         group: String? = nil, perGroup: Bool = false, dns: DNSBackendDiscovery?) {
+         group: String? = nil, perGroup: Bool = false, dns: DNSBackendDiscovery?, use: Use = .ftpSession) {
         var seen = Set<String>()
         let named = PerNameLookup(user: user, group: group, perGroup: perGroup)
         for url in Self.configured(servers, ignoreConfigPerms, named, &problems, &perNameMissing) {
             // State is kept per backend, so a backend listed twice is one backend.
             guard seen.insert(url.description).inserted else { continue }
-            if let reason = Self.unsupported(url, tlsEngine: tlsEngine) {
+            if let reason = Self.unsupported(url, tlsEngine: tlsEngine, use: use) {
                 skipped.append((url, reason))
             } else if url.dnsDiscovery != nil, let dns {
                 var found: [BackendURL] = []
                 for endpoint in dns.backends(for: url, log: &problems) {
-                    if let reason = Self.unsupported(endpoint, tlsEngine: tlsEngine) {
+                    if let reason = Self.unsupported(endpoint, tlsEngine: tlsEngine, use: use) {
                         problems.append("backend \(url): skipping \(endpoint): \(reason)")
                     } else {
                         found.append(endpoint)
@@ -61,10 +65,17 @@ struct BackendCandidates {
         for problem in problems { ProxyLog.write(problem) }
     }
 
-    /// Why this build cannot use `url`, or nil. An ftps:// URL must never be
-    /// used as plain FTP (credentials would cross the network in clear);
-    /// sftp:// and DNS-discovered ones need support this build lacks.
-    private static func unsupported(_ url: BackendURL, tlsEngine: TLSEngineMode) -> String? {
+    /// Why this build cannot use `url` here, or nil. An ftps:// URL must
+    /// never be used as plain FTP (credentials would cross the network in
+    /// clear); sftp:// serves SSH sessions (SFTPEngine on) only, and FTP
+    /// URLs serve FTP sessions only.
+    private static func unsupported(_ url: BackendURL, tlsEngine: TLSEngineMode, use: Use) -> String? {
+        if url.scheme == .sftp {
+            return use == .ftpSession ? "sftp:// backends serve SSH sessions only (SFTPEngine on)" : nil
+        }
+        if use == .sshSession {
+            return "\(url.scheme.rawValue):// backends cannot serve an SSH session"
+        }
         switch url.scheme {
         case .ftp:
             return nil

@@ -36,6 +36,16 @@ struct ReverseConnector {
     /// off for later sessions).
     func connect(candidates: [SelectedBackend], endpoints: [BackendURL: [BackendURL]] = [:],
                  failed: (BackendURL) -> Void) throws -> Connected {
+        try firstConnected(candidates: candidates, endpoints: endpoints, failed: failed) { target, started in
+            try connect(to: target, started: started)
+        }
+    }
+
+    /// The failover loop of every backend protocol: `attempt` connects one
+    /// target (FTP: banner and TLS; SSH: version exchange and key exchange).
+    func firstConnected<Connection>(candidates: [SelectedBackend], endpoints: [BackendURL: [BackendURL]] = [:],
+                                    failed: (BackendURL) -> Void,
+                                    attempt: (SelectedBackend, UInt64) throws -> Connection) throws -> Connection {
         var failures: [String] = []
         var lastError: Error?
         var clientText: String?
@@ -47,8 +57,8 @@ struct ReverseConnector {
                 let shown = discovered == nil ? "\(candidate.url)" : "\(candidate.url) (\(endpoint))"
                 let started = Deadline.now()
                 do {
-                    let connected = try connect(to: target, started: started)
-                    ProxyLog.write("backend selected: \(shown) (policy \(target.reason)), connected in \(connected.connectMillis) ms")
+                    let connected = try attempt(target, started)
+                    ProxyLog.write("backend selected: \(shown) (policy \(target.reason)), connected in \(millisecondsSince(started)) ms")
                     return connected
                 } catch {
                     ProxyLog.write("backend connect failed: \(shown): \(error)")
@@ -65,10 +75,13 @@ struct ReverseConnector {
         throw NoBackend(attempts: failures, lastError: lastError, clientText: clientText)
     }
 
-    private func connect(to target: SelectedBackend, started: UInt64) throws -> Connected {
+    /// TCP to one of the target's addresses in turn (from ProxySourceAddress),
+    /// the PROXY header first when configured; then `speak` starts the
+    /// backend protocol on it (a failure there tries the next address).
+    func openSocket<Connection>(to target: SelectedBackend, deadline: Deadline,
+                                speak: (TCPSocket, SocketAddress) throws -> Connection) throws -> Connection {
         let url = target.connectedURL
         let addresses = try SocketAddress.resolve(host: url.host, port: url.port)
-        let deadline = Deadline.after(seconds: options.connectTimeout)
         var lastError: Error = SystemError("connect", ECONNREFUSED)
         for address in addresses {
             do {
@@ -76,57 +89,65 @@ struct ReverseConnector {
                     try SocketAddress.resolve(host: $0, port: 0, numericOnly: false).first { $0.family == address.family }
                 }
                 let sock = try TCPSocket.connect(to: address, from: source, deadline: deadline)
-                // The PROXY header comes first, before TLS too.
+                // The PROXY header comes first, before TLS or SSH too.
                 if let header = ProxyProtocolSender.header(for: options.proxyProtocol, backend: sock) {
                     try sock.writeAll(header, deadline: deadline)
                 }
-                let mode = BackendTLSMode.decide(engine: options.tls.engine, url: url, clientUsesTLS: ClientTLS.isActive)
-                    ?? BackendTLSMode.none
-                let context = mode.usesTLS ? try TLSClientContexts.context(serverID: options.vhostID, settings: options.tls) : nil
-                var tls: TLSTransport?
-                ClientCertificateRequest.reset()
-                let cached = mode.usesTLS ? TLSSessionCache.session(for: url.description, options: options) : nil
-                defer { if let cached { SSL_SESSION_free(cached) } }
-                if mode == .implicit, let context {
-                    let implicit = try TLSTransport(socket: sock, context: context, serverName: url.host, resuming: cached)
-                    try implicit.handshake(deadline: .after(seconds: options.tls.handshakeTimeout.seconds))
-                    tls = implicit
-                }
-                let channel = BackendControlChannel(transport: tls ?? sock, address: address)
-                let banner: FTPReply
-                do {
-                    banner = try channel.readReply(deadline: .after(seconds: max(options.connectTimeout, 10)))
-                } catch where tls != nil {
-                    throw TLSHandshakeFailure.afterHandshake(error)
-                }
-                guard banner.code / 100 == 2 else {
-                    channel.close()
-                    throw BannerRefused(code: banner.code, text: banner.lines.last ?? "")
-                }
-                if case .explicit(let required) = mode, let context {
-                    tls = try BackendTLSNegotiation.upgrade(channel, socket: sock, url: url, required: required,
-                                                            context: context, options: options, resuming: cached)
-                }
-                var backendTLS: BackendTLS?
-                if let tls, let context {
-                    let protects: Bool
-                    do {
-                        protects = try BackendTLSNegotiation.setProtection(channel, policy: options.tls.transferProtectionPolicy,
-                                                                           options: options)
-                    } catch {
-                        throw TLSHandshakeFailure.afterHandshake(error)
-                    }
-                    backendTLS = BackendTLS(control: tls, context: context, serverName: url.host, protectsData: protects)
-                    ProxyLog.write("backend \(url): \(tls.protocolName) \(tls.cipherName)\(tls.sessionReused ? " (resumed session)" : ""), data \(protects ? "protected" : "clear")")
-                    TLSSessionCache.remember(tls, backend: url.description, options: options)
-                }
-                return Connected(channel: channel, target: target, tls: backendTLS, banner: banner,
-                                 connectMillis: millisecondsSince(started))
+                return try speak(sock, address)
             } catch {
                 lastError = error
             }
         }
         throw lastError
+    }
+
+    private func connect(to target: SelectedBackend, started: UInt64) throws -> Connected {
+        let url = target.connectedURL
+        let deadline = Deadline.after(seconds: options.connectTimeout)
+        return try openSocket(to: target, deadline: deadline) { sock, address in
+            let mode = BackendTLSMode.decide(engine: options.tls.engine, url: url, clientUsesTLS: ClientTLS.isActive)
+                ?? BackendTLSMode.none
+            let context = mode.usesTLS ? try TLSClientContexts.context(serverID: options.vhostID, settings: options.tls) : nil
+            var tls: TLSTransport?
+            ClientCertificateRequest.reset()
+            let cached = mode.usesTLS ? TLSSessionCache.session(for: url.description, options: options) : nil
+            defer { if let cached { SSL_SESSION_free(cached) } }
+            if mode == .implicit, let context {
+                let implicit = try TLSTransport(socket: sock, context: context, serverName: url.host, resuming: cached)
+                try implicit.handshake(deadline: .after(seconds: options.tls.handshakeTimeout.seconds))
+                tls = implicit
+            }
+            let channel = BackendControlChannel(transport: tls ?? sock, address: address)
+            let banner: FTPReply
+            do {
+                banner = try channel.readReply(deadline: .after(seconds: max(options.connectTimeout, 10)))
+            } catch where tls != nil {
+                throw TLSHandshakeFailure.afterHandshake(error)
+            }
+            guard banner.code / 100 == 2 else {
+                channel.close()
+                throw BannerRefused(code: banner.code, text: banner.lines.last ?? "")
+            }
+            if case .explicit(let required) = mode, let context {
+                tls = try BackendTLSNegotiation.upgrade(channel, socket: sock, url: url, required: required,
+                                                        context: context, options: options, resuming: cached)
+            }
+            var backendTLS: BackendTLS?
+            if let tls, let context {
+                let protects: Bool
+                do {
+                    protects = try BackendTLSNegotiation.setProtection(channel, policy: options.tls.transferProtectionPolicy,
+                                                                       options: options)
+                } catch {
+                    throw TLSHandshakeFailure.afterHandshake(error)
+                }
+                backendTLS = BackendTLS(control: tls, context: context, serverName: url.host, protectsData: protects)
+                ProxyLog.write("backend \(url): \(tls.protocolName) \(tls.cipherName)\(tls.sessionReused ? " (resumed session)" : ""), data \(protects ? "protected" : "clear")")
+                TLSSessionCache.remember(tls, backend: url.description, options: options)
+            }
+            return Connected(channel: channel, target: target, tls: backendTLS, banner: banner,
+                             connectMillis: millisecondsSince(started))
+        }
     }
 }
 

@@ -58,6 +58,13 @@ struct SessionDatastore {
         openSideStore("the DNS answer cache") { try SQLiteDNSAnswerStore(tablesDirectory: tablesDirectory) }
     }
 
+    /// Backend SSH host keys (ProxySFTPVerifyServer), or nil (logged).
+    /// The local ProxyTables file whatever ProxyDatastore says (no Redis
+    /// SSH host key store yet).
+    static func openSSHHostKeyStore(tablesDirectory: String) -> SSHHostKeyStore? {
+        openSideStore("the SSH host key store") { try SQLiteSSHHostKeyStore(tablesDirectory: tablesDirectory) }
+    }
+
     /// A store beside the reverse-proxy state (its own ProxyTables file),
     /// opened as root; nil (logged) when it cannot be.
     private static func openSideStore<Store>(_ what: String, sqlite: () throws -> Store) -> Store? {

@@ -39,6 +39,11 @@ enum MasterStartup {
             mps_log_pri(PR_LOG_WARNING, "fatal: ProxyReverseConnectPolicy PerGroup requires the UseReverseProxyAuth ProxyOption (server '\(name)'): the primary group is only known once the proxy authenticated the user")
             exit(1)
         }
+        if let problem = SSHSessionRequirements.problem(server, settings) {
+            let name = server.pointee.ServerName.map { String(cString: $0) } ?? "?"
+            mps_log_pri(PR_LOG_WARNING, "fatal: \(problem) (server '\(name)')")
+            exit(1)
+        }
         if !resetStale && settings.tls.engine != .off {
             // Once per configuration, before any fork: sessions inherit it.
             // A context that cannot be built is a configuration error.
@@ -67,7 +72,7 @@ enum MasterStartup {
         // the sessions that read them.
         let urls = BackendCandidates(servers: settings.reverseServers, ignoreConfigPerms:
                                         settings.options.contains(.ignoreConfigPerms),
-                                     tlsEngine: settings.tls.engine, user: nil, dns: nil).usable.map(\.description)
+                                     tlsEngine: settings.tls.engine, user: nil, dns: nil, use: .master).usable.map(\.description)
         // After a SIGHUP the master may run with the daemon's User as euid.
         mps_privs_root()
         defer { mps_privs_relinquish() }

@@ -22,16 +22,10 @@ enum SessionLifecycle {
             refuse(reason: "\(error)")
             return 0
         }
-        let role = SessionRole.of(options)
-        if let missing = role.notSupportedYet(options) {
-            ProxyLog.write("session refused: \(missing) is not supported yet")
-            refuse(reason: "\(missing) is not supported yet")
-            return 0
-        }
-        switch role {
+        switch SessionRole.of(options) {
         case .reverseFTP: ReverseFTPSession.start(options: options)
         case .forwardFTP: ForwardFTPSession.start(options: options)
-        case .reverseSSH: break
+        case .reverseSSH: ReverseSSHSession.start(options: options, sftp: settings.sftp)
         }
         return 0
     }
@@ -77,7 +71,20 @@ enum SessionLifecycle {
     static func chroot(_ proxySession: ProxySession) {
         guard !proxySession.chrooted else { return }
         proxySession.chrooted = true
-        let dir = "\(proxySession.options.tablesDirectory)/empty"
+        chroot(into: "\(proxySession.options.tablesDirectory)/empty")
+    }
+
+    /// An SSH session after login: the same chroot, and root dropped at once
+    /// (mod_sftp's key exchanges need neither files nor privileges).
+    static func confine(tablesDirectory: String) {
+        chroot(into: "\(tablesDirectory)/empty")
+        if getuid() == 0 || geteuid() == 0 {
+            mps_privs_root()
+            mps_privs_revoke()
+        }
+    }
+
+    private static func chroot(into dir: String) {
         mps_privs_root()
         let ok = Glibc.chroot(dir) == 0
         let err = errno

@@ -10,23 +10,7 @@ enum SessionRole: Equatable {
     case reverseSSH
 
     static func of(_ options: SessionOptions) -> SessionRole {
-        if sftpEngineOn() { return .reverseSSH }
+        if let server = main_server, SSHSessionRequirements.sftpEngineOn(server) { return .reverseSSH }
         return options.role == .forward ? .forwardFTP : .reverseFTP
-    }
-
-    /// What the user asked for that this build cannot do yet; nil when the
-    /// kind is implemented.
-    func notSupportedYet(_ options: SessionOptions) -> String? {
-        switch self {
-        case .reverseFTP: return nil
-        case .forwardFTP: return nil
-        case .reverseSSH: return "SFTP/SCP proxying (SFTPEngine on)"
-        }
-    }
-
-    /// mod_sftp's SFTPEngine for this server (an int; absent without mod_sftp).
-    private static func sftpEngineOn() -> Bool {
-        guard let value = get_param_ptr(main_server?.pointee.conf, "SFTPEngine", FALSE) else { return false }
-        return value.assumingMemoryBound(to: Int32.self).pointee == TRUE
     }
 }

@@ -2,7 +2,7 @@ import Glibc
 
 /// Thin, typed wrappers over the stat/mkdir/chmod/read calls the
 /// configuration checks need.
-enum FileSystemProbe {
+public enum FileSystemProbe {
     struct Status {
         let mode: mode_t
         let size: Int
@@ -79,7 +79,7 @@ enum FileSystemProbe {
         return nil
     }
 
-    enum ReadResult {
+    public enum ReadResult {
         case contents([UInt8])
         case tooLarge(size: Int)
         case failure(errno: Int32)
@@ -87,7 +87,7 @@ enum FileSystemProbe {
 
     /// Reads a whole regular file of at most `limit` bytes. O_NONBLOCK so a
     /// FIFO swapped in after the checks can't hang the daemon.
-    static func readFile(_ path: String, limit: Int) -> ReadResult {
+    public static func readFile(_ path: String, limit: Int) -> ReadResult {
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 { return .failure(errno: errno) }
         defer { close(fd) }

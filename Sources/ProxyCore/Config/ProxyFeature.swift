@@ -4,6 +4,7 @@
 public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
     case tls = "TLS to backend servers"
     case sftp = "SFTP/SCP proxying"
+    case sftpServerMatch = "ProxySFTPServerMatch"
     case forwardProxy = "forward proxying"
     case forwardProxyLogin = "forward proxying with a proxy login (ProxyForwardMethod proxyuser,user@host and proxyuser@host,user)"
     case redisDatastore = "the Redis datastore"
@@ -32,6 +33,7 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
         .reverseProxyAuth,
         .perGroupPolicy,
         .directDataTransfers,
+        .sftp,
         .redisDatastore,
     ]
 }

@@ -29,17 +29,29 @@ enum SFTPDirectiveSpecs {
     ]
 
     static let all: [DirectiveSpec] = [
-        algorithmList("ProxySFTPCiphers", known: ciphers, what: "cipher algorithm"),
+        algorithmList("ProxySFTPCiphers", known: ciphers, implemented: SFTPAlgorithmSupport.ciphers,
+                      what: "cipher algorithm"),
 
         DirectiveSpec("ProxySFTPCompression", feature: .sftp) { args in
             try ConfigValues.requireCount(args, exactly: 1)
-            if let on = ConfigValues.boolean(args[0]) { return ParsedArguments(args: [on ? "on" : "off"]) }
-            if ASCII.equalsIgnoringCase(args[0], "delayed") { return ParsedArguments(args: ["delayed"]) }
-            throw DirectiveError.invalidValue(
-                "unknown compression setting '\(ConfigText.printable(args[0]))' (expected on, off, delayed)")
+            let setting: String
+            if let on = ConfigValues.boolean(args[0]) {
+                setting = on ? "on" : "off"
+            } else if ASCII.equalsIgnoringCase(args[0], "delayed") {
+                setting = "delayed"
+            } else {
+                throw DirectiveError.invalidValue(
+                    "unknown compression setting '\(ConfigText.printable(args[0]))' (expected on, off, delayed)")
+            }
+            guard SFTPAlgorithmSupport.compression.contains(setting) else {
+                throw DirectiveError.invalidValue(
+                    "compression '\(setting)' is not implemented yet by this module's SSH sessions (only off)")
+            }
+            return ParsedArguments(args: [setting])
         },
 
-        algorithmList("ProxySFTPDigests", known: digests, what: "digest algorithm"),
+        algorithmList("ProxySFTPDigests", known: digests, implemented: SFTPAlgorithmSupport.digests,
+                      what: "digest algorithm"),
 
         DirectiveSpec("ProxySFTPHostKey", multi: true, feature: .sftp) { args in
             try ConfigValues.requireCount(args, exactly: 1)
@@ -53,7 +65,8 @@ enum SFTPDirectiveSpecs {
             return ParsedArguments(args: args, fileChecks: [.privateKeyFile(path: args[0])])
         },
 
-        algorithmList("ProxySFTPKeyExchanges", known: keyExchanges, what: "key exchange algorithm"),
+        algorithmList("ProxySFTPKeyExchanges", known: keyExchanges, implemented: SFTPAlgorithmSupport.keyExchanges,
+                      what: "key exchange algorithm"),
 
         DirectiveSpec("ProxySFTPOptions", multi: true, feature: .sftp) { args in
             try ConfigValues.requireCount(args, atLeast: 1)
@@ -79,7 +92,7 @@ enum SFTPDirectiveSpecs {
             return ParsedArguments(args: [String(count), String(interval)])
         },
 
-        DirectiveSpec("ProxySFTPServerMatch", multi: true, feature: .sftp) { args in
+        DirectiveSpec("ProxySFTPServerMatch", multi: true, feature: .sftpServerMatch) { args in
             try serverMatch(args).canonicalArgs
         },
 
@@ -89,11 +102,25 @@ enum SFTPDirectiveSpecs {
         },
     ]
 
-    private static func algorithmList(_ name: String, known: [String], what: String) -> DirectiveSpec {
+    /// A list of the spec's names (`known`), each one the transport speaks
+    /// (`implemented`), without repeats.
+    private static func algorithmList(_ name: String, known: [String], implemented: Set<String>,
+                                      what: String) -> DirectiveSpec {
         DirectiveSpec(name, feature: .sftp) { args in
             try ConfigValues.requireCount(args, atLeast: 1)
-            for algorithm in args where !known.contains(algorithm) {
-                throw DirectiveError.invalidValue("unsupported \(what) '\(ConfigText.printable(algorithm))'")
+            var seen: Set<String> = []
+            for algorithm in args {
+                guard known.contains(algorithm) else {
+                    throw DirectiveError.invalidValue("unsupported \(what) '\(ConfigText.printable(algorithm))'")
+                }
+                guard implemented.contains(algorithm) else {
+                    throw DirectiveError.invalidValue(
+                        "\(what) '\(algorithm)' is not implemented yet by this module's SSH transport"
+                            + " (implemented: \(known.filter(implemented.contains).joined(separator: " ")))")
+                }
+                guard seen.insert(algorithm).inserted else {
+                    throw DirectiveError.invalidValue("\(what) '\(algorithm)' is listed twice")
+                }
             }
             return ParsedArguments(args: args)
         }

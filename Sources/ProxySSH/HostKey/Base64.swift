@@ -1,8 +1,8 @@
 /// Base64 (RFC 4648) without padding, as OpenSSH prints SHA256 fingerprints.
-enum Base64 {
+public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    static func encodeUnpadded(_ bytes: [UInt8]) -> String {
+    public static func encodeUnpadded(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var i = 0

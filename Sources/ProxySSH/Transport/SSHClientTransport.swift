@@ -268,7 +268,9 @@ public final class SSHClientTransport {
             throw TransportFailure(DisconnectReason.protocolError, "a second KEXINIT during one key exchange")
         }
         let theirs = try KexInit.decode(payload)
-        if completedExchanges == 0 && theirs.kexAlgorithms.contains(KexAlgorithm.strictServer) {
+        // Strict KEX holds only when both sides offered it.
+        if completedExchanges == 0 && configuration.algorithms.offersStrictKex
+            && theirs.kexAlgorithms.contains(KexAlgorithm.strictServer) {
             strictKex = true
             // Strict KEX also requires the server's KEXINIT to be its very first packet.
             guard reader.sequence == 1 else {

@@ -1,0 +1,108 @@
+import Glibc
+import ProxyCore
+import ProxySSH
+
+/// One SSH connection to a backend: our socket (every wait bounded by a
+/// Deadline) under an `SSHClientTransport`. Transport events become socket
+/// writes, host-key checks and connection-layer payloads for the caller.
+final class SSHBackendConnection {
+    let socket: TCPSocket
+    let address: SocketAddress
+    let target: SelectedBackend
+    let transport: SSHClientTransport
+    private let hostKeyCheck: SSHHostKeyCheck
+    /// Payloads that arrived for the layers above, oldest first.
+    private(set) var inbox: [[UInt8]] = []
+    private(set) var established = false
+    private var readBuffer = [UInt8](repeating: 0, count: 256 * 1024)
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init(socket: TCPSocket, address: SocketAddress, target: SelectedBackend,
+         configuration: SSHClientTransport.Configuration, hostKeyCheck: SSHHostKeyCheck) {
+        self.socket = socket
+        self.address = address
+        self.target = target
+        self.transport = SSHClientTransport(configuration: configuration)
+        self.hostKeyCheck = hostKeyCheck
+    }
+
+    /// Version exchange and the first key exchange, host key checked.
+    func establish(deadline: Deadline) throws {
+        try handle(transport.start(), deadline: deadline)
+        while !established {
+            try readOnce(deadline: deadline)
+        }
+    }
+
+    func send(_ payload: [UInt8], deadline: Deadline) throws {
+        try handle(transport.send(payload), deadline: deadline)
+    }
+
+    /// Waits for the next payload for the layers above.
+    func nextPayload(deadline: Deadline) throws -> [UInt8] {
+        while inbox.isEmpty {
+            try readOnce(deadline: deadline)
+        }
+        return inbox.removeFirst()
+    }
+
+    /// Takes the payloads that arrived (the relay's side of `nextPayload`).
+    func takeInbox() -> [[UInt8]] {
+        defer { inbox.removeAll() }
+        return inbox
+    }
+
+    /// One read (waiting up to `deadline`) fed to the transport.
+    func readOnce(deadline: Deadline) throws {
+        let n = try readBuffer.withUnsafeMutableBytes { try socket.read(into: $0, deadline: deadline) }
+        if n == 0 { throw Failure(description: "backend \(target.connectedURL) closed the connection") }
+        try handle(transport.feed(readBuffer[0..<n]), deadline: deadline)
+    }
+
+    /// Leaves politely: a DISCONNECT when the transport can still send one.
+    func close(reason: String) {
+        if !transport.isClosed {
+            for case .send(let bytes) in transport.disconnect(message: reason) {
+                try? socket.writeAll(bytes, deadline: .after(seconds: 1))
+            }
+        }
+        socket.close()
+    }
+
+    private func handle(_ events: [TransportEvent], deadline: Deadline) throws {
+        for event in events {
+            switch event {
+            case .send(let bytes):
+                try socket.writeAll(bytes, deadline: deadline)
+            case .hostKey(let key):
+                if let refusal = hostKeyCheck.refusal(for: key, backend: target.url) {
+                    try handle(transport.disconnect(code: DisconnectReason.hostKeyNotVerifiable, message: refusal),
+                               deadline: deadline)
+                    throw Failure(description: refusal)
+                }
+                try handle(transport.acceptHostKey(), deadline: deadline)
+            case .established(let algorithms):
+                established = true
+                ProxyLog.write("backend \(target.connectedURL): SSH session with \(transport.serverVersion ?? "?"): "
+                               + Self.describe(algorithms) + (transport.strictKex ? ", strict KEX" : ""))
+            case .rekeyed(let algorithms):
+                ProxyLog.write("backend \(target.connectedURL): rekeyed (\(transport.completedExchanges - 1)): \(Self.describe(algorithms))")
+            case .extInfo(let info):
+                ProxyLog.write("backend \(target.connectedURL): ext-info server-sig-algs "
+                               + (info.serverSignatureAlgorithms?.joined(separator: ",") ?? "(none)"))
+            case .packet(let payload):
+                inbox.append(payload)
+            case .disconnect(let reason):
+                throw Failure(description: "backend \(target.connectedURL): \(reason)")
+            }
+        }
+    }
+
+    private static func describe(_ a: NegotiatedAlgorithms) -> String {
+        "kex \(a.kex.name), host key \(a.hostKey.name), cipher \(a.cipherClientToServer.name)"
+            + (a.macClientToServer.map { ", mac \($0.name)" } ?? "")
+    }
+}

@@ -1,0 +1,142 @@
+import CProFTPD
+import CShims
+import Glibc
+import ProxyCore
+import ProxySSH
+
+/// After the login: connection-layer packets verbatim both ways. Client
+/// packets arrive through mod_sftp's packet handler; backend packets are
+/// read in mod_sftp's read-poll event (before each of its client reads),
+/// never while mod_sftp is in a key exchange: then they wait in the outbox
+/// (or in the kernel) until `kex.completed`.
+final class SSHPacketRelay {
+    var backend: SSHBackendConnection?
+    /// Backend payloads held while the client's keys were changing.
+    private var outbox: [[UInt8]] = []
+    /// Payloads queued in the backend transport during its own key
+    /// exchange beyond which the client is held back (read no further).
+    private static let backendQueueBound = 512
+    private var replies = ReplyRouting()
+    /// ProxySFTPServerAlive: when the backend last sent something, when we last probed it.
+    private var lastBackendInput = Deadline.now()
+    private var lastKeepalive: UInt64 = 0
+
+    private var session: ReverseSSHSession? { ReverseSSHSession.current }
+
+    /// mod_sftp's packet handler: ours after the login for connection-layer
+    /// messages (the packet is freed here), mod_sftp's otherwise (ENOSYS).
+    func frontendPacket(_ packet: UnsafeMutableRawPointer) -> Int32 {
+        let payload = SFTPFrontend.payload(of: packet)
+        let loggedIn = (session?.loggedIn ?? false) && SFTPFrontend.state & SFTPFrontend.haveAuth != 0
+        guard let backend, ConnectionMessageRoute.frontendPacketGoesToBackend(payload, loggedIn: loggedIn),
+              replies.clientReplyGoesToBackend(payload) else {
+            errno = ENOSYS
+            return -1
+        }
+        mps_sftp_packet_free(packet)
+        replies.clientSent(payload)
+        do {
+            let deadline = stallDeadline()
+            try backend.send(payload, deadline: deadline)
+            // The backend is changing keys and our queue grows: wait for it
+            // (relaying what it sends meanwhile), so TCP holds the client back.
+            while backend.transport.queuedPayloads > Self.backendQueueBound {
+                try backend.readOnce(deadline: deadline)
+                try relayBackendPackets()
+            }
+        } catch {
+            session?.end(because: "\(error)")
+        }
+        return 0
+    }
+
+    /// mod_sftp's read-poll event: relays backend packets until the client
+    /// has something to read (then mod_sftp reads it).
+    func readPoll() {
+        guard let backend, session?.loggedIn == true, SFTPFrontend.acceptsWrites, let conn = CProFTPD.session.c else {
+            return
+        }
+        flushOutbox(force: false)
+        let clientFD = conn.pointee.rfd
+        while SFTPFrontend.acceptsWrites && outbox.isEmpty {
+            var fds = [pollfd(fd: clientFD, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: backend.socket.fd, events: Int16(POLLIN), revents: 0)]
+            let rc = poll(&fds, 2, 1000)
+            if rc < 0 {
+                if errno == EINTR { pr_signals_handle(); continue }
+                return
+            }
+            do {
+                if fds[1].revents != 0 {
+                    lastBackendInput = Deadline.now()
+                    try backend.readOnce(deadline: stallDeadline())
+                    try relayBackendPackets()
+                } else {
+                    try probeSilentBackend(backend)
+                }
+            } catch {
+                session?.end(because: "\(error)")
+                return
+            }
+            if fds[0].revents != 0 { return }
+        }
+    }
+
+    /// Writes what waited; `force` at `kex.completed`, where mod_sftp's new
+    /// keys are in use although its REKEYING bit is still set.
+    func flushOutbox(force: Bool) {
+        while !outbox.isEmpty && (force || SFTPFrontend.acceptsWrites) {
+            do {
+                try SFTPFrontend.write(outbox.removeFirst())
+            } catch {
+                session?.end(because: "\(error)")
+                return
+            }
+        }
+    }
+
+    /// ProxySFTPServerAlive count interval: a backend silent for `interval`
+    /// seconds gets a keepalive@proftpd.org request; `count` of them
+    /// unanswered end the session (as upstream's "server alive threshold").
+    private func probeSilentBackend(_ backend: SSHBackendConnection) throws {
+        guard let alive = session?.sftp.serverAlive, alive.maxCount > 0, alive.intervalSeconds > 0 else { return }
+        let interval = UInt64(alive.intervalSeconds) * 1_000_000_000
+        let now = Deadline.now()
+        guard now &- lastBackendInput >= interval, now &- lastKeepalive >= interval else { return }
+        if replies.pendingKeepalives >= alive.maxCount {
+            throw SSHBackendConnection.Failure(description: "backend \(backend.target.url): server alive threshold reached "
+                                                + "(\(alive.maxCount) keepalives unanswered in \(alive.intervalSeconds) s intervals)")
+        }
+        var w = SSHWriter()
+        w.byte(ConnectionMessage.globalRequest)
+        w.string("keepalive@proftpd.org")
+        w.boolean(true)
+        try backend.send(w.bytes, deadline: stallDeadline())
+        replies.proxyKeepaliveSent()
+        lastKeepalive = now
+    }
+
+    private func relayBackendPackets() throws {
+        guard let backend else { return }
+        for payload in backend.takeInbox() {
+            if replies.backendReplyIsTheProxys(payload) { continue }  // our keepalive answered
+            switch ConnectionMessageRoute.backendPacket(payload) {
+            case .relay:
+                replies.backendSent(payload)
+                if outbox.isEmpty && SFTPFrontend.acceptsWrites {
+                    try SFTPFrontend.write(payload)
+                } else {
+                    outbox.append(payload)
+                }
+            case .answer(let reply):
+                if let reply { try backend.send(reply, deadline: stallDeadline()) }
+            case .refuse(let why):
+                throw SSHBackendConnection.Failure(description: "backend \(backend.target.url) sent \(why)")
+            }
+        }
+    }
+
+    private func stallDeadline() -> Deadline {
+        .after(seconds: max(session?.options.stallTimeout ?? 60, 10))
+    }
+}

@@ -1,0 +1,21 @@
+/// Connection-protocol message numbers (RFC 4254) the relay looks at, and
+/// the one header it reads from requests.
+public enum ConnectionMessage {
+    public static let globalRequest: UInt8 = 80
+    public static let requestSuccess: UInt8 = 81
+    public static let requestFailure: UInt8 = 82
+    public static let channelRequest: UInt8 = 98
+    public static let channelSuccess: UInt8 = 99
+    public static let channelFailure: UInt8 = 100
+
+    /// A request's name and want-reply flag: after `fixed` bytes (1 for
+    /// GLOBAL_REQUEST, 5 for CHANNEL_REQUEST's number and channel), a
+    /// string and a boolean; nil when the payload is cut short.
+    static func requestHeader(_ payload: [UInt8], afterFixed fixed: Int) -> (name: ArraySlice<UInt8>, wantReply: Bool)? {
+        guard payload.count >= fixed + 4 else { return nil }
+        let length = payload[fixed..<(fixed + 4)].reduce(0) { $0 << 8 | Int($1) }
+        let flag = fixed + 4 + length
+        guard length <= payload.count, flag < payload.count else { return nil }
+        return (payload[(fixed + 4)..<flag], payload[flag] != 0)
+    }
+}
