@@ -163,6 +163,10 @@ def lab(suite, request):
     lb = Lab(suite, d)
     yield lb
     problems = lb.shutdown()
+    if not KEEP and not problems:
+        # the suite's tmpfs holds every test's files until the end otherwise,
+        # and the 100 MiB transfers of a few files fill it
+        shutil.rmtree(d, ignore_errors=True)
     if problems:
         pytest.fail("unclean daemon shutdown: " + "; ".join(problems), pytrace=False)
 
