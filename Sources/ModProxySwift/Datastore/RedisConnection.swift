@@ -232,6 +232,29 @@ final class RedisConnection {
         return value
     }
 
+    /// The named fields of a hash that it has, read in one HGETALL (so
+    /// fields written together are read together); empty when the key is
+    /// missing.
+    func hashFields(_ key: String, _ names: [String]) throws -> [String: String] {
+        let sub = make_sub_pool(pool)
+        defer { destroy_pool(sub) }
+        var found: [String: String] = [:]
+        _ = try call("HGETALL", accepting: [ENOENT]) { redis in
+            var table: OpaquePointer?
+            let result = pr_redis_hash_kgetall(sub, redis, &proxy_module, key, key.utf8.count, &table)
+            guard result == 0, let table else { return result }
+            for name in names {
+                var size = 0
+                // pr_redis_hash_kgetall adds each field by its bytes, without a NUL.
+                if let value = pr_table_kget(table, name, name.utf8.count, &size) {
+                    found[name] = Self.text(UnsafeMutableRawPointer(mutating: value), size)
+                }
+            }
+            return 0
+        }
+        return found
+    }
+
     /// HINCRBY, the new value. pr_redis_hash_kincr wants the field to
     /// exist: an absent one is created at 0 with HSETNX (atomic: when two
     /// proxies race, one creates it, both count), then incremented.
