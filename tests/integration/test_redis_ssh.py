@@ -4,6 +4,7 @@ other prefixes keep their own; a Redis that cannot be asked never lets a
 key through unchecked when VerifyServer is on."""
 import os
 import threading
+import time
 
 import pytest
 
@@ -138,10 +139,11 @@ def test_redis_down_never_lets_an_unchecked_key_through_with_verify_on(lab, veri
     r.stop()
     if verify == "on":
         assert "cannot be checked" in refused(lab, p)
-        assert "cannot be checked; refused (ProxySFTPVerifyServer on)" in p.read("proxy.log")
+        assert "cannot be checked (redis: " in p.read("proxy.log")
+        assert "refused (ProxySFTPVerifyServer on)" in p.read("proxy.log")
     else:
         assert logs_in(p)
-        assert "not checked (the SSH host key store failed; ProxySFTPVerifyServer off)" in p.read("proxy.log")
+        assert "accepted, not recorded (ProxySFTPVerifyServer off)" in p.read("proxy.log")
     log = p.read("proxy.log")
     assert "datastore:" in log and "unable to connect to Redis" in log, log
     r.start()   # back (empty: no persistence): the next session records the key
@@ -162,3 +164,23 @@ def test_junk_under_the_host_key_is_refused_with_a_reason(lab, junk):
         reason = "lacks its 'algo' or 'blob' field"
     assert "cannot be checked" in refused(lab, p)
     assert reason in p.read("proxy.log"), p.read("proxy.log")
+
+
+def test_a_stopped_redis_costs_a_bounded_wait_then_a_refusal(lab):
+    r = lab.redis()
+    b = sftp_backend(lab)
+    p = redis_ssh_proxy(lab, r, b, "proxy")
+    assert logs_in(p)
+    r.pause()
+    try:
+        started = time.monotonic()
+        reason = refused(lab, p)
+        elapsed = time.monotonic() - started
+    finally:
+        r.resume()
+    assert "cannot be checked" in reason, reason
+    # one 500 ms wait (mod_redis's RedisTimeouts), then no Redis for any
+    # of the session's stores (reverse state, host keys)
+    assert elapsed < 1.5, elapsed
+    assert "no answer within 500 ms" in p.read("proxy.log"), p.read("proxy.log")
+    assert logs_in(p)

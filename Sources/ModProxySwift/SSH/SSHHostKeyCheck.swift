@@ -41,10 +41,10 @@ struct SSHHostKeyCheck {
             // cannot be checked (the store down, e.g. Redis) is refused.
             DatastoreFailureLog.report("checking the host key of \(backend)", error)
             if verify {
-                ProxyLog.write("backend \(backend): host key \(key.keyType) \(key.fingerprint) cannot be checked; refused (ProxySFTPVerifyServer on)")
+                ProxyLog.write("backend \(backend): host key \(key.keyType) \(key.fingerprint) cannot be checked (\(error)); refused (ProxySFTPVerifyServer on)")
                 return "host key of \(backend) cannot be checked: the SSH host key store failed"
             }
-            ProxyLog.write("backend \(backend): host key \(key.keyType) \(key.fingerprint) not checked (the SSH host key store failed; ProxySFTPVerifyServer off)")
+            ProxyLog.write("backend \(backend): host key \(key.keyType) \(key.fingerprint) not checked (\(error)); accepted, not recorded (ProxySFTPVerifyServer off)")
             return nil
         }
         if recorded == seen { return nil }
