@@ -151,7 +151,7 @@ def test_redis_down_never_lets_an_unchecked_key_through_with_verify_on(lab, veri
     assert r.cli("HGET", hostkey_key(b), "blob") == backend_public_key(lab, b)[1]
 
 
-@pytest.mark.parametrize("junk", ["string", "blob-only"])
+@pytest.mark.parametrize("junk", ["string", "blob-only", "bad-algo"])
 def test_junk_under_the_host_key_is_refused_with_a_reason(lab, junk):
     r = lab.redis()
     b = sftp_backend(lab)
@@ -159,9 +159,12 @@ def test_junk_under_the_host_key_is_refused_with_a_reason(lab, junk):
     if junk == "string":
         r.cli("SET", hostkey_key(b), "not a hash")
         reason = "unexpected type"
-    else:
+    elif junk == "blob-only":
         r.cli("HSET", hostkey_key(b), "blob", backend_public_key(lab, b)[1])
         reason = "lacks its 'algo' or 'blob' field"
+    else:
+        r.cli("HSET", hostkey_key(b), "algo", "ssh-ed25519\nx", "blob", backend_public_key(lab, b)[1])
+        reason = "is not a valid name"
     assert "cannot be checked" in refused(lab, p)
     assert reason in p.read("proxy.log"), p.read("proxy.log")
 
