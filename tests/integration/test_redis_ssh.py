@@ -59,7 +59,7 @@ def refused(lab, proxy):
 
 
 def test_first_use_by_one_proxy_then_a_changed_key_refused_by_the_other(lab):
-    r = lab.redis()
+    r = lab.redis(password="s3cret-ssh-keys")
     b = sftp_backend(lab)
     p1 = redis_ssh_proxy(lab, r, b, "proxy1")
     p2 = redis_ssh_proxy(lab, r, b, "proxy2")
