@@ -37,6 +37,20 @@ final class BackendKeyedText {
         }
     }
 
+    /// Inserts the row unless (vhost, backend) has one already; an existing
+    /// row is left as it is.
+    func writeIfAbsent(columns: [String], values: [SQLiteValue], vhostID: Int, backend: String) throws {
+        try check(backend, vhostID)
+        let names = columns.joined(separator: ", ")
+        let marks = columns.map { _ in "?" }.joined(separator: ", ")
+        try connection.transaction(.immediate) {
+            try connection.run("""
+                INSERT INTO \(table) (vhost_id, backend_uri, \(names)) VALUES (?, ?, \(marks)) \
+                ON CONFLICT (vhost_id, backend_uri) DO NOTHING
+                """, [.integer(vhostID), .text(backend)] + values)
+        }
+    }
+
     func remove(vhostID: Int, backend: String) throws {
         try check(backend, vhostID)
         try connection.transaction(.immediate) {

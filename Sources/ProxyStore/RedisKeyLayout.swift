@@ -71,6 +71,18 @@ public struct RedisKeyLayout: Equatable, Sendable {
         "\(prefix)proxy_tls:session:vhost#\(vhostID):\(backend)"
     }
 
+    /// Hash (fields `hostKeyAlgorithmField`, `hostKeyBlobField`: upstream's
+    /// names, the blob in padded base64): the SSH host key recorded for a
+    /// backend. Upstream's key is `proxy_ssh_hostkeys:<URL>`, shared by
+    /// every vhost; here it is per vhost, as in `proxy-ssh.db`, so a vhost
+    /// with ProxySFTPVerifyServer off never re-records a key another one
+    /// verifies.
+    public func sshHostKey(vhostID: Int, backend: String) -> String {
+        "\(prefix)proxy_ssh_hostkeys:vhost#\(vhostID):\(backend)"
+    }
+    public static let hostKeyAlgorithmField = "algo"
+    public static let hostKeyBlobField = "blob"
+
     /// The member of `connectionShare` for one backend of one vhost.
     public static func shareMember(vhostID: Int, url: String) -> String { "\(vhostID) \(url)" }
 

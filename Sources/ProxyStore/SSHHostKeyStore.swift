@@ -2,6 +2,10 @@
 /// URL within a vhost, for ProxySFTPVerifyServer.
 public protocol SSHHostKeyStore: AnyObject {
     func hostKey(vhostID: Int, backend: String) throws -> SSHHostKey?
+    /// Records `key` unless the backend has a key already, in one atomic
+    /// step (of two sessions or proxies seeing the backend first, one wins);
+    /// returns the key recorded now, the winner's.
+    func recordFirstHostKey(vhostID: Int, backend: String, key: SSHHostKey) throws -> SSHHostKey
     /// Records (or replaces) the backend's key.
     func setHostKey(vhostID: Int, backend: String, key: SSHHostKey) throws
     func close()
@@ -16,6 +20,19 @@ public struct SSHHostKey: Equatable, Sendable {
     public init(algorithm: String, base64: String) {
         self.algorithm = algorithm
         self.base64 = base64
+    }
+
+    /// Throws unless the key can be stored: a printable algorithm name of at
+    /// most 64 bytes, a blob of 1...`SQLiteSSHHostKeyStore.maxKeyLength`.
+    public func checkStorable(for backend: String) throws {
+        guard !algorithm.isEmpty, algorithm.utf8.count <= 64,
+              algorithm.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            throw DatastoreError(.invalidArgument, "host key algorithm '\(algorithm.prefix(64))' for \(backend) is not a valid name")
+        }
+        guard !base64.isEmpty, base64.utf8.count <= SQLiteSSHHostKeyStore.maxKeyLength else {
+            throw DatastoreError(.invalidArgument,
+                "host key for \(backend) is \(base64.utf8.count) bytes; expected 1...\(SQLiteSSHHostKeyStore.maxKeyLength)")
+        }
     }
 }
 
@@ -51,15 +68,18 @@ public final class SQLiteSSHHostKeyStore: SSHHostKeyStore {
         return SSHHostKey(algorithm: algorithm, base64: key)
     }
 
+    public func recordFirstHostKey(vhostID: Int, backend: String, key: SSHHostKey) throws -> SSHHostKey {
+        try key.checkStorable(for: backend)
+        try file.writeIfAbsent(columns: ["algo", "hostkey"], values: [.text(key.algorithm), .text(key.base64)],
+                               vhostID: vhostID, backend: backend)
+        guard let recorded = try hostKey(vhostID: vhostID, backend: backend) else {
+            throw DatastoreError(.invalidArgument, "the host key of \(backend) was recorded but cannot be read back")
+        }
+        return recorded
+    }
+
     public func setHostKey(vhostID: Int, backend: String, key: SSHHostKey) throws {
-        guard !key.algorithm.isEmpty, key.algorithm.utf8.count <= 64,
-              key.algorithm.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) else {
-            throw DatastoreError(.invalidArgument, "host key algorithm '\(key.algorithm.prefix(64))' for \(backend) is not a valid name")
-        }
-        guard !key.base64.isEmpty, key.base64.utf8.count <= Self.maxKeyLength else {
-            throw DatastoreError(.invalidArgument,
-                "host key for \(backend) is \(key.base64.utf8.count) bytes; expected 1...\(Self.maxKeyLength)")
-        }
+        try key.checkStorable(for: backend)
         try file.write(columns: ["algo", "hostkey"], values: [.text(key.algorithm), .text(key.base64)],
                        vhostID: vhostID, backend: backend)
     }

@@ -15,12 +15,20 @@ final class RedisKeyLayoutTests: XCTestCase {
         let all = [keys.counters(vhostID: 1), keys.connectionCounts(vhostID: 1),
                    keys.connectionShare(proxyID: "h:21"), keys.responseTimes(vhostID: 1), keys.health(vhostID: 1),
                    keys.backends(vhostID: 1), keys.vhostNames, keys.daemon(proxyID: "h:21"),
-                   keys.tlsSession(vhostID: 1, backend: "ftps://a:21")]
+                   keys.tlsSession(vhostID: 1, backend: "ftps://a:21"),
+                   keys.sshHostKey(vhostID: 1, backend: "sftp://a:22")]
             + StickyPolicy.allCases.map { keys.sticky($0, vhostID: 1) }
         XCTAssertTrue(all.allSatisfy { $0.hasPrefix("fleet:") })
         XCTAssertEqual(Set(all).count, all.count)
         XCTAssertNotEqual(keys.counters(vhostID: 1), keys.counters(vhostID: 11))
         XCTAssertNotEqual(keys.health(vhostID: 1), RedisKeyLayout(prefix: "other:").health(vhostID: 1))
+    }
+
+    func testSSHHostKeysUpstreamsNameWithTheVhost() {
+        let keys = RedisKeyLayout(prefix: "fleet:")
+        XCTAssertEqual(keys.sshHostKey(vhostID: 2, backend: "sftp://h:22"), "fleet:proxy_ssh_hostkeys:vhost#2:sftp://h:22")
+        XCTAssertNotEqual(keys.sshHostKey(vhostID: 1, backend: "sftp://h:22"), keys.sshHostKey(vhostID: 2, backend: "sftp://h:22"))
+        XCTAssertEqual([RedisKeyLayout.hostKeyAlgorithmField, RedisKeyLayout.hostKeyBlobField], ["algo", "blob"])
     }
 
     func testShareMembersRoundTripAndRefuseJunk() {

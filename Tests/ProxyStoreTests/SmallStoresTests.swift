@@ -50,6 +50,23 @@ final class SmallStoresTests: XCTestCase {
         store.close()
     }
 
+    func testSSHHostKeyFirstUseIsRecordedOnceAndTheFirstKeyWins() throws {
+        let dir = TemporaryDirectory()
+        let one = try SQLiteSSHHostKeyStore(tablesDirectory: dir.path)
+        let other = try SQLiteSSHHostKeyStore(tablesDirectory: dir.path)
+        defer { one.close(); other.close() }
+        let first = SSHHostKey(algorithm: "ssh-ed25519", base64: "AAAAC3NzaC1lZDI1NTE5AAAAIFirst=")
+        let second = SSHHostKey(algorithm: "ssh-ed25519", base64: "AAAAC3NzaC1lZDI1NTE5AAAAISecond")
+        XCTAssertEqual(try one.recordFirstHostKey(vhostID: 1, backend: "sftp://b:22", key: first), first)
+        // A second session seeing another key first gets the recorded one back.
+        XCTAssertEqual(try other.recordFirstHostKey(vhostID: 1, backend: "sftp://b:22", key: second), first)
+        XCTAssertEqual(try other.hostKey(vhostID: 1, backend: "sftp://b:22"), first)
+        XCTAssertEqual(try other.recordFirstHostKey(vhostID: 2, backend: "sftp://b:22", key: second), second)
+        XCTAssertDatastoreError(.invalidArgument,
+            try one.recordFirstHostKey(vhostID: 3, backend: "sftp://b:22", key: SSHHostKey(algorithm: "a b", base64: "AAAA")))
+        XCTAssertNil(try one.hostKey(vhostID: 3, backend: "sftp://b:22"))
+    }
+
     func testSSHHostKeyHostileValues() throws {
         let dir = TemporaryDirectory()
         let store = try SQLiteSSHHostKeyStore(tablesDirectory: dir.path)

@@ -401,6 +401,21 @@ def test_verify_server_changed_host_key(lab, sshd_backend, verify):
         assert "recording the new key (ProxySFTPVerifyServer off)" in p.read("proxy.log")
 
 
+def test_verify_server_refuses_a_key_it_cannot_check(lab):
+    """proxy-ssh.db cannot be opened: with VerifyServer on, no key is taken unchecked."""
+    b = sftp_backend(lab)
+    p = ssh_proxy(lab, [b.sftp_url], extra="  ProxySFTPVerifyServer on")
+    db = os.path.join(p.tables, "proxy-ssh.db")
+    for leftover in (db, db + "-wal", db + "-shm"):
+        if os.path.exists(leftover):
+            os.remove(leftover)
+    os.mkdir(db)
+    r = openssh(lab, "ssh", p.port, H.USER, H.PASSWORD, [f"{H.USER}@127.0.0.1", "true"], timeout=60)
+    assert r.returncode != 0 and "cannot be checked" in r.stderr.decode(), r.stderr.decode()
+    log = p.read("proxy.log")
+    assert "opening the SSH host key store failed" in log and "refused (ProxySFTPVerifyServer on)" in log, log
+
+
 def test_algorithm_directives_restrict_the_backend_offer(lab, sshd_backend):
     p = ssh_proxy(lab, [sshd_backend.url], extra="  ProxySFTPCiphers aes192-ctr aes256-ctr\n"
                   "  ProxySFTPDigests hmac-sha2-512\n  ProxySFTPKeyExchanges ecdh-sha2-nistp384\n")

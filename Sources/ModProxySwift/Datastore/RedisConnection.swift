@@ -9,9 +9,9 @@ import ProxyStore
 ///
 /// Every wait is bounded: the connect and I/O timeouts are mod_redis's
 /// RedisTimeouts (500 ms each by default), capped at ProxyTimeoutConnect.
-/// After a transport failure the connection is dropped and not tried again
-/// for `retryInterval` seconds, so a slow or stopped Redis costs a session
-/// one timeout, not one per call. Keys are passed whole (the caller's
+/// After a transport failure the connection is dropped and no connection
+/// of the process tries again for `retryInterval` seconds, so a slow or
+/// stopped Redis costs a session one timeout, not one per call or store. Keys are passed whole (the caller's
 /// `RedisKeyLayout` holds the prefix); no mod_redis namespace is set, so
 /// the raw commands below and the `pr_redis_k*` calls name the same keys.
 final class RedisConnection {
@@ -22,7 +22,10 @@ final class RedisConnection {
     /// The server's config records (RedisServer, RedisSentinel, RedisTimeouts).
     private let serverConfig: UnsafeMutablePointer<xaset_t>?
     private var redis: OpaquePointer?
-    private var downUntil = 0
+    /// Per process, not per connection: a session's stores (reverse state,
+    /// TLS sessions, SSH host keys) each have a connection, and a Redis
+    /// down should cost the session one wait, not one per store.
+    private static var downUntil = 0
 
     init(timeoutCapSeconds: Int, serverConfig: UnsafeMutablePointer<xaset_t>?) {
         pool = make_sub_pool(permanent_pool)
@@ -41,7 +44,7 @@ final class RedisConnection {
     private func connection() throws -> OpaquePointer {
         if let redis { return redis }
         let now = Int(time(nil))
-        guard now >= downUntil else {
+        guard now >= Self.downUntil else {
             throw DatastoreError(.redis, "Redis was unreachable less than \(Self.retryInterval)s ago; not retried yet")
         }
         RedisServerConfig.apply(serverConfig)
@@ -55,7 +58,7 @@ final class RedisConnection {
                 reason = "no answer within \(connectMillis) ms to connect, \(ioMillis) ms a reply (RedisTimeouts, capped at ProxyTimeoutConnect)"
             default: reason = String(cString: strerror(errno))
             }
-            downUntil = now + Self.retryInterval
+            Self.downUntil = now + Self.retryInterval
             throw DatastoreError(.redis, "unable to connect to Redis: \(reason)")
         }
         redis = made
@@ -84,7 +87,7 @@ final class RedisConnection {
         if code != EINVAL {
             // EIO and friends: a lost or timed-out connection.
             close()
-            downUntil = Int(time(nil)) + Self.retryInterval
+            Self.downUntil = Int(time(nil)) + Self.retryInterval
         }
         let reason: String
         switch code {
@@ -230,6 +233,29 @@ final class RedisConnection {
             return result
         }
         return value
+    }
+
+    /// The named fields of a hash that it has, read in one HGETALL (so
+    /// fields written together are read together); empty when the key is
+    /// missing.
+    func hashFields(_ key: String, _ names: [String]) throws -> [String: String] {
+        let sub = make_sub_pool(pool)
+        defer { destroy_pool(sub) }
+        var found: [String: String] = [:]
+        _ = try call("HGETALL", accepting: [ENOENT]) { redis in
+            var table: OpaquePointer?
+            let result = pr_redis_hash_kgetall(sub, redis, &proxy_module, key, key.utf8.count, &table)
+            guard result == 0, let table else { return result }
+            for name in names {
+                var size = 0
+                // pr_redis_hash_kgetall adds each field by its bytes, without a NUL.
+                if let value = pr_table_kget(table, name, name.utf8.count, &size) {
+                    found[name] = Self.text(UnsafeMutableRawPointer(mutating: value), size)
+                }
+            }
+            return 0
+        }
+        return found
     }
 
     /// HINCRBY, the new value. pr_redis_hash_kincr wants the field to

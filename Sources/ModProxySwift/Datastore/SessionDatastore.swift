@@ -58,11 +58,17 @@ struct SessionDatastore {
         openSideStore("the DNS answer cache") { try SQLiteDNSAnswerStore(tablesDirectory: tablesDirectory) }
     }
 
-    /// Backend SSH host keys (ProxySFTPVerifyServer), or nil (logged).
-    /// The local ProxyTables file whatever ProxyDatastore says (no Redis
-    /// SSH host key store yet).
-    static func openSSHHostKeyStore(tablesDirectory: String) -> SSHHostKeyStore? {
-        openSideStore("the SSH host key store") { try SQLiteSSHHostKeyStore(tablesDirectory: tablesDirectory) }
+    /// Backend SSH host keys (ProxySFTPVerifyServer) in the store
+    /// ProxyDatastore chooses, or nil (logged). A Redis store connects on
+    /// first use, its waits capped at `connectTimeout`.
+    static func openSSHHostKeyStore(_ kind: ProxyDatastore, tablesDirectory: String,
+                                    connectTimeout: Int) -> SSHHostKeyStore? {
+        if case .redis(let prefix) = kind {
+            return RedisSSHHostKeyStore(redis: RedisConnection(timeoutCapSeconds: connectTimeout,
+                                                               serverConfig: main_server?.pointee.conf),
+                                        keys: RedisKeyLayout(prefix: prefix))
+        }
+        return openSideStore("the SSH host key store") { try SQLiteSSHHostKeyStore(tablesDirectory: tablesDirectory) }
     }
 
     /// A store beside the reverse-proxy state (its own ProxyTables file),

@@ -36,7 +36,8 @@ final class ReverseSSHSession {
         self.options = options
         self.sftp = sftp
         datastore = SessionDatastore.open(options)
-        hostKeyStore = SessionDatastore.openSSHHostKeyStore(tablesDirectory: options.tablesDirectory)
+        hostKeyStore = SessionDatastore.openSSHHostKeyStore(options.datastore, tablesDirectory: options.tablesDirectory,
+                                                            connectTimeout: options.connectTimeout)
         hostbasedKeys = Self.readHostKeys(sftp.hostKeys, provider: sftp.passPhraseProvider)
     }
 
