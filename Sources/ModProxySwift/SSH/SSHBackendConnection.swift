@@ -57,9 +57,21 @@ final class SSHBackendConnection {
 
     /// One read (waiting up to `deadline`) fed to the transport.
     func readOnce(deadline: Deadline) throws {
-        let n = try readBuffer.withUnsafeMutableBytes { try socket.read(into: $0, deadline: deadline) }
+        let n = try namingBackend { try readBuffer.withUnsafeMutableBytes { try socket.read(into: $0, deadline: deadline) } }
         if n == 0 { throw Failure(description: "backend \(target.connectedURL) closed the connection") }
         try handle(transport.feed(readBuffer[0..<n]), deadline: deadline)
+    }
+
+    /// A socket error (a reset, a timeout) told with the backend it came
+    /// from, as the client's DISCONNECT and ProxyLog give it.
+    private func namingBackend<T>(_ io: () throws -> T) throws -> T {
+        do {
+            return try io()
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(description: "backend \(target.connectedURL): \(error)")
+        }
     }
 
     /// Leaves politely: a DISCONNECT when the transport can still send one.
@@ -76,7 +88,7 @@ final class SSHBackendConnection {
         for event in events {
             switch event {
             case .send(let bytes):
-                try socket.writeAll(bytes, deadline: deadline)
+                try namingBackend { try socket.writeAll(bytes, deadline: deadline) }
             case .hostKey(let key):
                 if let refusal = hostKeyCheck.refusal(for: key, backend: target.url) {
                     try handle(transport.disconnect(code: DisconnectReason.hostKeyNotVerifiable, message: refusal),
