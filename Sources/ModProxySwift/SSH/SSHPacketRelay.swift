@@ -13,9 +13,11 @@ final class SSHPacketRelay {
     var backend: SSHBackendConnection?
     /// Backend payloads held while the client's keys were changing.
     private var outbox: [[UInt8]] = []
-    /// Payloads queued in the backend transport during its own key
-    /// exchange beyond which the client is held back (read no further).
+    /// Payloads, and bytes, queued in the backend transport during its own
+    /// key exchange beyond which the client is held back (read no further):
+    /// many small packets or a few 256 KiB ones, memory stays bounded.
     private static let backendQueueBound = 512
+    private static let backendQueueByteBound = 8 << 20
     private var replies = ReplyRouting()
     /// ProxySFTPServerAlive: when the backend last sent something, when we last probed it.
     private var lastBackendInput = Deadline.now()
@@ -40,7 +42,8 @@ final class SSHPacketRelay {
             try backend.send(payload, deadline: deadline)
             // The backend is changing keys and our queue grows: wait for it
             // (relaying what it sends meanwhile), so TCP holds the client back.
-            while backend.transport.queuedPayloads > Self.backendQueueBound {
+            while backend.transport.queuedPayloads > Self.backendQueueBound
+                    || backend.transport.queuedBytes > Self.backendQueueByteBound {
                 try backend.readOnce(deadline: deadline)
                 try relayBackendPackets()
             }
