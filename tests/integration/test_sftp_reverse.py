@@ -1001,3 +1001,74 @@ def test_compression_toward_the_backend_100mib(lab, ssh_user, setting):
     finally:
         if kind == "sshd":
             backend.stop()
+
+
+# ---------------------------------------------------------------- ProxySFTPPassPhraseProvider, AllowWeakDH through the relay
+
+@pytest.mark.parametrize("passphrase", ["right", "wrong"])
+def test_passphrase_provider_unlocks_an_encrypted_host_key(lab, hostbased_user, passphrase):
+    """An encrypted ProxySFTPHostKey (openssh-key-v1, bcrypt_pbkdf) is opened
+    with the provider's first output line, at session start; the proxy then
+    logs in to sshd by hostbased. A wrong passphrase leaves no usable key: the
+    client is refused, the ProxyLog names the key file."""
+    keys = lab.mkdir("proxykeys")
+    proxy_key = os.path.join(keys, "proxy_host_key")
+    H.run(["ssh-keygen", "-q", "-N", "Pass-phrase 42", "-t", "ed25519", "-f", proxy_key])
+    os.chmod(proxy_key, 0o600)
+    pub = open(proxy_key + ".pub").read().strip()
+    d = lab.mkdir("provider")
+    provider, args_log = os.path.join(d, "provider.sh"), os.path.join(d, "args.log")
+    with open(provider, "w") as f:
+        f.write(f"#!/bin/sh\necho \"$@\" >> {args_log}\nprintf '%s\\n' '{'Pass-phrase 42' if passphrase == 'right' else 'nope'}'\n")
+    os.chmod(provider, 0o755)
+    s = _sshd_trusting_the_proxy(lab, hostbased_user, pub)
+    try:
+        client_key_path = _host_key(lab.mkdir("clientkey"))
+        authorized = lab.mkdir("authorized")
+        with open(os.path.join(authorized, HB_USER), "w") as f:
+            f.write(H.run(["ssh-keygen", "-e", "-f", client_key_path + ".pub"]).stdout.decode())
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"], extra=f"  ProxySFTPHostKey {proxy_key}",
+                      outside=f"ProxySFTPPassPhraseProvider {provider}\n"
+                              f"<IfModule mod_sftp.c>\n  SFTPAuthorizedUserKeys file:{authorized}/%u\n</IfModule>")
+        c = paramiko.SSHClient()
+        c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        try:
+            if passphrase == "right":
+                c.connect("127.0.0.1", port=p.port, username=HB_USER, key_filename=client_key_path, allow_agent=False,
+                          look_for_keys=False, timeout=20)
+                _, out, _ = c.exec_command("echo unlocked")
+                assert out.read() == b"unlocked\n"
+            else:
+                with pytest.raises((paramiko.AuthenticationException, paramiko.SSHException)):
+                    c.connect("127.0.0.1", port=p.port, username=HB_USER, key_filename=client_key_path,
+                              allow_agent=False, look_for_keys=False, timeout=20)
+        finally:
+            c.close()
+        assert open(args_log).read().split("\n")[0] == f"it-proxy:{p.port} {proxy_key}"
+        log = p.read("proxy.log")
+        if passphrase == "right":
+            assert f"Accepted hostbased for {HB_USER}" in s.read_log(), s.read_log() + log
+        else:
+            assert f"ProxySFTPHostKey {proxy_key}" in log, log
+            assert f"Accepted hostbased for {HB_USER}" not in s.read_log()
+    finally:
+        s.stop()
+
+
+@pytest.mark.parametrize("options", ["", "AllowWeakDH"])
+def test_allow_weak_dh_reaches_a_group1_only_backend(lab, ssh_user, options):
+    """sshd that speaks only diffie-hellman-group1-sha1: AllowWeakDH adds it
+    after the defaults (the session works); without it the client hears why not."""
+    s = _sshd(lab, "KexAlgorithms diffie-hellman-group1-sha1")
+    try:
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"], extra=f"  ProxySFTPOptions {options}" if options else "")
+        if options:
+            assert _exec(p.port, "echo weak-dh") == b"weak-dh\n", p.read("proxy.log")
+            assert "kex diffie-hellman-group1-sha1" in p.read("proxy.log")
+        else:
+            r = openssh(lab, "ssh", p.port, SSH_USER, SSH_PASSWORD, [f"{SSH_USER}@127.0.0.1", "true"], timeout=60)
+            err = r.stderr.decode()
+            assert r.returncode != 0 and "Received disconnect" in err, err
+            assert "key exchange" in p.read("proxy.log"), p.read("proxy.log")
+    finally:
+        s.stop()

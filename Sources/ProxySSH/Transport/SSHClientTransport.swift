@@ -261,7 +261,12 @@ public final class SSHClientTransport {
             try receiveKexMethodMessage(payload)
         case SSHMessage.userauthSuccess where !authenticated:
             authenticated = true
-            if let a = negotiated { try startCompression(a, outbound: true, inbound: true) }
+            // Only delayed streams start here: a zlib stream running since
+            // NEWKEYS must go on (a fresh one breaks the server's inflate).
+            if let a = negotiated {
+                try startCompression(a, outbound: a.compressionClientToServer == .zlibDelayed,
+                                     inbound: a.compressionServerToClient == .zlibDelayed)
+            }
             events.append(.packet(payload))
         case SSHMessage.extInfo:
             let info = try ExtInfo.decode(payload)
