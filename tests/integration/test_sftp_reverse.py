@@ -948,7 +948,7 @@ def _compressible_file(path, mib):
     with open(path, "wb") as f:
         for block in range(mib):
             f.write(b"".join(b"block %06d line %05d of a compressible test file ........\n" % (block, i)
-                             for i in range(16384))[:1 << 20])
+                             for i in range(17000))[:1 << 20])
     return _sha(path)
 
 
@@ -1072,3 +1072,57 @@ def test_allow_weak_dh_reaches_a_group1_only_backend(lab, ssh_user, options):
             assert "key exchange" in p.read("proxy.log"), p.read("proxy.log")
     finally:
         s.stop()
+
+
+# ---------------------------------------------------------------- SFTPClientAlive (mod_sftp's) while the relay waits
+
+@pytest.mark.parametrize("client", ["answers", "silent"])
+def test_client_alive_probes_while_the_relay_waits(lab, sshd_backend, client):
+    """SFTPClientAlive 2 1 at the proxy: while a remote command runs quietly
+    the client gets keepalive@proftpd.org requests every second; one that
+    answers them keeps its session, one that does not is disconnected with
+    mod_sftp's reason after the third unanswered interval."""
+    p = ssh_proxy(lab, [sshd_backend.url], outside="<IfModule mod_sftp.c>\n  SFTPClientAlive 2 1\n</IfModule>")
+    t = paramiko.Transport(("127.0.0.1", p.port))
+    probes = []
+    table = dict(t._handler_table)
+    answer = table[paramiko.common.MSG_GLOBAL_REQUEST]
+
+    def on_global_request(transport, m):
+        name = m.get_text()
+        probes.append((name, time.monotonic()))
+        if client == "answers":
+            m.rewind()
+            m.get_byte()
+            answer(transport, m)   # paramiko's own handling: REQUEST_FAILURE
+
+    table[paramiko.common.MSG_GLOBAL_REQUEST] = on_global_request
+    t._handler_table = table
+    try:
+        t.start_client(timeout=20)
+        t.auth_password(SSH_USER, SSH_PASSWORD)
+        chan = t.open_session()
+        chan.exec_command("sleep 6; echo still-here")
+        out = b""
+        chan.settimeout(30)
+        try:
+            while True:
+                data = chan.recv(1024)
+                if not data:
+                    break
+                out += data
+        except (OSError, EOFError):
+            pass
+        names = {n for n, _ in probes}
+        assert names == {"keepalive@proftpd.org"}, probes
+        if client == "answers":
+            assert out == b"still-here\n", p.read("proxy.log")
+            assert len(probes) >= 4, probes
+        else:
+            assert out == b"", out
+            assert 3 <= len(probes) <= 4, probes
+            log = p.read("proxy.log")
+            assert "SFTPClientAlive threshold (max 2 checks, 1 sec interval) reached" in log, log
+            assert "client alive threshold reached" in log, log
+    finally:
+        t.close()
