@@ -97,7 +97,8 @@ def test_every_compression_value_passes_check(lab, value):
 
 
 @pytest.mark.swift_only
-@pytest.mark.parametrize("options", ["PessimisticKexinit", "OldProtocolCompat", "AllowWeakDH NoHostkeyRotation"])
+@pytest.mark.parametrize("options", ["PessimisticKexinit", "OldProtocolCompat", "AllowWeakDH NoHostkeyRotation"],
+                         ids=["pessimistic-kexinit", "old-protocol-compat", "weak-dh-no-rotation"])
 def test_sftp_options_are_active(lab, options):
     rc, out = _check(lab, f"  ProxySFTPOptions {options}\n  ProxySFTPServerMatch ^mod_sftp pessimisticNewkeys off",
                      "p-opt-" + options.split()[0])

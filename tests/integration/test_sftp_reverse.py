@@ -10,6 +10,7 @@ import socket
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -718,24 +719,17 @@ RequireValidShell off
 
 # ---------------------------------------------------------------- interop options (ProxySFTPOptions, ServerMatch)
 
-class KexWatcher:
-    """A TCP relay between the proxy and a backend that reads the first key
-    exchange (plaintext up to each side's NEWKEYS) and holds the backend's
-    first packet of type `hold_type` for `hold` seconds, noting when each of
-    the proxy's packets arrived: an optimistic proxy sends its KEXINIT (20)
-    or NEWKEYS (21) during the hold, a pessimistic one only after it."""
+class LoopbackService:
+    """A listening socket on 127.0.0.1; each connection goes to `serve` (in
+    the accepting thread); `close` ends the listener and what `serve` kept."""
 
-    def __init__(self, backend_port, hold_type, hold=1.5):
-        self.backend_port, self.hold_type, self.hold = backend_port, hold_type, hold
+    def __init__(self):
         self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(8)
         self.port = self.listener.getsockname()[1]
-        self.proxy_packets = []      # (message type, monotonic time) of the first session
-        self.hold_window = None      # (start, end) of the first hold
-        self.sockets = []
-        import threading
-        self.threading = threading
+        self.closeables = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -744,11 +738,35 @@ class KexWatcher:
                 conn, _ = self.listener.accept()
             except OSError:
                 return
-            up = socket.create_connection(("127.0.0.1", self.backend_port))
-            self.sockets += [conn, up]
-            first = len(self.sockets) == 2
-            for src, dst, side in ((conn, up, "proxy"), (up, conn, "backend")):
-                self.threading.Thread(target=self._pump, args=(src, dst, side, first), daemon=True).start()
+            self.closeables.append(conn)
+            self.serve(conn)
+
+    def close(self):
+        self.listener.close()
+        for c in self.closeables:
+            c.close()
+
+
+class KexWatcher(LoopbackService):
+    """A TCP relay between the proxy and a backend that reads the first key
+    exchange (plaintext up to each side's NEWKEYS) and holds the backend's
+    first packet of type `hold_type` for `hold` seconds, noting when each of
+    the proxy's packets arrived: an optimistic proxy sends its KEXINIT (20)
+    or NEWKEYS (21) during the hold, a pessimistic one only after it."""
+
+    def __init__(self, backend_port, hold_type, hold=1.5):
+        self.backend_port, self.hold_type, self.hold = backend_port, hold_type, hold
+        self.proxy_packets = []      # (message type, monotonic time) of the first session
+        self.hold_window = None      # (start, end) of the first hold
+        self.sessions = 0
+        super().__init__()
+
+    def serve(self, conn):
+        up = socket.create_connection(("127.0.0.1", self.backend_port))
+        self.closeables.append(up)
+        self.sessions += 1
+        for src, dst, side in ((conn, up, "proxy"), (up, conn, "backend")):
+            threading.Thread(target=self._pump, args=(src, dst, side, self.sessions == 1), daemon=True).start()
 
     def _pump(self, src, dst, side, first):
         buf, version_seen, plaintext = b"", False, True
@@ -797,11 +815,6 @@ class KexWatcher:
         times = [t for k, t in self.proxy_packets if k == kind]
         assert times, self.proxy_packets
         return times[0] < self.hold_window[1]
-
-    def close(self):
-        self.listener.close()
-        for s in self.sockets:
-            s.close()
 
 
 @pytest.mark.parametrize("options", ["", "PessimisticKexinit"])
@@ -860,7 +873,7 @@ def test_server_match_by_the_backends_version(lab, ssh_user, case):
             backend.stop()
 
 
-class OldProtocolServer:
+class OldProtocolServer(LoopbackService):
     """paramiko as an SSH server that identifies as "SSH-1.99-" (as ssh.com/
     Tectia servers do): password logins of anyone, `exec` answers the command."""
 
@@ -868,19 +881,9 @@ class OldProtocolServer:
         key_path = os.path.join(lab.mkdir("oldproto"), "host_rsa")
         H.run(["ssh-keygen", "-q", "-N", "", "-m", "PEM", "-t", "rsa", "-b", "2048", "-f", key_path])
         self.host_key = paramiko.RSAKey(filename=key_path)
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(8)
-        self.port = self.listener.getsockname()[1]
-        self.transports = []
-        import threading
-        self.threading = threading
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self):
-        outer = self
-
+    def serve(self, conn):
         class Server(paramiko.ServerInterface):
             def get_allowed_auths(self, username):
                 return "password"
@@ -896,27 +899,17 @@ class OldProtocolServer:
                     channel.sendall(b"old-protocol:" + command + b"\n")
                     channel.send_exit_status(0)
                     channel.close()
-                outer.threading.Thread(target=answer, daemon=True).start()
+                threading.Thread(target=answer, daemon=True).start()
                 return True
 
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            t = paramiko.Transport(conn)
-            t.local_version = "SSH-1.99-TectiaServer_6.4"
-            t.add_server_key(self.host_key)
-            self.transports.append(t)
-            try:
-                t.start_server(server=Server())
-            except (paramiko.SSHException, EOFError, OSError):
-                pass
-
-    def close(self):
-        self.listener.close()
-        for t in self.transports:
-            t.close()
+        t = paramiko.Transport(conn)
+        t.local_version = "SSH-1.99-TectiaServer_6.4"
+        t.add_server_key(self.host_key)
+        self.closeables.append(t)
+        try:
+            t.start_server(server=Server())
+        except (paramiko.SSHException, EOFError, OSError):
+            pass
 
 
 @pytest.mark.parametrize("options", ["", "OldProtocolCompat"])
@@ -1001,6 +994,11 @@ def test_compression_toward_the_backend_100mib(lab, ssh_user, setting):
     finally:
         if kind == "sshd":
             backend.stop()
+        # the lab is a 2 GiB tmpfs shared by the whole run: leave room for the other 100 MiB tests
+        for path in (os.path.join(lab.dir, "big.txt"), os.path.join(lab.dir, "big.txt.back"),
+                     remote if kind == "sshd" else os.path.join(backend.home, "big.txt")):
+            if os.path.exists(path):
+                os.remove(path)
 
 
 # ---------------------------------------------------------------- ProxySFTPPassPhraseProvider, AllowWeakDH through the relay
