@@ -896,6 +896,7 @@ class OldProtocolServer(LoopbackService):
 
             def check_channel_exec_request(self, channel, command):
                 def answer():
+                    time.sleep(0.3)   # after paramiko's CHANNEL_SUCCESS for this request, which follows our return
                     channel.sendall(b"old-protocol:" + command + b"\n")
                     channel.send_exit_status(0)
                     channel.close()
