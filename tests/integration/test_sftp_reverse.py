@@ -615,6 +615,16 @@ def _sshd_trusting_the_proxy(lab, home, proxy_pub):
                                    f"AllowUsers {HB_USER}", "PasswordAuthentication no"))
 
 
+def _authorized_client_key(lab):
+    """A client key that mod_sftp at the proxy authorizes for HB_USER: its
+    path, and the proxy's SFTPAuthorizedUserKeys lines."""
+    client_key_path = _host_key(lab.mkdir("clientkey"))
+    authorized = lab.mkdir("authorized")
+    with open(os.path.join(authorized, HB_USER), "w") as f:
+        f.write(H.run(["ssh-keygen", "-e", "-f", client_key_path + ".pub"]).stdout.decode())
+    return client_key_path, f"<IfModule mod_sftp.c>\n  SFTPAuthorizedUserKeys file:{authorized}/%u\n</IfModule>"
+
+
 @pytest.mark.parametrize("kind", ["ecdsa", "ed25519", "rsa", "openssh-ed25519", "agent"])
 def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_user, kind):
     """mod_sftp verifies the client's key at the proxy; the proxy then logs in
@@ -648,12 +658,8 @@ def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_use
         host_key_directive = f"  ProxySFTPHostKey {proxy_key}"
     s = _sshd_trusting_the_proxy(lab, hostbased_user, pub)
     try:
-        client_key_path = _host_key(lab.mkdir("clientkey"))
-        authorized = lab.mkdir("authorized")
-        with open(os.path.join(authorized, HB_USER), "w") as f:
-            f.write(H.run(["ssh-keygen", "-e", "-f", client_key_path + ".pub"]).stdout.decode())
-        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"], extra=host_key_directive,
-                      outside=f"<IfModule mod_sftp.c>\n  SFTPAuthorizedUserKeys file:{authorized}/%u\n</IfModule>")
+        client_key_path, authorized_keys = _authorized_client_key(lab)
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"], extra=host_key_directive, outside=authorized_keys)
         c = paramiko.SSHClient()
         c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
         c.connect("127.0.0.1", port=p.port, username=HB_USER, key_filename=client_key_path, allow_agent=False,
@@ -1022,13 +1028,9 @@ def test_passphrase_provider_unlocks_an_encrypted_host_key(lab, hostbased_user, 
     os.chmod(provider, 0o755)
     s = _sshd_trusting_the_proxy(lab, hostbased_user, pub)
     try:
-        client_key_path = _host_key(lab.mkdir("clientkey"))
-        authorized = lab.mkdir("authorized")
-        with open(os.path.join(authorized, HB_USER), "w") as f:
-            f.write(H.run(["ssh-keygen", "-e", "-f", client_key_path + ".pub"]).stdout.decode())
+        client_key_path, authorized_keys = _authorized_client_key(lab)
         p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"], extra=f"  ProxySFTPHostKey {proxy_key}",
-                      outside=f"ProxySFTPPassPhraseProvider {provider}\n"
-                              f"<IfModule mod_sftp.c>\n  SFTPAuthorizedUserKeys file:{authorized}/%u\n</IfModule>")
+                      outside=f"ProxySFTPPassPhraseProvider {provider}\n{authorized_keys}")
         c = paramiko.SSHClient()
         c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
         try:
