@@ -397,10 +397,8 @@ final class ConfigDirectiveTests: XCTestCase {
 
     func testSFTPOtherDirectives() {
         XCTAssertEqual(canonical("ProxySFTPCompression", ["no"]), ["off"])
-        XCTAssertEqual(refusal("ProxySFTPCompression", ["DELAYED"]),
-                       "compression 'delayed' is not implemented yet by this module's SSH sessions (only off)")
-        XCTAssertEqual(refusal("ProxySFTPCompression", ["yes"]),
-                       "compression 'on' is not implemented yet by this module's SSH sessions (only off)")
+        XCTAssertEqual(canonical("ProxySFTPCompression", ["DELAYED"]), ["delayed"])
+        XCTAssertEqual(canonical("ProxySFTPCompression", ["yes"]), ["on"])
         assertRefused("ProxySFTPCompression", ["zlib"])
 
         XCTAssertEqual(valid("ProxySFTPHostKey", ["/etc/ssh_host_rsa_key"])?.fileChecks,

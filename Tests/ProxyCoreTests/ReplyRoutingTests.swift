@@ -61,3 +61,36 @@ final class ServerAliveReplyTests: XCTestCase {
         XCTAssertEqual(routing.pendingKeepalives, 1)
     }
 }
+
+final class RelayProbeRoutingTests: XCTestCase {
+    private func globalRequest(wantReply: Bool) -> [UInt8] {
+        [80, 0, 0, 0, 21] + Array("keepalive@openssh.com".utf8) + [wantReply ? 1 : 0]
+    }
+
+    func testTheClientsAnswersFollowTheOrderOfTheRequests() {
+        var routing = ReplyRouting()
+        routing.relayProbeSent()                               // probe 1
+        routing.backendSent(globalRequest(wantReply: true))    // backend A
+        routing.relayProbeSent()                               // probe 2
+        routing.backendSent(globalRequest(wantReply: true))    // backend B
+        XCTAssertEqual(routing.pendingRelayProbes, 2)
+        XCTAssertEqual(routing.clientPacketDestination([82]), .relayProbe)
+        XCTAssertEqual(routing.clientPacketDestination([81]), .backend)
+        XCTAssertEqual(routing.clientPacketDestination([82]), .relayProbe)
+        XCTAssertEqual(routing.clientPacketDestination([82]), .backend)
+        XCTAssertEqual(routing.pendingRelayProbes, 0)
+        // nobody asked: mod_sftp's
+        XCTAssertEqual(routing.clientPacketDestination([82]), .modSFTP)
+        XCTAssertEqual(routing.clientPacketDestination([94, 0, 0, 0, 0]), .backend)
+        XCTAssertEqual(routing, ReplyRouting())
+    }
+
+    func testUnaskedAndHostileAnswersDoNotUnbalanceTheQueue() {
+        var routing = ReplyRouting()
+        for _ in 0..<5 { XCTAssertEqual(routing.clientPacketDestination([81]), .modSFTP) }
+        routing.relayProbeSent()
+        XCTAssertEqual(routing.clientPacketDestination([]), .backend)   // empty: the backend says what is wrong
+        XCTAssertEqual(routing.clientPacketDestination([81, 1, 2, 3]), .relayProbe)
+        XCTAssertEqual(routing.clientPacketDestination([81]), .modSFTP)
+    }
+}

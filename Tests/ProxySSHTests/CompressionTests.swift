@@ -102,6 +102,21 @@ final class CompressionTests: XCTestCase {
         XCTAssertEqual(packets(client.feed(try server.send(big))), [big])
     }
 
+    /// mod_sftp's case: plain zlib runs since NEWKEYS, and USERAUTH_SUCCESS
+    /// must not restart it (a fresh stream's header broke mod_sftp's inflate).
+    func testZlibStreamsGoOnAcrossUserauthSuccess() throws {
+        let server = InMemorySSHServer()
+        let (client, _) = try connect(server, .on)
+        let big = [94] + [UInt8](repeating: 0x43, count: 30000)
+        _ = try pump(client, server, first: client.send(big))
+        XCTAssertEqual(packets(client.feed(try server.sendUserauthSuccess())), [[52]])
+        server.clearReceived()
+        let after = try pump(client, server, first: client.send(big) + client.send(big))
+        XCTAssertNil(disconnect(after))
+        XCTAssertEqual(server.received, [big, big])
+        XCTAssertEqual(packets(client.feed(try server.send(big))), [big])
+    }
+
     func testDelayedCompressionStartsOnlyAfterUserauthSuccess() throws {
         let server = InMemorySSHServer()
         let (client, _) = try connect(server, .delayed)

@@ -29,7 +29,6 @@ BAD = {
                   "not implemented yet"),
     "kex-sntrup": ("ProxySFTPKeyExchanges", "ProxySFTPKeyExchanges sntrup761x25519-sha512@openssh.com", "not implemented yet"),
     "kex-twice": ("ProxySFTPKeyExchanges", "ProxySFTPKeyExchanges curve25519-sha256 curve25519-sha256", "twice"),
-    "compression-delayed": ("ProxySFTPCompression", "ProxySFTPCompression delayed", "not implemented yet"),
     "compression-garbage": ("ProxySFTPCompression", "ProxySFTPCompression zlib", "unknown compression"),
     "options-unknown": ("ProxySFTPOptions", "ProxySFTPOptions Turbo", "Turbo"),
     "server-match-regex": ("ProxySFTPServerMatch", "ProxySFTPServerMatch \"OpenSSH_(\" pessimisticNewkeys on",
@@ -86,6 +85,25 @@ def test_every_implemented_value_passes_check(lab):
     ])
     rc, out = _check(lab, extra, "p-good")
     assert rc == 0, out
+    assert "not active yet" not in out, out
+
+
+@pytest.mark.swift_only
+@pytest.mark.parametrize("value", ["on", "off", "delayed", "yes", "no"])
+def test_every_compression_value_passes_check(lab, value):
+    rc, out = _check(lab, f"  ProxySFTPCompression {value}", "p-comp-" + value)
+    assert rc == 0, out
+    assert "ProxySFTPCompression" not in out, out
+
+
+@pytest.mark.swift_only
+@pytest.mark.parametrize("options", ["PessimisticKexinit", "OldProtocolCompat", "AllowWeakDH NoHostkeyRotation"],
+                         ids=["pessimistic-kexinit", "old-protocol-compat", "weak-dh-no-rotation"])
+def test_sftp_options_are_active(lab, options):
+    rc, out = _check(lab, f"  ProxySFTPOptions {options}\n  ProxySFTPServerMatch ^mod_sftp pessimisticNewkeys off",
+                     "p-opt-" + options.split()[0])
+    assert rc == 0, out
+    assert "not active yet" not in out, out
 
 
 def _sftp_frontend(lab, name, auth_order):

@@ -10,6 +10,7 @@ import socket
 import stat
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -629,6 +630,16 @@ def _sshd_trusting_the_proxy(lab, home, proxy_pub):
                                    f"AllowUsers {HB_USER}", "PasswordAuthentication no"))
 
 
+def _authorized_client_key(lab):
+    """A client key that mod_sftp at the proxy authorizes for HB_USER: its
+    path, and the proxy's SFTPAuthorizedUserKeys lines."""
+    client_key_path = _host_key(lab.mkdir("clientkey"))
+    authorized = lab.mkdir("authorized")
+    with open(os.path.join(authorized, HB_USER), "w") as f:
+        f.write(H.run(["ssh-keygen", "-e", "-f", client_key_path + ".pub"]).stdout.decode())
+    return client_key_path, f"<IfModule mod_sftp.c>\n  SFTPAuthorizedUserKeys file:{authorized}/%u\n</IfModule>"
+
+
 @pytest.mark.parametrize("kind", ["ecdsa", "ed25519", "rsa", "openssh-ed25519", "agent"])
 def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_user, kind):
     """mod_sftp verifies the client's key at the proxy; the proxy then logs in
@@ -662,12 +673,8 @@ def test_publickey_client_logs_in_to_the_backend_by_hostbased(lab, hostbased_use
         host_key_directive = f"  ProxySFTPHostKey {proxy_key}"
     s = _sshd_trusting_the_proxy(lab, hostbased_user, pub)
     try:
-        client_key_path = _host_key(lab.mkdir("clientkey"))
-        authorized = lab.mkdir("authorized")
-        with open(os.path.join(authorized, HB_USER), "w") as f:
-            f.write(H.run(["ssh-keygen", "-e", "-f", client_key_path + ".pub"]).stdout.decode())
-        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"], extra=host_key_directive,
-                      outside=f"<IfModule mod_sftp.c>\n  SFTPAuthorizedUserKeys file:{authorized}/%u\n</IfModule>")
+        client_key_path, authorized_keys = _authorized_client_key(lab)
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"], extra=host_key_directive, outside=authorized_keys)
         c = paramiko.SSHClient()
         c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
         c.connect("127.0.0.1", port=p.port, username=HB_USER, key_filename=client_key_path, allow_agent=False,
@@ -729,3 +736,410 @@ RequireValidShell off
     finally:
         for b in backends:
             b.stop()
+
+
+# ---------------------------------------------------------------- interop options (ProxySFTPOptions, ServerMatch)
+
+class LoopbackService:
+    """A listening socket on 127.0.0.1; each connection goes to `serve` (in
+    the accepting thread); `close` ends the listener and what `serve` kept."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        self.closeables = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.closeables.append(conn)
+            self.serve(conn)
+
+    def close(self):
+        self.listener.close()
+        for c in self.closeables:
+            c.close()
+
+
+class KexWatcher(LoopbackService):
+    """A TCP relay between the proxy and a backend that reads the first key
+    exchange (plaintext up to each side's NEWKEYS) and holds the backend's
+    first packet of type `hold_type` for `hold` seconds, noting when each of
+    the proxy's packets arrived: an optimistic proxy sends its KEXINIT (20)
+    or NEWKEYS (21) during the hold, a pessimistic one only after it."""
+
+    def __init__(self, backend_port, hold_type, hold=1.5):
+        self.backend_port, self.hold_type, self.hold = backend_port, hold_type, hold
+        self.proxy_packets = []      # (message type, monotonic time) of the first session
+        self.hold_window = None      # (start, end) of the first hold
+        self.sessions = 0
+        super().__init__()
+
+    def serve(self, conn):
+        up = socket.create_connection(("127.0.0.1", self.backend_port))
+        self.closeables.append(up)
+        self.sessions += 1
+        for src, dst, side in ((conn, up, "proxy"), (up, conn, "backend")):
+            threading.Thread(target=self._pump, args=(src, dst, side, self.sessions == 1), daemon=True).start()
+
+    def _pump(self, src, dst, side, first):
+        buf, version_seen, plaintext = b"", False, True
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    dst.shutdown(socket.SHUT_WR)
+                    return
+                if not plaintext:
+                    dst.sendall(data)
+                    continue
+                buf += data
+                out = b""
+                while plaintext:
+                    if not version_seen:
+                        end = buf.find(b"\n")
+                        if end < 0:
+                            break
+                        out, buf, version_seen = out + buf[:end + 1], buf[end + 1:], True
+                        continue
+                    if len(buf) < 6 or len(buf) < 4 + int.from_bytes(buf[:4], "big"):
+                        break
+                    n = 4 + int.from_bytes(buf[:4], "big")
+                    packet, buf = buf[:n], buf[n:]
+                    kind = packet[5]
+                    if side == "proxy" and first:
+                        self.proxy_packets.append((kind, time.monotonic()))
+                    if side == "backend" and first and kind == self.hold_type and self.hold_window is None:
+                        dst.sendall(out)
+                        out = b""
+                        start = time.monotonic()
+                        time.sleep(self.hold)
+                        self.hold_window = (start, time.monotonic())
+                    out += packet
+                    if kind == 21:   # NEWKEYS: encrypted from here on
+                        plaintext = False
+                        out, buf = out + buf, b""
+                dst.sendall(out)
+        except OSError:
+            pass
+
+    def proxy_sent_during_hold(self, kind):
+        """Whether the proxy's first packet of `kind` arrived before the hold ended."""
+        assert self.hold_window, "the backend's packet was never held"
+        times = [t for k, t in self.proxy_packets if k == kind]
+        assert times, self.proxy_packets
+        return times[0] < self.hold_window[1]
+
+
+@pytest.mark.parametrize("options", ["", "PessimisticKexinit"])
+def test_pessimistic_kexinit_waits_for_the_backends(lab, sshd_backend, options):
+    w = KexWatcher(sshd_backend.port, hold_type=20)
+    try:
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{w.port}"], extra=f"  ProxySFTPOptions {options}" if options else "")
+        assert _exec(p.port, "echo kexinit-ok") == b"kexinit-ok\n", p.read("proxy.log")
+        assert w.proxy_sent_during_hold(20) == (options == ""), (w.proxy_packets, w.hold_window)
+    finally:
+        w.close()
+
+
+SERVER_MATCH = {
+    # (backend kind, ProxySFTPServerMatch lines, pessimistic NEWKEYS expected)
+    "sshd-matches": ("sshd", ["^OpenSSH_9 pessimisticNewkeys on"], True),
+    "sshd-other-pattern": ("sshd", ["^backend-ident pessimisticNewkeys on"], False),
+    "sshd-comment-not-matched": ("sshd", ["Debian pessimisticNewkeys on"], False),
+    "sshd-later-rule-off": ("sshd", ["^OpenSSH pessimisticNewkeys on", "_9\\.2 pessimisticNewkeys off"], False),
+    "mod_sftp-matches": ("mod_sftp", ["^OpenSSH_9 pessimisticNewkeys off", "^backend-ident-[A-Z]+$ pessimisticNewkeys on"], True),
+    "mod_sftp-other-pattern": ("mod_sftp", ["^OpenSSH pessimisticNewkeys on"], False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SERVER_MATCH))
+def test_server_match_by_the_backends_version(lab, ssh_user, case):
+    """The backend's software version (sshd: OpenSSH_9.2p1; the mod_sftp
+    backend: its ServerIdent, backend-ident-XYZ) picks the rules; a
+    pessimisticNewkeys backend gets our NEWKEYS only after its own."""
+    kind, rules, pessimistic = SERVER_MATCH[case]
+    if kind == "sshd":
+        backend = _sshd(lab, "Subsystem sftp internal-sftp")
+        port, user, password = backend.port, SSH_USER, SSH_PASSWORD
+    else:
+        backend = sftp_backend(lab)
+        port, user, password = backend.port, H.USER, H.PASSWORD
+    w = KexWatcher(port, hold_type=21)
+    try:
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{w.port}"],
+                      extra="\n".join(f"  ProxySFTPServerMatch {r}" for r in rules))
+        c = _client(p.port, user, password)
+        try:
+            assert isinstance(c.open_sftp().listdir("."), list)
+        finally:
+            c.close()
+        assert w.proxy_sent_during_hold(21) == (not pessimistic), (w.proxy_packets, w.hold_window)
+        log = p.read("proxy.log")
+        matched = [ln for ln in log.splitlines() if "matched ProxySFTPServerMatch" in ln]
+        if case.endswith("other-pattern") or case.endswith("not-matched"):
+            assert not matched, log
+        else:
+            assert matched and f"pessimisticNewkeys {'on' if pessimistic else 'off'}" in matched[0], log
+    finally:
+        w.close()
+        if kind == "sshd":
+            backend.stop()
+
+
+class OldProtocolServer(LoopbackService):
+    """paramiko as an SSH server that identifies as "SSH-1.99-" (as ssh.com/
+    Tectia servers do): password logins of anyone, `exec` answers the command."""
+
+    def __init__(self, lab):
+        key_path = os.path.join(lab.mkdir("oldproto"), "host_rsa")
+        H.run(["ssh-keygen", "-q", "-N", "", "-m", "PEM", "-t", "rsa", "-b", "2048", "-f", key_path])
+        self.host_key = paramiko.RSAKey(filename=key_path)
+        super().__init__()
+
+    def serve(self, conn):
+        class Server(paramiko.ServerInterface):
+            def get_allowed_auths(self, username):
+                return "password"
+
+            def check_auth_password(self, username, password):
+                return paramiko.AUTH_SUCCESSFUL if password == SSH_PASSWORD else paramiko.AUTH_FAILED
+
+            def check_channel_request(self, kind, chanid):
+                return paramiko.OPEN_SUCCEEDED if kind == "session" else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+
+            def check_channel_exec_request(self, channel, command):
+                def answer():
+                    time.sleep(0.3)   # after paramiko's CHANNEL_SUCCESS for this request, which follows our return
+                    channel.sendall(b"old-protocol:" + command + b"\n")
+                    channel.send_exit_status(0)
+                    channel.close()
+                threading.Thread(target=answer, daemon=True).start()
+                return True
+
+        t = paramiko.Transport(conn)
+        t.local_version = "SSH-1.99-TectiaServer_6.4"
+        t.add_server_key(self.host_key)
+        self.closeables.append(t)
+        try:
+            t.start_server(server=Server())
+        except (paramiko.SSHException, EOFError, OSError):
+            pass
+
+
+@pytest.mark.parametrize("options", ["", "OldProtocolCompat"])
+def test_old_protocol_compat_accepts_a_1_99_server(lab, ssh_user, options):
+    """A "SSH-1.99-" backend is refused unless OldProtocolCompat, which also
+    makes the KEXINIT pessimistic (it waits for the backend's)."""
+    old = OldProtocolServer(lab)
+    w = KexWatcher(old.port, hold_type=20)
+    try:
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{w.port}"], extra=f"  ProxySFTPOptions {options}" if options else "")
+        if options:
+            assert _exec(p.port, "echo compat") == b"old-protocol:echo compat\n", p.read("proxy.log")
+            assert not w.proxy_sent_during_hold(20), (w.proxy_packets, w.hold_window)
+            assert "SSH session with SSH-1.99-TectiaServer_6.4" in p.read("proxy.log")
+        else:
+            r = openssh(lab, "ssh", p.port, SSH_USER, SSH_PASSWORD, [f"{SSH_USER}@127.0.0.1", "true"], timeout=60)
+            err = r.stderr.decode()
+            assert r.returncode != 0 and "Received disconnect" in err and "1.99" in err, err
+            assert "only OldProtocolCompat accepts" in p.read("proxy.log"), p.read("proxy.log")
+    finally:
+        w.close()
+        old.close()
+
+
+# ---------------------------------------------------------------- compression (ProxySFTPCompression)
+
+def _compressible_file(path, mib):
+    """`mib` MiB of text that zlib shrinks a lot, different in every line."""
+    with open(path, "wb") as f:
+        for block in range(mib):
+            f.write(b"".join(b"block %06d line %05d of a compressible test file ........\n" % (block, i)
+                             for i in range(17000))[:1 << 20])
+    return _sha(path)
+
+
+@pytest.mark.parametrize("setting", ["delayed-sshd", "on-mod_sftp", "delayed-mod_sftp", "on-sshd-has-no-plain-zlib"])
+def test_compression_toward_the_backend_100mib(lab, ssh_user, setting):
+    """100 MiB each way through the relay with zlib toward the backend; the
+    backend's own log says what it compressed with. sshd offers only
+    zlib@openssh.com (so `on`, which offers zlib, falls back to none there,
+    as with the C module); mod_sftp's `SFTPCompression delayed` offers both."""
+    value, kind = setting.split("-")[0], setting.split("-")[1]
+    if kind == "sshd":
+        backend = _sshd(lab, "Subsystem sftp internal-sftp", "LogLevel DEBUG1")
+        import pwd
+        pw = pwd.getpwnam(ssh_user)
+        work = os.path.join(lab.dir, "work")
+        os.makedirs(work)
+        os.chown(work, pw.pw_uid, pw.pw_gid)
+        user, password, remote = SSH_USER, SSH_PASSWORD, f"{work}/big.txt"
+        url = f"sftp://127.0.0.1:{backend.port}"
+    else:
+        backend = sftp_backend(lab, extra="SFTPCompression delayed")
+        user, password, remote, url = H.USER, H.PASSWORD, "big.txt", backend.sftp_url
+    try:
+        p = ssh_proxy(lab, [url], extra=f"  ProxySFTPCompression {value}")
+        local = os.path.join(lab.dir, "big.txt")
+        want = _compressible_file(local, 100)
+        batch = os.path.join(lab.dir, "batch")
+        with open(batch, "w") as f:
+            f.write(f"put {local} {remote}\nget {remote} {local}.back\n")
+        r = openssh(lab, "sftp", p.port, user, password, ["-b", batch, f"{user}@127.0.0.1"])
+        assert r.returncode == 0, r.stderr.decode() + p.read("proxy.log")
+        assert _sha(local + ".back") == want
+        log = p.read("proxy.log")
+        if kind == "sshd":
+            assert _sha(remote) == want
+            expected = "none" if value == "on" else "zlib@openssh.com"
+            assert H.wait_until(lambda: f"compression: {expected}" in backend.read_log(), 5), backend.read_log()
+            if expected == "none":
+                assert "compression: zlib" not in backend.read_log(), backend.read_log()
+        else:
+            assert _sha(os.path.join(backend.home, "big.txt")) == want
+            sftplog = open(f"{lab.dir}/sftpbackend-sftp.log").read()
+            expected = "zlib" if value == "on" else "zlib@openssh.com"
+            assert f"+ Session client-to-server compression: {expected}\n" in sftplog, sftplog
+            assert f"+ Session server-to-client compression: {expected}\n" in sftplog, sftplog
+        if expected == "none":
+            assert ", compression" not in log, log
+        else:
+            assert f", compression {expected}" in log, log
+    finally:
+        if kind == "sshd":
+            backend.stop()
+        # the lab is a 2 GiB tmpfs shared by the whole run: leave room for the other 100 MiB tests
+        for path in (os.path.join(lab.dir, "big.txt"), os.path.join(lab.dir, "big.txt.back"),
+                     remote if kind == "sshd" else os.path.join(backend.home, "big.txt")):
+            if os.path.exists(path):
+                os.remove(path)
+
+
+# ---------------------------------------------------------------- ProxySFTPPassPhraseProvider, AllowWeakDH through the relay
+
+@pytest.mark.parametrize("passphrase", ["right", "wrong"])
+def test_passphrase_provider_unlocks_an_encrypted_host_key(lab, hostbased_user, passphrase):
+    """An encrypted ProxySFTPHostKey (openssh-key-v1, bcrypt_pbkdf) is opened
+    with the provider's first output line, at session start; the proxy then
+    logs in to sshd by hostbased. A wrong passphrase leaves no usable key: the
+    client is refused, the ProxyLog names the key file."""
+    keys = lab.mkdir("proxykeys")
+    proxy_key = os.path.join(keys, "proxy_host_key")
+    H.run(["ssh-keygen", "-q", "-N", "Pass-phrase 42", "-t", "ed25519", "-f", proxy_key])
+    os.chmod(proxy_key, 0o600)
+    pub = open(proxy_key + ".pub").read().strip()
+    d = lab.mkdir("provider")
+    provider, args_log = os.path.join(d, "provider.sh"), os.path.join(d, "args.log")
+    with open(provider, "w") as f:
+        f.write(f"#!/bin/sh\necho \"$@\" >> {args_log}\nprintf '%s\\n' '{'Pass-phrase 42' if passphrase == 'right' else 'nope'}'\n")
+    os.chmod(provider, 0o755)
+    s = _sshd_trusting_the_proxy(lab, hostbased_user, pub)
+    try:
+        client_key_path, authorized_keys = _authorized_client_key(lab)
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"], extra=f"  ProxySFTPHostKey {proxy_key}",
+                      outside=f"ProxySFTPPassPhraseProvider {provider}\n{authorized_keys}")
+        c = paramiko.SSHClient()
+        c.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        try:
+            if passphrase == "right":
+                c.connect("127.0.0.1", port=p.port, username=HB_USER, key_filename=client_key_path, allow_agent=False,
+                          look_for_keys=False, timeout=20)
+                _, out, _ = c.exec_command("echo unlocked")
+                assert out.read() == b"unlocked\n"
+            else:
+                with pytest.raises((paramiko.AuthenticationException, paramiko.SSHException)):
+                    c.connect("127.0.0.1", port=p.port, username=HB_USER, key_filename=client_key_path,
+                              allow_agent=False, look_for_keys=False, timeout=20)
+        finally:
+            c.close()
+        assert open(args_log).read().split("\n")[0] == f"it-proxy:{p.port} {proxy_key}"
+        log = p.read("proxy.log")
+        if passphrase == "right":
+            assert f"Accepted hostbased for {HB_USER}" in s.read_log(), s.read_log() + log
+        else:
+            assert f"ProxySFTPHostKey {proxy_key}" in log, log
+            assert f"Accepted hostbased for {HB_USER}" not in s.read_log()
+    finally:
+        s.stop()
+
+
+@pytest.mark.parametrize("options", ["", "AllowWeakDH"])
+def test_allow_weak_dh_reaches_a_group1_only_backend(lab, ssh_user, options):
+    """sshd that speaks only diffie-hellman-group1-sha1: AllowWeakDH adds it
+    after the defaults (the session works); without it the client hears why not."""
+    s = _sshd(lab, "KexAlgorithms diffie-hellman-group1-sha1")
+    try:
+        p = ssh_proxy(lab, [f"sftp://127.0.0.1:{s.port}"], extra=f"  ProxySFTPOptions {options}" if options else "")
+        if options:
+            assert _exec(p.port, "echo weak-dh") == b"weak-dh\n", p.read("proxy.log")
+            assert "kex diffie-hellman-group1-sha1" in p.read("proxy.log")
+        else:
+            r = openssh(lab, "ssh", p.port, SSH_USER, SSH_PASSWORD, [f"{SSH_USER}@127.0.0.1", "true"], timeout=60)
+            err = r.stderr.decode()
+            assert r.returncode != 0 and "Received disconnect" in err, err
+            assert "key exchange" in p.read("proxy.log"), p.read("proxy.log")
+    finally:
+        s.stop()
+
+
+# ---------------------------------------------------------------- SFTPClientAlive (mod_sftp's) while the relay waits
+
+@pytest.mark.parametrize("client", ["answers", "silent"])
+def test_client_alive_probes_while_the_relay_waits(lab, sshd_backend, client):
+    """SFTPClientAlive 2 1 at the proxy: while a remote command runs quietly
+    the client gets keepalive@proftpd.org requests every second; one that
+    answers them keeps its session, one that does not is disconnected with
+    mod_sftp's reason one interval after its second unanswered probe."""
+    p = ssh_proxy(lab, [sshd_backend.url], outside="<IfModule mod_sftp.c>\n  SFTPClientAlive 2 1\n</IfModule>")
+    t = paramiko.Transport(("127.0.0.1", p.port))
+    probes = []
+    table = dict(t._handler_table)
+    answer = table[paramiko.common.MSG_GLOBAL_REQUEST]
+
+    def on_global_request(transport, m):
+        start = m.packet.tell()
+        probes.append((m.get_text(), time.monotonic()))
+        if client == "answers":
+            m.packet.seek(start)
+            answer(transport, m)   # paramiko's own handling: REQUEST_FAILURE
+
+    table[paramiko.common.MSG_GLOBAL_REQUEST] = on_global_request
+    t._handler_table = table
+    try:
+        t.start_client(timeout=20)
+        t.auth_password(SSH_USER, SSH_PASSWORD)
+        chan = t.open_session()
+        chan.exec_command("sleep 6; echo still-here")
+        out = b""
+        chan.settimeout(30)
+        try:
+            while True:
+                data = chan.recv(1024)
+                if not data:
+                    break
+                out += data
+        except (OSError, EOFError):
+            pass
+        # (mod_sftp at the proxy also sends its hostkeys-00@openssh.com after the login)
+        keepalives = [at for name, at in probes if name == "keepalive@proftpd.org"]
+        assert all(b - a >= 0.9 for a, b in zip(keepalives, keepalives[1:])), probes
+        if client == "answers":
+            assert out == b"still-here\n", p.read("proxy.log")
+            assert len(keepalives) >= 4, probes
+        else:
+            # as mod_sftp: `count` probes, then at the next silent interval the end
+            assert out == b"", out
+            assert len(keepalives) == 2, probes
+            log = p.read("proxy.log")
+            assert "SFTPClientAlive threshold (max 2 checks, 1 sec interval) reached" in log, log
+            assert "client alive threshold reached" in log, log
+    finally:
+        t.close()

@@ -11,6 +11,7 @@ final class SSHBackendConnection {
     let target: SelectedBackend
     let transport: SSHClientTransport
     private let hostKeyCheck: SSHHostKeyCheck
+    private let serverMatches: [SFTPServerMatch]
     /// Payloads that arrived for the layers above, oldest first.
     private(set) var inbox: [[UInt8]] = []
     private(set) var established = false
@@ -21,12 +22,14 @@ final class SSHBackendConnection {
     }
 
     init(socket: TCPSocket, address: SocketAddress, target: SelectedBackend,
-         configuration: SSHClientTransport.Configuration, hostKeyCheck: SSHHostKeyCheck) {
+         configuration: SSHClientTransport.Configuration, hostKeyCheck: SSHHostKeyCheck,
+         serverMatches: [SFTPServerMatch] = []) {
         self.socket = socket
         self.address = address
         self.target = target
         self.transport = SSHClientTransport(configuration: configuration)
         self.hostKeyCheck = hostKeyCheck
+        self.serverMatches = serverMatches
     }
 
     /// Version exchange and the first key exchange, host key checked.
@@ -95,6 +98,7 @@ final class SSHBackendConnection {
                                deadline: deadline)
                     throw Failure(description: refusal)
                 }
+                applyServerMatches()  // before our first NEWKEYS, which acceptHostKey sends
                 try handle(transport.acceptHostKey(), deadline: deadline)
             case .established(let algorithms):
                 established = true
@@ -113,8 +117,24 @@ final class SSHBackendConnection {
         }
     }
 
+    /// ProxySFTPServerMatch: the rules whose pattern matches the backend's
+    /// software version (ProFTPD's regex engine, as for every pattern in
+    /// proftpd.conf) set the transport's interop keys.
+    private func applyServerMatches() {
+        guard !serverMatches.isEmpty, let identification = transport.serverVersion else { return }
+        let decision = ServerMatchDecision.decide(identification: identification, rules: serverMatches) { pattern, software in
+            (try? ProFTPDRegex(pattern: pattern, ignoresCase: false))?.matches(software) ?? false
+        }
+        guard !decision.matchedPatterns.isEmpty else { return }
+        transport.sendsNewKeysAfterServer = decision.pessimisticNewkeys
+        ProxyLog.write("backend \(target.connectedURL): server version '\(identification)' matched ProxySFTPServerMatch "
+                       + decision.matchedPatterns.map { "'\($0)'" }.joined(separator: ", ")
+                       + ": pessimisticNewkeys \(decision.pessimisticNewkeys ? "on" : "off")")
+    }
+
     private static func describe(_ a: NegotiatedAlgorithms) -> String {
         "kex \(a.kex.name), host key \(a.hostKey.name), cipher \(a.cipherClientToServer.name)"
             + (a.macClientToServer.map { ", mac \($0.name)" } ?? "")
+            + (a.compressionClientToServer == .none ? "" : ", compression \(a.compressionClientToServer.name)")
     }
 }

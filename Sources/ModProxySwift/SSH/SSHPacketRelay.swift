@@ -13,13 +13,19 @@ final class SSHPacketRelay {
     var backend: SSHBackendConnection?
     /// Backend payloads held while the client's keys were changing.
     private var outbox: [[UInt8]] = []
-    /// Payloads queued in the backend transport during its own key
-    /// exchange beyond which the client is held back (read no further).
+    /// Payloads, and bytes, queued in the backend transport during its own
+    /// key exchange beyond which the client is held back (read no further):
+    /// many small packets or a few 256 KiB ones, memory stays bounded.
     private static let backendQueueBound = 512
+    private static let backendQueueByteBound = 8 << 20
     private var replies = ReplyRouting()
     /// ProxySFTPServerAlive: when the backend last sent something, when we last probed it.
     private var lastBackendInput = Deadline.now()
     private var lastKeepalive: UInt64 = 0
+    /// SFTPClientAlive: the relay's probes of a silent client (mod_sftp's own never run while we wait).
+    private lazy var clientAlive = SFTPClientAliveSetting.configured()
+    private var lastClientInput = Deadline.now()
+    private var lastClientProbe: UInt64 = 0
 
     private var session: ReverseSSHSession? { ReverseSSHSession.current }
 
@@ -27,11 +33,21 @@ final class SSHPacketRelay {
     /// messages (the packet is freed here), mod_sftp's otherwise (ENOSYS).
     func frontendPacket(_ packet: UnsafeMutableRawPointer) -> Int32 {
         let payload = SFTPFrontend.payload(of: packet)
+        lastClientInput = Deadline.now()
         let loggedIn = (session?.loggedIn ?? false) && SFTPFrontend.state & SFTPFrontend.haveAuth != 0
-        guard let backend, ConnectionMessageRoute.frontendPacketGoesToBackend(payload, loggedIn: loggedIn),
-              replies.clientReplyGoesToBackend(payload) else {
+        guard let backend, ConnectionMessageRoute.frontendPacketGoesToBackend(payload, loggedIn: loggedIn) else {
             errno = ENOSYS
             return -1
+        }
+        switch replies.clientPacketDestination(payload) {
+        case .modSFTP:
+            errno = ENOSYS
+            return -1
+        case .relayProbe:
+            mps_sftp_packet_free(packet)  // the client is alive: that is all it said
+            return 0
+        case .backend:
+            break
         }
         mps_sftp_packet_free(packet)
         replies.clientSent(payload)
@@ -40,7 +56,8 @@ final class SSHPacketRelay {
             try backend.send(payload, deadline: deadline)
             // The backend is changing keys and our queue grows: wait for it
             // (relaying what it sends meanwhile), so TCP holds the client back.
-            while backend.transport.queuedPayloads > Self.backendQueueBound {
+            while backend.transport.queuedPayloads > Self.backendQueueBound
+                    || backend.transport.queuedBytes > Self.backendQueueByteBound {
                 try backend.readOnce(deadline: deadline)
                 try relayBackendPackets()
             }
@@ -73,6 +90,7 @@ final class SSHPacketRelay {
                     try relayBackendPackets()
                 } else {
                     try probeSilentBackend(backend)
+                    try probeSilentClient()
                 }
             } catch {
                 session?.end(because: "\(error)")
@@ -114,6 +132,29 @@ final class SSHPacketRelay {
         try backend.send(w.bytes, deadline: stallDeadline())
         replies.proxyKeepaliveSent()
         lastKeepalive = now
+    }
+
+    /// SFTPClientAlive count interval, as mod_sftp does it: a client silent
+    /// for `interval` seconds gets a keepalive@proftpd.org global request;
+    /// more than `count` unanswered end the session with mod_sftp's reason.
+    private func probeSilentClient() throws {
+        guard let alive = clientAlive, SFTPFrontend.acceptsWrites else { return }
+        let interval = UInt64(alive.intervalSeconds) * 1_000_000_000
+        let now = Deadline.now()
+        guard now &- lastClientInput >= interval, now &- lastClientProbe >= interval else { return }
+        if replies.pendingRelayProbes >= alive.maxCount {
+            ProxyLog.write("SFTPClientAlive threshold (max \(alive.maxCount) checks, \(alive.intervalSeconds) sec interval) "
+                           + "reached, disconnecting client")
+            session?.end(because: "client alive threshold reached")
+            return
+        }
+        var w = SSHWriter()
+        w.byte(ConnectionMessage.globalRequest)
+        w.string("keepalive@proftpd.org")
+        w.boolean(true)
+        try SFTPFrontend.write(w.bytes)
+        replies.relayProbeSent()
+        lastClientProbe = now
     }
 
     private func relayBackendPackets() throws {

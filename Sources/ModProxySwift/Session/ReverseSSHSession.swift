@@ -254,7 +254,8 @@ final class ReverseSSHSession {
                 try connector.openSocket(to: target, deadline: .after(seconds: options.connectTimeout)) { sock, address in
                     let connection = SSHBackendConnection(
                         socket: sock, address: address, target: target, configuration: try transportConfiguration(),
-                        hostKeyCheck: SSHHostKeyCheck(store: hostKeyStore, vhostID: options.vhostID, verify: sftp.verifyServer))
+                        hostKeyCheck: SSHHostKeyCheck(store: hostKeyStore, vhostID: options.vhostID, verify: sftp.verifyServer),
+                        serverMatches: sftp.serverMatches)
                     let deadline = Deadline.after(seconds: setupSeconds)
                     try connection.establish(deadline: deadline)
                     try SSHBackendLogin(connection: connection).requestService(deadline: deadline)
@@ -287,7 +288,9 @@ final class ReverseSSHSession {
 
     /// ProxySFTPCiphers/Digests/KeyExchanges restrict and order the offer
     /// (config validation already refused names the transport lacks);
-    /// ProxySFTPOptions NoExtensionNegotiation and NoStrictKex drop markers.
+    /// ProxySFTPCompression adds zlib; ProxySFTPOptions NoExtensionNegotiation
+    /// and NoStrictKex drop markers, PessimisticKexinit and OldProtocolCompat
+    /// (which implies it) go to the transport.
     private func transportConfiguration() throws -> SSHClientTransport.Configuration {
         var configuration = SSHClientTransport.Configuration()
         configuration.algorithms = try AlgorithmPreferences(ciphers: sftp.ciphers, macs: sftp.digests,
@@ -295,7 +298,18 @@ final class ReverseSSHSession {
                                                             allowWeakDH: sftp.options.contains(.allowWeakDH))
         configuration.algorithms.offersExtInfo = !sftp.options.contains(.noExtensionNegotiation)
         configuration.algorithms.offersStrictKex = !sftp.options.contains(.noStrictKex)
+        configuration.algorithms.compression = CompressionAlgorithm.offer(for: compressionSetting)
+        configuration.pessimisticKexinit = sftp.options.contains(.pessimisticKexinit)
+        configuration.acceptsOldProtocol = sftp.options.contains(.oldProtocolCompat)
         return configuration
+    }
+
+    private var compressionSetting: CompressionSetting {
+        switch sftp.compression {
+        case .off: return .off
+        case .on: return .on
+        case .delayed: return .delayed
+        }
     }
 
     // MARK: the end

@@ -34,6 +34,7 @@ public enum ProxyFeature: String, CaseIterable, Hashable, Sendable {
         .perGroupPolicy,
         .directDataTransfers,
         .sftp,
+        .sftpServerMatch,
         .redisDatastore,
     ]
 }

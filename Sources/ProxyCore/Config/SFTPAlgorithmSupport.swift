@@ -21,6 +21,6 @@ public enum SFTPAlgorithmSupport {
         "diffie-hellman-group16-sha512", "diffie-hellman-group18-sha512", "diffie-hellman-group-exchange-sha1",
         "diffie-hellman-group-exchange-sha256", "rsa1024-sha1",
     ]
-    /// ProxySFTPCompression values the session offers (the transport has zlib; not wired yet).
-    public static let compression: Set<String> = ["off"]
+    /// ProxySFTPCompression values the session offers (all of them: the transport has zlib).
+    public static let compression: Set<String> = ["off", "on", "delayed"]
 }

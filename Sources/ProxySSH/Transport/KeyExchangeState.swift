@@ -16,6 +16,9 @@ struct KeyExchangeState {
     var keysAwaitingHostKeyApproval: (outbound: PacketProtection, inbound: PacketProtection)?
     /// Set once our NEWKEYS went out: the server's direction switches on its NEWKEYS.
     var inboundAfterNewKeys: PacketProtection?
+    /// Pessimistic NEWKEYS: our new outbound keys, and our NEWKEYS, wait for the server's.
+    var outboundHeldForServerNewKeys: PacketProtection?
+    var serverNewKeysSeen = false
 
     /// The server has started its side: only KEX messages may come until its NEWKEYS.
     var serverIsExchanging: Bool { serverKexInitPayload != nil }

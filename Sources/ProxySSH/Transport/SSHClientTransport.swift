@@ -20,6 +20,11 @@ public final class SSHClientTransport {
         public var rekeyAfterSeconds: Double?
         /// ProxySFTPOptions AllowWeakDH: group-exchange primes from 1024 bits.
         public var allowWeakDH = false
+        /// ProxySFTPOptions PessimisticKexinit: our first KEXINIT waits for
+        /// the server's (some servers cannot take one sent with the version line).
+        public var pessimisticKexinit = false
+        /// ProxySFTPOptions OldProtocolCompat: accept a "SSH-1.99-" server.
+        public var acceptsOldProtocol = false
 
         public init() {}
     }
@@ -28,7 +33,7 @@ public final class SSHClientTransport {
 
     public let configuration: Configuration
     private var phase = Phase.created
-    private var versionExchange = VersionExchange()
+    private lazy var versionExchange = VersionExchange(acceptsOldProtocol: configuration.acceptsOldProtocol)
     public private(set) var serverVersion: String?
     private let reader = PacketReader()
     private let writer = PacketWriter()
@@ -47,6 +52,12 @@ public final class SSHClientTransport {
     private var keysInForceSince: (exchange: Int, time: Double)?
     /// The server sent USERAUTH_SUCCESS (delayed compression may start).
     public private(set) var authenticated = false
+    /// Our NEWKEYS waits for the server's (ProxySFTPServerMatch
+    /// pessimisticNewkeys). The caller may decide once the server's version
+    /// is known: it matters first when the host key is accepted.
+    public var sendsNewKeysAfterServer = false
+    /// Bytes of the payloads in `outboundQueue`.
+    public private(set) var queuedBytes = 0
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -59,12 +70,15 @@ public final class SSHClientTransport {
     public var queuedPayloads: Int { outboundQueue.count }
     public var isClosed: Bool { phase == .closed }
 
-    /// Our identification line and first KEXINIT (both may go before the server's line).
+    /// Our identification line and first KEXINIT (both may go before the
+    /// server's line; with `pessimisticKexinit` the KEXINIT answers the server's).
     public func start() -> [TransportEvent] {
         guard phase == .created else { return [] }
         phase = .versionExchange
         events.append(.send(Array((configuration.clientVersion + "\r\n").utf8)))
-        run { try beginKeyExchange() }
+        if !configuration.pessimisticKexinit {
+            run { try beginKeyExchange() }
+        }
         return takeEvents()
     }
 
@@ -117,6 +131,7 @@ public final class SSHClientTransport {
             guard !payload.isEmpty else { throw TransportFailure(DisconnectReason.protocolError, "empty payload to send") }
             if isExchangingKeys {
                 outboundQueue.append(payload)
+                queuedBytes += payload.count
             } else {
                 events.append(.send(try writer.frame(payload)))
                 try rekeyIfDue()
@@ -186,6 +201,7 @@ public final class SSHClientTransport {
         }
         phase = .closed
         outboundQueue.removeAll()
+        queuedBytes = 0
         events.append(.disconnect(DisconnectReason(code: f.code, message: f.message, fromServer: false)))
     }
 
@@ -245,7 +261,12 @@ public final class SSHClientTransport {
             try receiveKexMethodMessage(payload)
         case SSHMessage.userauthSuccess where !authenticated:
             authenticated = true
-            if let a = negotiated { try startCompression(a, outbound: true, inbound: true) }
+            // Only delayed streams start here: a zlib stream running since
+            // NEWKEYS must go on (a fresh one breaks the server's inflate).
+            if let a = negotiated {
+                try startCompression(a, outbound: a.compressionClientToServer == .zlibDelayed,
+                                     inbound: a.compressionServerToClient == .zlibDelayed)
+            }
             events.append(.packet(payload))
         case SSHMessage.extInfo:
             let info = try ExtInfo.decode(payload)
@@ -414,15 +435,25 @@ public final class SSHClientTransport {
     }
 
     private func sendNewKeys(_ keys: (outbound: PacketProtection, inbound: PacketProtection)) throws {
+        exchange?.inboundAfterNewKeys = keys.inbound
+        if sendsNewKeysAfterServer && exchange?.serverNewKeysSeen != true {
+            exchange?.outboundHeldForServerNewKeys = keys.outbound
+            return
+        }
         try sendNow([SSHMessage.newKeys])
         writer.switchKeys(to: keys.outbound, resetSequence: strictKex)
-        exchange?.inboundAfterNewKeys = keys.inbound
         if let a = exchange?.algorithms { try startCompression(a, outbound: true, inbound: false) }
     }
 
     private func receiveNewKeys() throws {
-        guard let x = exchange, let inbound = x.inboundAfterNewKeys, let algorithms = x.algorithms else {
+        guard var x = exchange, let inbound = x.inboundAfterNewKeys, let algorithms = x.algorithms else {
             throw TransportFailure(DisconnectReason.protocolError, "NEWKEYS before the key exchange finished")
+        }
+        if let held = x.outboundHeldForServerNewKeys {  // pessimistic NEWKEYS: ours goes now
+            x.outboundHeldForServerNewKeys = nil
+            x.serverNewKeysSeen = true
+            exchange = x
+            try sendNewKeys((held, inbound))
         }
         reader.switchKeys(to: inbound, resetSequence: strictKex)
         try startCompression(algorithms, outbound: false, inbound: true)
@@ -432,6 +463,7 @@ public final class SSHClientTransport {
         events.append(completedExchanges == 1 ? .established(algorithms) : .rekeyed(algorithms))
         let waiting = outboundQueue
         outboundQueue.removeAll()
+        queuedBytes = 0
         for payload in waiting {
             try sendNow(payload)
         }

@@ -7,7 +7,7 @@ import COpenSSLCrypto
 /// It reuses the library's codec and key schedule from the other end, so a
 /// disagreement in sequence numbers or keys shows up as a MAC failure.
 final class InMemorySSHServer {
-    let version = "SSH-2.0-InMemoryTestServer"
+    var version = "SSH-2.0-InMemoryTestServer"
     /// Everything the library speaks: the client's list decides.
     var algorithms: AlgorithmPreferences = {
         var a = AlgorithmPreferences()
