@@ -903,6 +903,14 @@ def run(cmd, timeout=120, **kw):
     return subprocess.run(cmd, capture_output=True, timeout=timeout, **kw)
 
 
+def worker_account(name):
+    """The name of a local test account for this pytest-xdist worker: files
+    that share an account run side by side on different workers, and each
+    removes the account it created when it ends."""
+    index, count = xdist_worker()
+    return f"{name}-w{index}" if count > 1 else name
+
+
 def system_account(name, home, password=None):
     """A local account for sshd tests (sshd needs real ones). Returns whether
     it was created here (then the caller removes it with remove_account).

@@ -20,7 +20,7 @@ from test_ssh_transport import SSHServer
 
 # This file's own account (test_ssh_transport.py, maybe running beside it
 # under xdist, creates and removes its own).
-SSH_USER = "proxy-sshfront"
+SSH_USER = H.worker_account("proxy-sshfront")
 SSH_PASSWORD = "front-pw-8Rd"
 
 pytestmark = pytest.mark.swift_only
@@ -603,7 +603,7 @@ def test_sftp_options_toward_the_backend(lab, sshd_backend, options):
     assert ("ext-info server-sig-algs" in log) == ("NoExtensionNegotiation" not in options), log
 
 
-HB_USER = "proxy-sshfront-hb"   # test_ssh_hostbased.py has proxy-sshhb
+HB_USER = H.worker_account("proxy-sshfront-hb")   # test_ssh_hostbased.py has proxy-sshhb
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from test_ssh_transport import SSHD, ProbeResult, SSHServer, probe_path
 
 pytestmark = pytest.mark.swift_only
 
-HB_USER = "proxy-sshhb"
+HB_USER = H.worker_account("proxy-sshhb")
 CLIENT_HOST = "proxy-hb.example"
 PASSPHRASE = "hb pass phrase"
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.swift_only
 SSHD = "/usr/sbin/sshd"
 # One account per pytest-xdist worker: a file's fixture deletes the account it
 # created, and another file may be using the account on another worker.
-SSH_USER = "proxy-sshprobe" + (f"-w{H.xdist_worker()[0]}" if H.xdist_worker()[1] > 1 else "")
+SSH_USER = H.worker_account("proxy-sshprobe")
 SSH_PASSWORD = "probe-pw-5Xk"
 
 KEX = ["curve25519-sha256", "curve25519-sha256@libssh.org", "ecdh-sha2-nistp256",
