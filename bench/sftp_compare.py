@@ -27,7 +27,6 @@ import argparse
 import os
 import pwd
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -37,7 +36,7 @@ import time
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(here, "..", "tests", "integration"))
 import harness as H  # noqa: E402
-from tls_compare import Context, reaped_cpu_seconds  # noqa: E402
+from tls_compare import Context, hold, modules_under_test, reaped_cpu_seconds, scenarios_wanted  # noqa: E402
 from test_sftp_reverse import openssh, sftp_backend, ssh_proxy  # noqa: E402  (the tests' daemons and client)
 from test_ssh_transport import SSHServer  # noqa: E402
 
@@ -146,15 +145,13 @@ def login_ls_ms(lab, target, backend, ls_batch):
 
 def bench(kind, args, wanted):
     """One table: the `kind` backend directly, through the C module, through this one."""
-    ref_so = os.environ.get("REF_SO", "/opt/proxy-ref/mod_proxy.so")
-    swift_so = os.environ.get("SWIFT_SO", os.path.join(here, "..", ".build", "release", "libModProxySwift.so"))
+    ref_so, swift_so = modules_under_test()
     root = tempfile.mkdtemp(prefix=f"sftp-bench-{kind}-", dir="/tmp")
     os.chmod(root, 0o755)
     ports = H.PortAllocator()
     daemons = []
     try:
         base = Lab(os.path.join(root, "base"), swift_so, True, ports)
-        os.makedirs(base.dir, exist_ok=True)
         backend = BACKENDS[kind](base)
         daemons.append(backend)
         big = backend.home_path("big.bin")
@@ -174,20 +171,12 @@ def bench(kind, args, wanted):
         targets = {"direct": backend}
         for name, so, pp in (("C", ref_so, False), ("Swift", swift_so, True)):
             lab = Lab(os.path.join(root, name), so, pp, ports)
-            os.makedirs(lab.dir, exist_ok=True)
             p = ssh_proxy(lab, [backend.sftp_url], name="proxy")
             daemons.append(p)
             targets[name] = p
         if args.hold:
-            for name, t in targets.items():
-                print(f"{name}: port {t.port} master pid {t.pid} (user {backend.user} / {backend.password})", flush=True)
-            print(f"files: big.bin ({args.mib} MiB) in {backend.home_path('.')}, {upload} to upload; Ctrl-C or SIGTERM ends", flush=True)
-            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # the daemons are stopped below
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                return
+            hold(targets, backend.user, backend.password, f"big.bin ({args.mib} MiB) in {backend.home_path('.')}, {upload} to upload")
+            return
 
         remote = f"{backend.user}@127.0.0.1"
         transfers = (   # scenario, row, tool, arguments
@@ -254,9 +243,7 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated subset: " + ",".join(SCENARIOS))
     ap.add_argument("--hold", action="store_true", help="start the daemons (first backend kind), print their ports and pids, wait (for perf/strace by hand)")
     args = ap.parse_args()
-    wanted = set(args.only.split(",")) if args.only else set(SCENARIOS)
-    if wanted - set(SCENARIOS):
-        ap.error(f"--only: unknown scenario(s) {','.join(sorted(wanted - set(SCENARIOS)))}; known: {','.join(SCENARIOS)}")
+    wanted = scenarios_wanted(ap, args.only, SCENARIOS)
     kinds = args.backends.split(",")
     if set(kinds) - set(BACKENDS):
         ap.error(f"--backends: unknown kind(s) {','.join(sorted(set(kinds) - set(BACKENDS)))}; known: {','.join(BACKENDS)}")
