@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""SFTP/SCP reverse proxying, side by side (issue 11's benchmark): a proftpd
-with mod_sftp as the backend, reached directly, through Debian's C mod_proxy
-and through this module (each a proftpd with mod_sftp in front, the config
-of tests/integration/test_sftp_reverse.py, which both modules accept).
+"""SFTP/SCP reverse proxying, side by side (issue 11's benchmark): one table
+per backend kind (a proftpd with mod_sftp; Debian's sshd with internal-sftp),
+the backend reached directly, through Debian's C mod_proxy and through this
+module (each a proftpd with mod_sftp in front, the config of
+tests/integration/test_sftp_reverse.py with mod_sftp loaded first, which
+both modules accept).
 Clients are OpenSSH's sftp and scp (password from SSH_ASKPASS). Interleaved
 rounds (the order rotates), medians, the ratio Swift / C and Swift / direct:
   - sftp get / put of one file, scp down / up (scp -O: the scp protocol over
@@ -19,9 +21,11 @@ ends (docs/ssh-reverse-design.md 1.7: 1.7 GiB peak RSS for a 100 MB put), so
 the default file is 256 MiB (about 4.5 GiB peak for the C module's put), not
 issue 11's 1 GiB (some 17 GiB on a shared 24 GiB machine).
 
-usage: bench/sftp_compare.py [--rounds N] [--mib N] [--logins N] [--only LIST] [--hold]
+usage: bench/sftp_compare.py [--backends proftpd,sshd] [--rounds N] [--mib N] [--logins N]
+                             [--only LIST] [--hold]
        (root; /usr/bin/python3 with pytest and paramiko, as the tests;
-        REF_SO=/opt/proxy-ref/mod_proxy.so, SWIFT_SO=.build/release/libModProxySwift.so)
+        REF_SO=/opt/proxy-ref/mod_proxy.so, SWIFT_SO=.build/release/libModProxySwift.so;
+        SFTP_BENCH_KEEP=1 keeps /tmp/sftp-bench-* with the daemons' configs and logs)
 """
 import argparse
 import os
