@@ -55,6 +55,34 @@ class Context:
         return d
 
 
+def modules_under_test():
+    """(the C reference's .so, this module's .so): REF_SO and SWIFT_SO, or their defaults."""
+    return (os.environ.get("REF_SO", "/opt/proxy-ref/mod_proxy.so"),
+            os.environ.get("SWIFT_SO", os.path.join(here, "..", ".build", "release", "libModProxySwift.so")))
+
+
+def scenarios_wanted(ap, only, known):
+    """The scenarios --only names (all when empty); an unknown one is a usage error."""
+    wanted = set(only.split(",")) if only else set(known)
+    if wanted - set(known):
+        ap.error(f"--only: unknown scenario(s) {','.join(sorted(wanted - set(known)))}; known: {','.join(known)}")
+    return wanted
+
+
+def hold(targets, user, password, files):
+    """--hold: prints how to reach the daemons, then waits for Ctrl-C or
+    SIGTERM (the caller stops the daemons)."""
+    for name, t in targets.items():
+        print(f"{name}: port {t.port} master pid {t.pid} (user {user} / {password})", flush=True)
+    print(f"files: {files}; Ctrl-C or SIGTERM ends", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+
+
 def curl(url, *args, upload=None):
     cmd = ["curl", "-sS", "--fail", "-k", "-o", "/dev/null", "-w", "%{speed_download} %{speed_upload}", *args]
     if upload:
@@ -137,11 +165,8 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated subset: " + ",".join(SCENARIOS))
     ap.add_argument("--hold", action="store_true", help="start the daemons, print their ports and pids, wait (for perf/strace by hand)")
     args = ap.parse_args()
-    wanted = set(args.only.split(",")) if args.only else set(SCENARIOS)
-    if wanted - set(SCENARIOS):
-        ap.error(f"--only: unknown scenario(s) {','.join(sorted(wanted - set(SCENARIOS)))}; known: {','.join(SCENARIOS)}")
-    ref_so = os.environ.get("REF_SO", "/opt/proxy-ref/mod_proxy.so")
-    swift_so = os.environ.get("SWIFT_SO", os.path.join(here, "..", ".build", "release", "libModProxySwift.so"))
+    wanted = scenarios_wanted(ap, args.only, SCENARIOS)
+    ref_so, swift_so = modules_under_test()
     root = tempfile.mkdtemp(prefix="tls-bench-", dir="/tmp")
     os.chmod(root, 0o755)
     ports = H.PortAllocator()
@@ -169,15 +194,8 @@ def main():
             daemons.append(p.start())
             targets[name] = p
         if args.hold:
-            for name, t in targets.items():
-                print(f"{name}: port {t.port} master pid {t.pid} (user {H.USER} / {H.PASSWORD})", flush=True)
-            print(f"files: big.bin ({args.mib} MiB) on the backend, {upload} to upload; Ctrl-C or SIGTERM ends", flush=True)
-            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # the daemons are stopped below
-            try:
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                return
+            hold(targets, H.USER, H.PASSWORD, f"big.bin ({args.mib} MiB) on the backend, {upload} to upload")
+            return
 
         results = {}
         def record(scenario, target, value, of=""):
