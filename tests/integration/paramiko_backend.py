@@ -5,10 +5,11 @@ echo the command. It notes what the proxy's transport did: the KEXINITs it
 sent (the first is the initial exchange; more are rekeys the proxy started,
 since this server starts none) and whether a group exchange used the old
 request (message 30)."""
-import socket
 import threading
 
 import paramiko
+
+from test_sftp_reverse import LoopbackService
 
 
 class _Transport(paramiko.Transport):
@@ -19,31 +20,16 @@ class _Transport(paramiko.Transport):
         return result
 
 
-class ParamikoBackend:
+class ParamikoBackend(LoopbackService):
     def __init__(self, host_key_path, version, password, kex=None):
         self.host_key = paramiko.Ed25519Key(filename=host_key_path)
         self.version, self.password, self.kex = version, password, kex
         self.client_kexinits = 0
         self.kex_engines = []        # paramiko's, one per key exchange
         self.sunk = []               # bytes counted by each "sink" command
-        self._closeables = []
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(8)
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    def _accept(self):
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            self._closeables.append(conn)
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
+    def serve(self, conn):
         backend = self
 
         class Server(paramiko.ServerInterface):
@@ -69,7 +55,7 @@ class ParamikoBackend:
         if self.kex:
             t.get_security_options().kex = self.kex
             t.load_server_moduli()
-        self._closeables.append(t)
+        self.closeables.append(t)
         try:
             t.start_server(server=Server())
         except (paramiko.SSHException, EOFError, OSError):
@@ -94,8 +80,3 @@ class ParamikoBackend:
             channel.sendall(b"echo:" + command + b"\n")
         channel.send_exit_status(0)
         channel.close()
-
-    def close(self):
-        self.listener.close()
-        for c in self._closeables:
-            c.close()
