@@ -151,9 +151,8 @@ public final class SSHClientTransport {
     /// `now` (any monotonic seconds, the same clock every call). The first
     /// call after a key change starts the keys' age.
     public func rekeyIfDue(now: Double) -> [TransportEvent] {
-        guard serverFeatures.contains(.rekeying), let limit = configuration.rekeyAfterSeconds, phase == .running, !isExchangingKeys else {
-            return []
-        }
+        guard serverFeatures.contains(.rekeying), let limit = configuration.rekeyAfterSeconds,
+              phase == .running, !isExchangingKeys else { return [] }
         guard let since = keysInForceSince, since.exchange == completedExchanges else {
             keysInForceSince = (completedExchanges, now)
             return []
