@@ -60,12 +60,19 @@ final class SQLiteConnection {
     /// Closes the connection. In a forked child that inherited it, the handle
     /// is abandoned instead: closing there could disturb the parent's locks
     /// and write-ahead log.
+    ///
+    /// First the write-ahead log is checkpointed and cut to zero when no
+    /// one else uses it: SQLite's own checkpoint at the last close is
+    /// skipped in a chrooted session (it stats the path, finds it gone and
+    /// takes the file for moved), so every frame would stay for the next
+    /// session to read while it rebuilds the WAL index.
     func close() {
         guard let database = handle else { return }
-        handle = nil
         if getpid() == openerPID {
+            _ = try? truncateWriteAheadLog()
             sqlite3_close_v2(database)
         }
+        handle = nil
     }
 
     // MARK: Running SQL
@@ -81,6 +88,22 @@ final class SQLiteConnection {
             let message = errorText.map { String(cString: $0) } ?? SQLiteStatement.message(database, code)
             throw DatastoreError(sqliteCode: code, "cannot execute '\(sql)' on '\(path)': \(message)")
         }
+    }
+
+    /// Copies the write-ahead log into the database and truncates it to
+    /// zero bytes, if no other connection is reading or writing now (never
+    /// waits); false when it was busy (a later close or checkpoint will do it).
+    @discardableResult
+    func truncateWriteAheadLog() throws -> Bool {
+        let database = try usableHandle()
+        sqlite3_busy_timeout(database, 0)
+        let code = sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+        if code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED { return false }
+        guard code == SQLITE_OK else {
+            throw DatastoreError(sqliteCode: code, "cannot checkpoint the write-ahead log of '\(path)': "
+                                 + SQLiteStatement.message(database, code))
+        }
+        return true
     }
 
     func prepare(_ sql: String) throws -> SQLiteStatement {

@@ -61,6 +61,12 @@ enum TablesFile {
             // failure, never consistency; this state is cheap to lose.
             try connection.exec("PRAGMA synchronous = NORMAL")
             try connection.exec("PRAGMA temp_store = MEMORY")
+            // A small WAL while sessions overlap (each new connection reads
+            // all of it): checkpoints every 256 pages, and the file cut back
+            // to 1 MiB when a checkpoint lets it restart. The last close cuts
+            // it to zero (SQLiteConnection.close).
+            try connection.exec("PRAGMA wal_autocheckpoint = 256")
+            try connection.exec("PRAGMA journal_size_limit = 1048576")
         }
     }
 

@@ -49,6 +49,84 @@ final class OlderAlgorithmTests: XCTestCase {
         XCTAssertEqual(Array(packet[0..<16]), Array(plain[1536...]))
     }
 
+    /// RC4 itself (key schedule and output), the reference for arcfour256:
+    /// it shows OpenSSL is given all 32 key bytes, not its default 16.
+    private func rc4Keystream(key: [UInt8], count: Int) -> [UInt8] {
+        var state = (0...255).map { UInt8($0) }
+        var j = 0
+        for i in 0..<256 {
+            j = (j + Int(state[i]) + Int(key[i % key.count])) & 0xff
+            state.swapAt(i, j)
+        }
+        var out: [UInt8] = []
+        var i = 0
+        j = 0
+        for _ in 0..<count {
+            i = (i + 1) & 0xff
+            j = (j + Int(state[i])) & 0xff
+            state.swapAt(i, j)
+            out.append(state[(Int(state[i]) + Int(state[j])) & 0xff])
+        }
+        return out
+    }
+
+    /// arcfour256 likewise, with its 32-byte key, against RC4 written out here.
+    func testArcfour256DiscardsTheFirstKeystream() throws {
+        let key = SecureRandom.bytes(32)
+        let plain = rc4Keystream(key: key, count: 1536 + 32)
+        XCTAssertNotEqual(plain, rc4Keystream(key: Array(key[0..<16]), count: 1536 + 32))
+        let seal = try CipherAlgorithm.arcfour256.protection(key: key, iv: [], mac: .hmacSHA1, macKey: SecureRandom.bytes(20), encrypt: true)
+        var packet = [UInt8](repeating: 0, count: 32)
+        try seal.seal(&packet, sequence: 0)
+        XCTAssertEqual(Array(packet[0..<32]), Array(plain[1536...]))
+    }
+
+    /// RFC 4344 over 64-bit blocks (no peer here speaks 3des-ctr or
+    /// blowfish-ctr): the keystream is E(IV + i) with the IV read as one
+    /// big-endian number, so the counter carries across bytes; computed here
+    /// block by block with OpenSSL's ECB mode and compared with what the
+    /// cipher's sealing protection produces over zeros.
+    func testSixtyFourBitCounterModesFollowRFC4344() throws {
+        // RFC 4344: 3des-ctr takes 192-bit keys, blowfish-ctr 256-bit ones.
+        for (cipher, keyLength) in [(CipherAlgorithm.tripleDESCTR, 24), (.blowfishCTR, 32)] {
+            XCTAssertEqual(cipher.keyLength, keyLength, cipher.name)
+            XCTAssertEqual(cipher.ivLength, 8, cipher.name)
+            let key = SecureRandom.bytes(keyLength)
+            let iv: [UInt8] = [0x01, 0x02, 0x03, 0x04, 0xff, 0xff, 0xff, 0xfe]
+            var counters: [UInt8] = []
+            var counter = iv
+            for _ in 0..<6 {
+                counters += counter
+                for i in stride(from: 7, through: 0, by: -1) {
+                    counter[i] &+= 1
+                    if counter[i] != 0 { break }
+                }
+            }
+            XCTAssertEqual(Array(counters[16..<24]), [0x01, 0x02, 0x03, 0x05, 0, 0, 0, 0], "the carry")
+            // ECB of each counter block, with the whole key (OpenSSL's Blowfish defaults to 16 bytes).
+            let ecb = try EVPCipherContext(cipher: XCTUnwrap(cipher.evpCipher()), key: key, iv: nil, encrypt: true,
+                                           keyLength: keyLength)
+            var expected = counters
+            try expected.transform(0..<expected.count, with: ecb)
+            let seal = try cipher.protection(key: key, iv: iv, mac: .hmacSHA1, macKey: SecureRandom.bytes(20), encrypt: true)
+            var packet = [UInt8](repeating: 0, count: 48)
+            try seal.seal(&packet, sequence: 0)
+            XCTAssertEqual(Array(packet[0..<48]), expected, cipher.name)
+            // The receiving side opens what a fresh sender seals, packet after packet.
+            let macKey = SecureRandom.bytes(20)
+            let sender = try cipher.protection(key: key, iv: iv, mac: .hmacSHA1, macKey: macKey, encrypt: true)
+            let receiver = try cipher.protection(key: key, iv: iv, mac: .hmacSHA1, macKey: macKey, encrypt: false)
+            for sequence in UInt32(0)..<3 {
+                let clear: [UInt8] = [0, 0, 0, 12, 4, 94, 1, 2, 3, 4, 5, UInt8(sequence), 0, 0, 0, 0]
+                var wire = clear
+                try sender.seal(&wire, sequence: sequence)
+                XCTAssertNotEqual(Array(wire[0..<16]), clear, cipher.name)
+                XCTAssertEqual(try receiver.packetLength(header: Array(wire[0..<receiver.headerLength]), sequence: sequence), 12)
+                XCTAssertEqual(try receiver.open(wire, sequence: sequence), clear, "\(cipher.name) packet \(sequence)")
+            }
+        }
+    }
+
     /// The counter kept here matches OpenSSL's own CTR when both run AES,
     /// across a carry through the low bytes and in uneven pieces.
     func testCounterModeOverECBMatchesOpenSSLsCTR() throws {

@@ -117,11 +117,19 @@ final class SSHBackendConnection {
         }
     }
 
-    /// ProxySFTPServerMatch: the rules whose pattern matches the backend's
-    /// software version (ProFTPD's regex engine, as for every pattern in
-    /// proftpd.conf) set the transport's interop keys.
+    /// Upstream's table of known versions (the transport applied it when the
+    /// version line came), then ProxySFTPServerMatch on top: the rules whose
+    /// pattern matches the backend's software version (ProFTPD's regex
+    /// engine, as for every pattern in proftpd.conf) set the transport's
+    /// interop keys.
     private func applyServerMatches() {
-        guard !serverMatches.isEmpty, let identification = transport.serverVersion else { return }
+        guard let identification = transport.serverVersion else { return }
+        if let known = transport.knownServerVersion {
+            let missing = transport.serverFeatures.missingFromStandard
+            ProxyLog.write("backend \(target.connectedURL): server version '\(identification)' matched known version '"
+                           + known.regex + "'" + (missing.isEmpty ? "" : ": " + missing))
+        }
+        guard !serverMatches.isEmpty else { return }
         let decision = ServerMatchDecision.decide(identification: identification, rules: serverMatches) { pattern, software in
             (try? ProFTPDRegex(pattern: pattern, ignoresCase: false))?.matches(software) ?? false
         }

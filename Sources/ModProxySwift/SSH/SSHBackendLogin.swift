@@ -53,7 +53,11 @@ struct SSHBackendLogin {
         guard let sessionID = connection.transport.sessionID else {
             throw SSHBackendConnection.Failure(description: "no backend session id for a hostbased signature")
         }
-        let login = HostbasedLogin(request: HostbasedRequest(user: user, clientHost: clientHost, clientUser: user),
+        var request = HostbasedRequest(user: user, clientHost: clientHost, clientUser: user)
+        if !connection.transport.serverFeatures.contains(.serviceInHostbasedSignature) {
+            request.signedService = "ssh-userauth"  // old SSH Communications servers check it so
+        }
+        let login = HostbasedLogin(request: request,
                                    keys: keys, sessionID: sessionID,
                                    serverSignatureAlgorithms: connection.transport.serverExtInfo?.serverSignatureAlgorithms)
         var step = login.start()

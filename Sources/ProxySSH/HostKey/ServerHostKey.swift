@@ -67,18 +67,26 @@ public final class ServerHostKey {
     deinit { EVP_PKEY_free(publicKey) }
 
     /// Checks `signatureBlob` (string algorithm, string signature) over
-    /// `data` (the exchange hash) for the negotiated algorithm.
-    public func verify(signatureBlob: [UInt8], over data: [UInt8], algorithm: HostKeyAlgorithm) throws {
+    /// `data` (the exchange hash) for the negotiated algorithm. Old SSH
+    /// Communications servers send a bare ssh-dss signature, without the
+    /// name (`dssSignatureNamesAlgorithm` false, `ServerFeatures.algorithmInDSASignature`).
+    public func verify(signatureBlob: [UInt8], over data: [UInt8], algorithm: HostKeyAlgorithm,
+                       dssSignatureNamesAlgorithm: Bool = true) throws {
         guard algorithm.keyType == keyType else {
             throw HostKeyError("the server sent a \(keyType) host key for the negotiated \(algorithm.name)")
         }
-        var r = SSHReader(signatureBlob)
-        let sigName = try r.text("signature algorithm", limit: 64)
-        guard sigName == algorithm.name else {
-            throw HostKeyError("the server signed with \(sigName), not the negotiated \(algorithm.name)")
+        let sig: [UInt8]
+        if algorithm == .dss && !dssSignatureNamesAlgorithm {
+            sig = signatureBlob
+        } else {
+            var r = SSHReader(signatureBlob)
+            let sigName = try r.text("signature algorithm", limit: 64)
+            guard sigName == algorithm.name else {
+                throw HostKeyError("the server signed with \(sigName), not the negotiated \(algorithm.name)")
+            }
+            sig = try r.string("signature", limit: 2048)
+            try r.expectEnd("signature blob")
         }
-        let sig = try r.string("signature", limit: 2048)
-        try r.expectEnd("signature blob")
         var toVerify = sig
         var digest: HashFunction?
         switch algorithm {

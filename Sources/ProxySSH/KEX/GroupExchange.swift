@@ -4,6 +4,9 @@
 /// the exchange hash.
 struct GroupExchange {
     static let request: UInt8 = 34
+    /// SSH_MSG_KEX_DH_GEX_REQUEST_OLD: the preferred size alone (servers
+    /// from before RFC 4419's final form, e.g. OpenSSH 2.0 to 2.5).
+    static let oldRequest: UInt8 = 30
     static let group: UInt8 = 31
     static let initMessage: UInt8 = 32
     static let reply: UInt8 = 33
@@ -15,8 +18,23 @@ struct GroupExchange {
     let preferredBits: UInt32 = 3072
     let maxBits: UInt32 = 8192
 
-    init(allowWeakDH: Bool = false) {
+    /// Ask with the old request (the exchange hash then holds only n).
+    let usesOldRequest: Bool
+
+    init(allowWeakDH: Bool = false, oldRequest: Bool = false) {
         minBits = allowWeakDH ? 1024 : 2048
+        usesOldRequest = oldRequest
+    }
+
+    /// The sizes asked for as the request sent them (min || n || max, or n).
+    private func writeSizes(into w: inout SSHWriter) {
+        if usesOldRequest {
+            w.uint32(preferredBits)
+        } else {
+            w.uint32(minBits)
+            w.uint32(preferredBits)
+            w.uint32(maxBits)
+        }
     }
 
     /// a < b for minimal big-endian magnitudes (what `positiveMPInt` reads).
@@ -26,16 +44,14 @@ struct GroupExchange {
 
     func requestPayload() -> [UInt8] {
         var w = SSHWriter()
-        w.byte(Self.request)
-        w.uint32(minBits)
-        w.uint32(preferredBits)
-        w.uint32(maxBits)
+        w.byte(usesOldRequest ? Self.oldRequest : Self.request)
+        writeSizes(into: &w)
         return w.bytes
     }
 
     /// The server's group, checked: its size within what we asked, p odd,
     /// 1 < g < p-1. Returns the key pair in it and the exchange-hash part
-    /// (min || n || max || p || g).
+    /// (min || n || max || p || g, or n || p || g after the old request).
     func agreement(fromGroup payload: [UInt8]) throws -> (FiniteFieldDHAgreement, hashPart: [UInt8]) {
         var r = SSHReader(payload)
         _ = try r.byte()
@@ -54,9 +70,7 @@ struct GroupExchange {
         }
         let agreement = try FiniteFieldDHAgreement(prime: p, generator: g, exponentBits: 512)
         var w = SSHWriter()
-        w.uint32(minBits)
-        w.uint32(preferredBits)
-        w.uint32(maxBits)
+        writeSizes(into: &w)
         w.positiveMPInt(p)
         w.positiveMPInt(g)
         return (agreement, w.bytes)

@@ -56,6 +56,12 @@ public final class SSHClientTransport {
     /// pessimisticNewkeys). The caller may decide once the server's version
     /// is known: it matters first when the host key is accepted.
     public var sendsNewKeysAfterServer = false
+    /// What the server handles, from upstream's table of known versions
+    /// (`KnownServerVersion`), set when its version line arrives. Without
+    /// `.rekeying` we start no rekey by bytes or time (its own are answered).
+    public private(set) var serverFeatures = ServerFeatures.standard
+    /// The table's alternative that matched the server's version (nil: none).
+    public private(set) var knownServerVersion: KnownServerVersion.Pattern?
     /// Bytes of the payloads in `outboundQueue`.
     public private(set) var queuedBytes = 0
 
@@ -92,6 +98,7 @@ public final class SSHClientTransport {
                 case .needMore: return
                 case .version(let line, let used):
                     serverVersion = line
+                    (serverFeatures, knownServerVersion) = KnownServerVersion.lookup(identification: line)
                     phase = .running
                     rest = rest.dropFirst(used)
                 }
@@ -144,7 +151,8 @@ public final class SSHClientTransport {
     /// `now` (any monotonic seconds, the same clock every call). The first
     /// call after a key change starts the keys' age.
     public func rekeyIfDue(now: Double) -> [TransportEvent] {
-        guard let limit = configuration.rekeyAfterSeconds, phase == .running, !isExchangingKeys else { return [] }
+        guard serverFeatures.contains(.rekeying), let limit = configuration.rekeyAfterSeconds,
+              phase == .running, !isExchangingKeys else { return [] }
         guard let since = keysInForceSince, since.exchange == completedExchanges else {
             keysInForceSince = (completedExchanges, now)
             return []
@@ -219,11 +227,17 @@ public final class SSHClientTransport {
     }
 
     private func rekeyIfDue() throws {
-        guard phase == .running, !isExchangingKeys else { return }
+        guard serverFeatures.contains(.rekeying), phase == .running, !isExchangingKeys else { return }
         let limit = configuration.rekeyAfterBytes
         if writer.bytesSinceKeys >= limit || reader.bytesSinceKeys >= limit {
             try beginKeyExchange()
         }
+    }
+
+    /// RFC 4419's request, or the old one for servers without it.
+    private var groupExchange: GroupExchange {
+        GroupExchange(allowWeakDH: configuration.allowWeakDH,
+                      oldRequest: !serverFeatures.contains(.newGroupExchangeRequest))
     }
 
     private func beginKeyExchange() throws {
@@ -305,7 +319,7 @@ public final class SSHClientTransport {
         x.dropGuessedPacket = algorithms.ignoreGuessedPacket
         if algorithms.kex.isGroupExchange {
             exchange = x
-            try sendNow(GroupExchange(allowWeakDH: configuration.allowWeakDH).requestPayload())
+            try sendNow(groupExchange.requestPayload())
             return
         }
         if algorithms.kex.isRSAKeyExchange {
@@ -340,7 +354,7 @@ public final class SSHClientTransport {
         }
         let gex = algorithms.kex.isGroupExchange
         if gex && x.agreement == nil && payload[0] == GroupExchange.group {
-            let (agreement, part) = try GroupExchange(allowWeakDH: configuration.allowWeakDH).agreement(fromGroup: payload)
+            let (agreement, part) = try groupExchange.agreement(fromGroup: payload)
             x.agreement = agreement
             x.groupExchangePart = part
             exchange = x
@@ -417,10 +431,12 @@ public final class SSHClientTransport {
     private func finishExchange(_ x: KeyExchangeState, _ algorithms: NegotiatedAlgorithms, hostKey: ServerHostKey,
                                 signature: [UInt8], exchangeHash h: [UInt8], secret: [UInt8]) throws {
         let hostKeyBlob = hostKey.blob
-        try hostKey.verify(signatureBlob: signature, over: h, algorithm: algorithms.hostKey)
+        try hostKey.verify(signatureBlob: signature, over: h, algorithm: algorithms.hostKey,
+                           dssSignatureNamesAlgorithm: serverFeatures.contains(.algorithmInDSASignature))
         let id = sessionID ?? h
         sessionID = id
-        let keys = try KeyDerivation(hash: algorithms.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id)
+        let keys = try KeyDerivation(hash: algorithms.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id,
+                                     serverFeatures: serverFeatures)
             .protections(algorithms)
         exchange = x
         if firstHostKeyBlob == nil {

@@ -5,6 +5,9 @@ public struct HostbasedRequest {
     /// The user to log in as at the server.
     public var user: String
     public var service = "ssh-connection"
+    /// The service the signature covers: `service`, but "ssh-userauth" for
+    /// servers that check it so (`ServerFeatures.serviceInHostbasedSignature`).
+    public var signedService: String?
     /// Our host name as the server's known-hosts and shosts.equiv name it.
     public var clientHost: String
     /// The user's name on our side (upstream: the same as `user`).
@@ -21,7 +24,7 @@ public struct HostbasedRequest {
     public var clientHostOnWire: String { clientHost.hasSuffix(".") ? clientHost : clientHost + "." }
 
     /// Everything after the message number, up to (not including) the signature.
-    private func fields(algorithm: HostKeyAlgorithm, publicKeyBlob: [UInt8], into w: inout SSHWriter) {
+    private func fields(algorithm: HostKeyAlgorithm, publicKeyBlob: [UInt8], service: String, into w: inout SSHWriter) {
         w.byte(UserAuthMessage.request)
         w.string(user)
         w.string(service)
@@ -36,7 +39,7 @@ public struct HostbasedRequest {
     public func signedData(sessionID: [UInt8], algorithm: HostKeyAlgorithm, publicKeyBlob: [UInt8]) -> [UInt8] {
         var w = SSHWriter()
         w.string(sessionID)
-        fields(algorithm: algorithm, publicKeyBlob: publicKeyBlob, into: &w)
+        fields(algorithm: algorithm, publicKeyBlob: publicKeyBlob, service: signedService ?? service, into: &w)
         return w.bytes
     }
 
@@ -45,7 +48,7 @@ public struct HostbasedRequest {
         let signature = try key.sign(signedData(sessionID: sessionID, algorithm: algorithm, publicKeyBlob: key.publicKeyBlob),
                                      algorithm: algorithm)
         var w = SSHWriter()
-        fields(algorithm: algorithm, publicKeyBlob: key.publicKeyBlob, into: &w)
+        fields(algorithm: algorithm, publicKeyBlob: key.publicKeyBlob, service: service, into: &w)
         w.string(signature)
         return w.bytes
     }

@@ -25,6 +25,10 @@ final class InMemorySSHServer {
     /// Group exchange: the group the server hands out (nil: RFC 3526's 2048-bit prime).
     var gexPrime: [UInt8]?
     var gexGenerator: [UInt8] = [2]
+    /// Derive keys as a server with these quirks (`KnownServerVersion`).
+    var keyFeatures = ServerFeatures.standard
+    /// The old group-exchange requests (message 30) it was sent.
+    private(set) var oldGroupExchangeRequests = 0
     private var gexPart: [UInt8] = []
     /// RSA key exchange: the transient key pair and its blob.
     private var rsaTransient: (key: OpaquePointer, blob: [UInt8])?
@@ -182,7 +186,8 @@ final class InMemorySSHServer {
                                  secret: [UInt8]) throws -> [UInt8] {
         let id = sessionID ?? h
         sessionID = id
-        let keys = try KeyDerivation(hash: a.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id)
+        let keys = try KeyDerivation(hash: a.kex.hash, sharedSecret: secret, exchangeHash: h, sessionID: id,
+                                     serverFeatures: keyFeatures)
             .protections(a, asServer: true)
         var out = try writer.frame(reply)
         out += try writer.frame([21])
@@ -223,13 +228,19 @@ final class InMemorySSHServer {
             return out
         case 31:  // KEXRSA_SECRET
             return try finishRSAKeyExchange(payload)
-        case 34:  // group exchange: answer with RFC 3526's 2048-bit group, or the test's
+        case 30 where negotiatedNow?.kex.isGroupExchange == true && payload.count == 5,
+             34:  // group exchange (30: the old request, n alone): RFC 3526's 2048-bit group, or the test's
             var r = SSHReader(payload)
             _ = try r.byte()
             var part = SSHWriter()
-            part.uint32(try r.uint32())
-            part.uint32(try r.uint32())
-            part.uint32(try r.uint32())
+            if payload[0] == 30 {
+                oldGroupExchangeRequests += 1
+                part.uint32(try r.uint32())
+            } else {
+                part.uint32(try r.uint32())
+                part.uint32(try r.uint32())
+                part.uint32(try r.uint32())
+            }
             let p = gexPrime ?? Self.rfc3526Prime2048()
             part.positiveMPInt(p)
             part.positiveMPInt(gexGenerator)
