@@ -184,3 +184,47 @@ def test_client_data_beyond_the_window_ends_the_session_with_a_reason(lab, sshd_
     log = p.read("proxy.log")
     assert "session ended: the client sent" in log and "bytes on channel" in log, log
     assert H.wait_until(lambda: not p.session_children(), 10), p.session_children()
+
+
+def test_a_lone_packet_is_not_held_for_a_burst(lab, sshd_backend):
+    """Client packets are gathered into one backend write while the client
+    has more to read; a packet with nothing after it goes out at once."""
+    p = ssh_proxy(lab, [sshd_backend.url])
+    c = _client(p.port, SSH_USER, SSH_PASSWORD)
+    try:
+        chan = c.get_transport().open_session()
+        chan.settimeout(5)
+        chan.exec_command("cat")
+        for i in range(20):
+            line = f"ping {i}\n".encode()
+            chan.sendall(line)
+            got = b""
+            while len(got) < len(line):
+                got += chan.recv(64)
+            assert got == line
+        # a burst, then silence: all of it arrives
+        burst = os.urandom(3 << 20)
+        chan.sendall(burst)
+        chan.shutdown_write()
+        got = b""
+        while block := chan.recv(1 << 16):
+            got += block
+        assert got == burst
+        assert chan.recv_exit_status() == 0
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("kind", ["proftpd", "sshd"])
+def test_the_default_cipher_toward_the_backend_is_aes_gcm(lab, request, kind):
+    """One AEAD pass: the cheapest for the proxy and for the backend."""
+    if kind == "proftpd":
+        b = sftp_backend(lab)
+        url, user, password = b.sftp_url, H.USER, H.PASSWORD
+    else:
+        b = request.getfixturevalue("sshd_backend")
+        url, user, password = b.url, SSH_USER, SSH_PASSWORD
+    p = ssh_proxy(lab, [url])
+    c = _client(p.port, user, password)
+    c.close()
+    assert H.wait_until(lambda: "cipher aes128-gcm@openssh.com" in p.read("proxy.log"), 5), p.read("proxy.log")

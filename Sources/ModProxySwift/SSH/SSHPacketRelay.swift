@@ -57,7 +57,7 @@ final class SSHPacketRelay {
         do {
             let deadline = stallDeadline()
             let decision = try windows.pass(&payload, from: .client)
-            if decision.forward { try backend.send(payload, deadline: deadline) }
+            if decision.forward { try backend.gather(payload, deadline: deadline) }
             try deliver(decision.adjust)
             // The backend is changing keys and our queue grows: wait for it
             // (relaying what it sends meanwhile), so TCP holds the client back.
@@ -75,11 +75,26 @@ final class SSHPacketRelay {
     /// mod_sftp's read-poll event: relays backend packets until the client
     /// has something to read (then mod_sftp reads it).
     func readPoll() {
-        guard let backend, session?.loggedIn == true, SFTPFrontend.acceptsWrites, let conn = CProFTPD.session.c else {
+        guard let backend, session?.loggedIn == true, let conn = CProFTPD.session.c else {
             return
         }
-        flushOutbox(force: false)
         let clientFD = conn.pointee.rfd
+        if backend.hasPendingOutput {
+            // Client packets gathered for the backend: more of the client's
+            // burst to read first (one write for many packets), unless the
+            // backend has something to say.
+            var fds = [pollfd(fd: clientFD, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: backend.socket.fd, events: Int16(POLLIN), revents: 0)]
+            if poll(&fds, 2, 0) > 0 && fds[0].revents != 0 && fds[1].revents == 0 { return }
+            do {
+                try backend.flush(deadline: stallDeadline())
+            } catch {
+                session?.end(because: "\(error)")
+                return
+            }
+        }
+        guard SFTPFrontend.acceptsWrites else { return }
+        flushOutbox(force: false)
         while SFTPFrontend.acceptsWrites && outbox.isEmpty {
             var fds = [pollfd(fd: clientFD, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: backend.socket.fd, events: Int16(POLLIN), revents: 0)]
