@@ -46,6 +46,28 @@ def _random_file(path, mib):
     return h.hexdigest()
 
 
+def _drain(chan, block_size=1 << 16, pause_every=0):
+    """(bytes, sha256) of everything a channel delivers; with `pause_every`,
+    a slow reader that sleeps after that many reads."""
+    h, n, reads = hashlib.sha256(), 0, 0
+    while block := chan.recv(block_size):
+        h.update(block)
+        n += len(block)
+        reads += 1
+        if pause_every and reads % pause_every == 0:
+            time.sleep(0.05)
+    return n, h.hexdigest()
+
+
+def _proxy_to_sshd_with_a_file(lab, sshd_backend, mib=8):
+    """A proxy in front of sshd, a client logged in through it, and a random
+    file at the backend: (proxy, client, path, sha256)."""
+    p = ssh_proxy(lab, [sshd_backend.url])
+    path = os.path.join(sshd_backend.work, f"{mib}mib.bin")
+    digest = _random_file(path, mib)
+    return p, _client(p.port, SSH_USER, SSH_PASSWORD), path, digest
+
+
 def test_a_huge_backend_window_reaches_the_client_bounded(lab):
     b = sftp_backend(lab)
     direct = _open_window(b.port, H.USER, H.PASSWORD)
@@ -80,35 +102,20 @@ def test_uploads_and_downloads_through_the_bounded_window_are_whole(lab):
 
 
 def test_a_small_client_window_and_a_slow_reader_lose_nothing(lab, sshd_backend):
-    p = ssh_proxy(lab, [sshd_backend.url])
-    path = os.path.join(sshd_backend.work, "eight.bin")
-    digest = _random_file(path, 8)
-    c = _client(p.port, SSH_USER, SSH_PASSWORD)
+    p, c, path, digest = _proxy_to_sshd_with_a_file(lab, sshd_backend)
     try:
         chan = c.get_transport().open_session(window_size=32768, max_packet_size=16384)
         chan.exec_command(f"cat {path}")
-        h, n, reads = hashlib.sha256(), 0, 0
-        while True:
-            block = chan.recv(16384)
-            if not block:
-                break
-            h.update(block)
-            n += len(block)
-            reads += 1
-            if reads % 64 == 0:
-                time.sleep(0.05)   # a slow reader: the backend must wait, not overrun
+        got = _drain(chan, 16384, pause_every=64)   # a slow reader: the backend must wait, not overrun
         assert chan.recv_exit_status() == 0
     finally:
         c.close()
-    assert n == 8 << 20 and h.hexdigest() == digest
+    assert got == (8 << 20, digest)
     assert "session ended" not in p.read("proxy.log"), p.read("proxy.log")
 
 
 def test_a_blocked_download_channel_does_not_hold_up_another(lab, sshd_backend):
-    p = ssh_proxy(lab, [sshd_backend.url])
-    path = os.path.join(sshd_backend.work, "eight.bin")
-    digest = _random_file(path, 8)
-    c = _client(p.port, SSH_USER, SSH_PASSWORD)
+    p, c, path, digest = _proxy_to_sshd_with_a_file(lab, sshd_backend)
     try:
         t = c.get_transport()
         blocked = t.open_session(window_size=65536)
@@ -119,11 +126,7 @@ def test_a_blocked_download_channel_does_not_hold_up_another(lab, sshd_backend):
         other.exec_command("echo two")
         assert other.makefile("rb").read() == b"two\n"
         assert other.recv_exit_status() == 0
-        h, n = hashlib.sha256(), 0
-        while block := blocked.recv(1 << 16):
-            h.update(block)
-            n += len(block)
-        assert n == 8 << 20 and h.hexdigest() == digest
+        assert _drain(blocked) == (8 << 20, digest)
     finally:
         c.close()
 

@@ -54,17 +54,6 @@ public struct ChannelWindows: Sendable {
         let openerWindow: UInt32
     }
 
-    /// Messages (RFC 4254) whose windows or channel numbers matter here.
-    enum Message {
-        static let open: UInt8 = 90
-        static let openConfirmation: UInt8 = 91
-        static let openFailure: UInt8 = 92
-        static let windowAdjust: UInt8 = 93
-        static let data: UInt8 = 94
-        static let extendedData: UInt8 = 95
-        static let close: UInt8 = 97
-    }
-
     /// A few MiB: enough to keep a fast link busy across the relay, small
     /// enough that neither end buffers much ahead (OpenSSH's own session window is 2 MiB).
     public static let defaultBound: UInt32 = 4 << 20
@@ -92,15 +81,15 @@ public struct ChannelWindows: Sendable {
     public mutating func pass(_ payload: inout [UInt8], from side: Side) throws -> Decision {
         guard let message = payload.first else { return Decision(forward: true) }
         switch message {
-        case Message.open: return try open(&payload, from: side)
-        case Message.openConfirmation: return try confirm(&payload, from: side)
-        case Message.openFailure:
+        case ConnectionMessage.channelOpen: return try open(&payload, from: side)
+        case ConnectionMessage.channelOpenConfirmation: return try confirm(&payload, from: side)
+        case ConnectionMessage.channelOpenFailure:
             let recipient = try Self.uint32(payload, at: 1, "CHANNEL_OPEN_FAILURE", from: side)
             pending[side.other]![recipient] = nil
             return Decision(forward: true)
-        case Message.windowAdjust: return try windowAdjust(payload, from: side)
-        case Message.data, Message.extendedData: return try data(payload, from: side)
-        case Message.close:
+        case ConnectionMessage.channelWindowAdjust: return try windowAdjust(payload, from: side)
+        case ConnectionMessage.channelData, ConnectionMessage.channelExtendedData: return try data(payload, from: side)
+        case ConnectionMessage.channelClose:
             let recipient = try Self.uint32(payload, at: 1, "CHANNEL_CLOSE", from: side)
             if let key = channels[side.other]![recipient] {
                 table[key]!.closedBy.insert(side)
@@ -167,9 +156,9 @@ public struct ChannelWindows: Sendable {
     /// CHANNEL_DATA (uint32 recipient, string data) and CHANNEL_EXTENDED_DATA
     /// (uint32 recipient, uint32 code, string data) use up window.
     private mutating func data(_ payload: [UInt8], from side: Side) throws -> Decision {
-        let name = payload[0] == Message.data ? "CHANNEL_DATA" : "CHANNEL_EXTENDED_DATA"
+        let name = payload[0] == ConnectionMessage.channelData ? "CHANNEL_DATA" : "CHANNEL_EXTENDED_DATA"
         let recipient = try Self.uint32(payload, at: 1, name, from: side)
-        let lengthAt = payload[0] == Message.data ? 5 : 9
+        let lengthAt = payload[0] == ConnectionMessage.channelData ? 5 : 9
         let length = try Self.uint32(payload, at: lengthAt, name, from: side)
         guard Int(length) <= payload.count - lengthAt - 4 else { throw Self.malformed(name, from: side) }
         guard let key = channels[side.other]![recipient] else { return Decision(forward: true) }
@@ -192,7 +181,7 @@ public struct ChannelWindows: Sendable {
         let missing = target - credit.granted
         guard missing >= max(target / 2, 1) else { return nil }
         table[key]!.from[sender]!.granted = target
-        var payload = [Message.windowAdjust, 0, 0, 0, 0, 0, 0, 0, 0]
+        var payload = [ConnectionMessage.channelWindowAdjust, 0, 0, 0, 0, 0, 0, 0, 0]
         Self.setUInt32(&payload, at: 1, table[key]!.id[sender]!)
         Self.setUInt32(&payload, at: 5, missing)
         return (sender, payload)
