@@ -6,6 +6,7 @@ small windows, slow readers, a blocked channel beside a busy one and data
 beyond the window are all seen end to end with real daemons."""
 import hashlib
 import os
+import socket
 import threading
 import time
 
@@ -101,10 +102,12 @@ def test_uploads_and_downloads_through_the_bounded_window_are_whole(lab):
     assert "beyond its window" not in p.read("proxy.log")
 
 
-def test_a_small_client_window_and_a_slow_reader_lose_nothing(lab, sshd_backend):
+@pytest.mark.parametrize("window", [32768, (1 << 31) - 1], ids=["small", "huge"])
+def test_a_small_or_huge_client_window_and_a_slow_reader_lose_nothing(lab, sshd_backend, window):
+    """The backend gets at most the relay's bound of a huge client window."""
     p, c, path, digest = _proxy_to_sshd_with_a_file(lab, sshd_backend)
     try:
-        chan = c.get_transport().open_session(window_size=32768, max_packet_size=16384)
+        chan = c.get_transport().open_session(window_size=window, max_packet_size=16384)
         chan.exec_command(f"cat {path}")
         got = _drain(chan, 16384, pause_every=64)   # a slow reader: the backend must wait, not overrun
         assert chan.recv_exit_status() == 0
@@ -160,6 +163,44 @@ def test_a_blocked_upload_channel_does_not_hold_up_another(lab, sshd_backend):
         assert slow.recv_exit_status() == 0
     finally:
         c.close()
+
+
+def test_channels_the_backend_opens_carry_data_both_ways(lab, sshd_backend):
+    """ssh -R through the proxy: sshd opens a forwarded-tcpip channel toward
+    the client for each connection to its port (the relay bounds that
+    channel's windows too); 6 MiB cross it each way."""
+    p = ssh_proxy(lab, [sshd_backend.url])
+    c = _client(p.port, SSH_USER, SSH_PASSWORD)
+    try:
+        t = c.get_transport()
+        port = t.request_port_forward("127.0.0.1", 0)
+        outbound, inbound = os.urandom(6 << 20), os.urandom(6 << 20)
+        received = {}
+
+        def connect_and_exchange():
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+                s.sendall(outbound)
+                s.shutdown(socket.SHUT_WR)
+                h, n = hashlib.sha256(), 0
+                while block := s.recv(1 << 16):
+                    h.update(block)
+                    n += len(block)
+                received["by the connecting side"] = (n, h.hexdigest())
+        th = threading.Thread(target=connect_and_exchange, daemon=True)
+        th.start()
+        chan = t.accept(20)
+        assert chan is not None, "sshd's forwarded-tcpip channel never reached the client: " + p.read("proxy.log")
+        chan.settimeout(30)
+        sender = threading.Thread(target=lambda: (chan.sendall(inbound), chan.shutdown_write()), daemon=True)
+        sender.start()
+        assert _drain(chan) == (len(outbound), hashlib.sha256(outbound).hexdigest())
+        sender.join(30)
+        chan.close()
+        th.join(30)
+        assert received.get("by the connecting side") == (len(inbound), hashlib.sha256(inbound).hexdigest())
+    finally:
+        c.close()
+    assert "session ended" not in p.read("proxy.log"), p.read("proxy.log")
 
 
 def test_client_data_beyond_the_window_ends_the_session_with_a_reason(lab, sshd_backend):
