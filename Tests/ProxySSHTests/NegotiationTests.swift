@@ -20,6 +20,21 @@ final class NegotiationTests: XCTestCase {
         XCTAssertFalse(a.ignoreGuessedPacket)
     }
 
+    func testTheDefaultOfferGetsAESGCMFromOpenSSHAndModSFTP() throws {
+        let ours = kexInit(ciphers: CipherAlgorithm.defaultOrder.map(\.name))
+        // OpenSSH 9's server order, and mod_sftp 1.3.8's (no chacha20-poly1305).
+        for theirs in [["chacha20-poly1305@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr",
+                        "aes128-gcm@openssh.com", "aes256-gcm@openssh.com"],
+                       ["aes256-ctr", "aes192-ctr", "aes128-ctr", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com"]] {
+            let a = try AlgorithmNegotiation.negotiate(client: ours, server: kexInit(ciphers: theirs))
+            XCTAssertEqual(a.cipherClientToServer, .aes128GCM)
+            XCTAssertNil(a.macClientToServer)
+        }
+        // A server without AES-GCM still gets the rest of OpenSSH's set.
+        let old = try AlgorithmNegotiation.negotiate(client: ours, server: kexInit(ciphers: ["aes256-ctr", "chacha20-poly1305@openssh.com"]))
+        XCTAssertEqual(old.cipherClientToServer, .chacha20Poly1305)
+    }
+
     func testNoCommonAlgorithmNamesTheCategoryAndBothLists() {
         let client = kexInit(ciphers: ["chacha20-poly1305@openssh.com"])
         let server = kexInit(ciphers: ["aes128-cbc", "3des-cbc"])

@@ -16,6 +16,11 @@ final class SSHBackendConnection {
     private(set) var inbox: [[UInt8]] = []
     private(set) var established = false
     private var readBuffer = [UInt8](repeating: 0, count: 256 * 1024)
+    /// Packets framed for the backend, not written yet: the relay gathers a
+    /// burst of client packets into one write (`gather`), flushed before any
+    /// wait for the backend and whenever it reaches `gatherLimit`.
+    private var pendingOutput: [UInt8] = []
+    private static let gatherLimit = 256 * 1024
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
@@ -44,6 +49,20 @@ final class SSHBackendConnection {
         try handle(transport.send(payload), deadline: deadline)
     }
 
+    /// A payload whose write may wait for the next ones (see `pendingOutput`).
+    func gather(_ payload: [UInt8], deadline: Deadline) throws {
+        try handle(transport.send(payload), deadline: deadline, gathering: true)
+    }
+
+    var hasPendingOutput: Bool { !pendingOutput.isEmpty }
+
+    /// Writes what was gathered.
+    func flush(deadline: Deadline) throws {
+        guard !pendingOutput.isEmpty else { return }
+        defer { pendingOutput.removeAll(keepingCapacity: true) }
+        try namingBackend { try socket.writeAll(pendingOutput, deadline: deadline) }
+    }
+
     /// Waits for the next payload for the layers above.
     func nextPayload(deadline: Deadline) throws -> [UInt8] {
         while inbox.isEmpty {
@@ -60,6 +79,7 @@ final class SSHBackendConnection {
 
     /// One read (waiting up to `deadline`) fed to the transport.
     func readOnce(deadline: Deadline) throws {
+        try flush(deadline: deadline)  // the backend may be waiting for it
         let n = try namingBackend { try readBuffer.withUnsafeMutableBytes { try socket.read(into: $0, deadline: deadline) } }
         if n == 0 { throw Failure(description: "backend \(target.connectedURL) closed the connection") }
         try handle(transport.feed(readBuffer[0..<n]), deadline: deadline)
@@ -79,6 +99,7 @@ final class SSHBackendConnection {
 
     /// Leaves politely: a DISCONNECT when the transport can still send one.
     func close(reason: String) {
+        try? flush(deadline: .after(seconds: 1))
         if !transport.isClosed {
             for case .send(let bytes) in transport.disconnect(message: reason) {
                 try? socket.writeAll(bytes, deadline: .after(seconds: 1))
@@ -87,11 +108,11 @@ final class SSHBackendConnection {
         socket.close()
     }
 
-    private func handle(_ events: [TransportEvent], deadline: Deadline) throws {
+    private func handle(_ events: [TransportEvent], deadline: Deadline, gathering: Bool = false) throws {
         for event in events {
             switch event {
             case .send(let bytes):
-                try namingBackend { try socket.writeAll(bytes, deadline: deadline) }
+                pendingOutput.append(contentsOf: bytes)
             case .hostKey(let key):
                 if let refusal = hostKeyCheck.refusal(for: key, backend: target.url) {
                     try handle(transport.disconnect(code: DisconnectReason.hostKeyNotVerifiable, message: refusal),
@@ -112,8 +133,12 @@ final class SSHBackendConnection {
             case .packet(let payload):
                 inbox.append(payload)
             case .disconnect(let reason):
+                try? flush(deadline: deadline)  // our DISCONNECT, when the transport could still send one
                 throw Failure(description: "backend \(target.connectedURL): \(reason)")
             }
+        }
+        if !gathering || pendingOutput.count >= Self.gatherLimit {
+            try flush(deadline: deadline)
         }
     }
 

@@ -19,6 +19,9 @@ final class SSHPacketRelay {
     private static let backendQueueBound = 512
     private static let backendQueueByteBound = 8 << 20
     private var replies = ReplyRouting()
+    /// Each channel's windows as the relay grants them (a bounded window
+    /// to each sender, topped up as data is forwarded).
+    private var windows = ChannelWindows()
     /// ProxySFTPServerAlive: when the backend last sent something, when we last probed it.
     private var lastBackendInput = Deadline.now()
     private var lastKeepalive: UInt64 = 0
@@ -32,7 +35,7 @@ final class SSHPacketRelay {
     /// mod_sftp's packet handler: ours after the login for connection-layer
     /// messages (the packet is freed here), mod_sftp's otherwise (ENOSYS).
     func frontendPacket(_ packet: UnsafeMutableRawPointer) -> Int32 {
-        let payload = SFTPFrontend.payload(of: packet)
+        var payload = SFTPFrontend.payload(of: packet)
         lastClientInput = Deadline.now()
         let loggedIn = (session?.loggedIn ?? false) && SFTPFrontend.state & SFTPFrontend.haveAuth != 0
         guard let backend, ConnectionMessageRoute.frontendPacketGoesToBackend(payload, loggedIn: loggedIn) else {
@@ -53,7 +56,9 @@ final class SSHPacketRelay {
         replies.clientSent(payload)
         do {
             let deadline = stallDeadline()
-            try backend.send(payload, deadline: deadline)
+            let decision = try windows.pass(&payload, from: .client)
+            if decision.forward { try backend.gather(payload, deadline: deadline) }
+            try deliver(decision.adjust)
             // The backend is changing keys and our queue grows: wait for it
             // (relaying what it sends meanwhile), so TCP holds the client back.
             while backend.transport.queuedPayloads > Self.backendQueueBound
@@ -70,11 +75,26 @@ final class SSHPacketRelay {
     /// mod_sftp's read-poll event: relays backend packets until the client
     /// has something to read (then mod_sftp reads it).
     func readPoll() {
-        guard let backend, session?.loggedIn == true, SFTPFrontend.acceptsWrites, let conn = CProFTPD.session.c else {
+        guard let backend, session?.loggedIn == true, let conn = CProFTPD.session.c else {
             return
         }
-        flushOutbox(force: false)
         let clientFD = conn.pointee.rfd
+        if backend.hasPendingOutput {
+            // Client packets gathered for the backend: more of the client's
+            // burst to read first (one write for many packets), unless the
+            // backend has something to say.
+            var fds = [pollfd(fd: clientFD, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: backend.socket.fd, events: Int16(POLLIN), revents: 0)]
+            if poll(&fds, 2, 0) > 0 && fds[0].revents != 0 && fds[1].revents == 0 { return }
+            do {
+                try backend.flush(deadline: stallDeadline())
+            } catch {
+                session?.end(because: "\(error)")
+                return
+            }
+        }
+        guard SFTPFrontend.acceptsWrites else { return }
+        flushOutbox(force: false)
         while SFTPFrontend.acceptsWrites && outbox.isEmpty {
             var fds = [pollfd(fd: clientFD, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: backend.socket.fd, events: Int16(POLLIN), revents: 0)]
@@ -164,16 +184,34 @@ final class SSHPacketRelay {
             switch ConnectionMessageRoute.backendPacket(payload) {
             case .relay:
                 replies.backendSent(payload)
-                if outbox.isEmpty && SFTPFrontend.acceptsWrites {
-                    try SFTPFrontend.write(payload)
-                } else {
-                    outbox.append(payload)
-                }
+                var payload = payload
+                let decision = try windows.pass(&payload, from: .backend)
+                if decision.forward { try writeToClient(payload) }
+                try deliver(decision.adjust)
             case .answer(let reply):
                 if let reply { try backend.send(reply, deadline: stallDeadline()) }
             case .refuse(let why):
                 throw SSHBackendConnection.Failure(description: "backend \(backend.target.url) sent \(why)")
             }
+        }
+    }
+
+    /// Backend payloads (and the relay's own) go to the client in order:
+    /// through the outbox while mod_sftp changes keys.
+    private func writeToClient(_ payload: [UInt8]) throws {
+        if outbox.isEmpty && SFTPFrontend.acceptsWrites {
+            try SFTPFrontend.write(payload)
+        } else {
+            outbox.append(payload)
+        }
+    }
+
+    /// A WINDOW_ADJUST of the relay's own (`ChannelWindows`).
+    private func deliver(_ adjust: (to: ChannelWindows.Side, payload: [UInt8])?) throws {
+        guard let adjust, let backend else { return }
+        switch adjust.to {
+        case .client: try writeToClient(adjust.payload)
+        case .backend: try backend.send(adjust.payload, deadline: stallDeadline())
         }
     }
 

@@ -4,6 +4,13 @@ public enum ConnectionMessage {
     public static let globalRequest: UInt8 = 80
     public static let requestSuccess: UInt8 = 81
     public static let requestFailure: UInt8 = 82
+    public static let channelOpen: UInt8 = 90
+    public static let channelOpenConfirmation: UInt8 = 91
+    public static let channelOpenFailure: UInt8 = 92
+    public static let channelWindowAdjust: UInt8 = 93
+    public static let channelData: UInt8 = 94
+    public static let channelExtendedData: UInt8 = 95
+    public static let channelClose: UInt8 = 97
     public static let channelRequest: UInt8 = 98
     public static let channelSuccess: UInt8 = 99
     public static let channelFailure: UInt8 = 100

@@ -25,9 +25,13 @@ public enum CipherAlgorithm: String, CaseIterable, Sendable {
     /// No encryption (RFC 4253 section 6.3); never offered unless configured.
     case none = "none"
 
-    /// Offered in this order when nothing is configured (OpenSSH 9's order).
+    /// Offered in this order when nothing is configured: OpenSSH 9's set,
+    /// AES-GCM first. It is the cheapest here for the proxy and for the
+    /// backend (one AEAD pass with AES-NI; aes128-ctr needs HMAC-SHA2 beside
+    /// it, and our chacha20-poly1305 two passes): a relayed upload to a
+    /// mod_sftp backend took a quarter less CPU on both sides.
     public static let defaultOrder: [CipherAlgorithm] = [
-        .chacha20Poly1305, .aes128CTR, .aes192CTR, .aes256CTR, .aes128GCM, .aes256GCM,
+        .aes128GCM, .aes256GCM, .chacha20Poly1305, .aes128CTR, .aes192CTR, .aes256CTR,
     ]
 
     public var name: String { rawValue }
