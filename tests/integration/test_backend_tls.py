@@ -5,6 +5,7 @@ certificate verification, client certificates, protocols."""
 import hashlib
 import io
 import os
+import re
 import signal
 import ssl
 import subprocess
@@ -661,5 +662,5 @@ def test_upload_keeps_little_unsent_toward_a_stalled_backend(lab, pki):
             os.kill(stopped, signal.SIGCONT)
         H.bye(f)
     trace = p.read("trace.log")
-    assert "backend data connection: TLSv1.3 TLS_AES_256_GCM_SHA384 (resumed session), the kernel holds " \
-           "at most 65536 bytes unsent (TCP_NOTSENT_LOWAT)" in trace, trace[-2000:]
+    assert re.search(r"backend data connection: TLSv1\.3 TLS_\w+ \(resumed session\), the kernel holds "
+                     r"at most 65536 bytes unsent \(TCP_NOTSENT_LOWAT\)", trace), trace[-2000:]
