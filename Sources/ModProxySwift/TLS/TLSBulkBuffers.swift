@@ -21,7 +21,9 @@ enum TLSBulkBuffers {
     /// process. An upload's backend, whose CPU is what limits it, spent about
     /// 10% more per GiB that way than behind the C module (which writes one
     /// record per write(2)); with the limit, our own write(2)s send it.
-    static let unsentLimit: Int32 = 64 * 1024
+    /// (64 KiB did as well here; 128 KiB keeps a fast link to a remote
+    /// backend fed while we wake up: poll(2) says writable below half.)
+    static let unsentLimit: Int32 = 128 * 1024
 
     /// Attaches `fd` to `ssl` through the buffer; returns the buffer BIO
     /// (to flush and to ask what it holds), nil when OpenSSL could not make it.
