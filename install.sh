@@ -13,7 +13,7 @@ cd "$here"
 BUILD_PACKAGES=(proftpd-core proftpd-dev proftpd-mod-crypto
                 libssl-dev libsqlite3-dev libssh2-1-dev zlib1g-dev binutils libc6-dev)
 # What the test suites use on top of that (test.sh and .ci/run ask for these).
-TEST_PACKAGES=(python3 python3-pytest python3-pytest-xdist python3-paramiko curl lftp openssl openssh-client openssh-server haproxy redis-server sqlite3 proftpd-mod-sqlite)
+TEST_PACKAGES=(python3 python3-pytest python3-pytest-xdist python3-paramiko curl lftp iproute2 openssl openssh-client openssh-server haproxy redis-server sqlite3 proftpd-mod-sqlite)
 
 PROFTPD=${PROFTPD:-/usr/sbin/proftpd}
 SCRATCH=${SWIFT_SCRATCH_PATH:-$here/.build}

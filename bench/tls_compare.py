@@ -10,8 +10,17 @@ the client talks to, per GiB: the proxy's session child (the backend's when
 direct), read from its master's reaped-children times; on a busy machine it
 says more than the wall-clock rate.
 
+--also NAME=SO adds another build of this module as a column of its own
+(e.g. main's .so next to a branch's), its transfers interleaved with the
+others' in every round: on a busy machine only ratios from one run compare.
+--stor-null makes every STOR write into a symlink to /dev/null on the
+backend: its page cache writes then leave the measurement (on a VM with
+free page reporting, such as this one, writing 1 GiB into fresh page cache
+costs 0.2 to 0.8 s of CPU depending on how long ago that memory was freed,
+which swamps what the proxy in front changes).
+
 usage: bench/tls_compare.py [--rounds N] [--mib N] [--sessions N] [--only LIST]
-                            [--proxy-conf LINES] [--hold]
+                            [--proxy-conf LINES] [--hold] [--also NAME=SO ...] [--stor-null]
        (root; REF_SO=/opt/proxy-ref/mod_proxy.so, SWIFT_SO=.build/release/libModProxySwift.so)
 """
 import argparse
@@ -164,7 +173,16 @@ def main():
     ap.add_argument("--proxy-conf", default="", help="extra lines inside <IfModule mod_proxy.c> of both proxies")
     ap.add_argument("--only", default="", help="comma-separated subset: " + ",".join(SCENARIOS))
     ap.add_argument("--hold", action="store_true", help="start the daemons, print their ports and pids, wait (for perf/strace by hand)")
+    ap.add_argument("--also", action="append", default=[], metavar="NAME=SO",
+                    help="another build of this module, as one more column (repeatable)")
+    ap.add_argument("--stor-null", action="store_true", help="STOR into /dev/null on the backend (no page cache writes)")
     args = ap.parse_args()
+    also = []
+    for spec in args.also:
+        name, _, so = spec.partition("=")
+        if not name or not so or name in ("direct", "C", "Swift") or not os.path.isfile(so):
+            ap.error(f"--also {spec}: expected NAME=SO with a new name and an existing .so file")
+        also.append((name, so))
     wanted = scenarios_wanted(ap, args.only, SCENARIOS)
     ref_so, swift_so = modules_under_test()
     root = tempfile.mkdtemp(prefix="tls-bench-", dir="/tmp")
@@ -183,10 +201,14 @@ def main():
         os.chown(big, H.NOBODY_UID, H.NOBODY_GID)
         upload = os.path.join(root, "upload.bin")
         shutil.copy(big, upload)
+        stored = "up.bin"
+        if args.stor_null:
+            stored = "null.bin"
+            os.symlink("/dev/null", backend.home_path(stored))
         front = tls_pki.backend_tls_block(pki.server, os.path.join(root, "front-tls.log"), required="off",
                                           extra="  TLSOptions NoSessionReuseRequired")
         targets = {"direct": backend}
-        for name, so, pp in (("C", ref_so, False), ("Swift", swift_so, True)):
+        for name, so, pp in (("C", ref_so, False), ("Swift", swift_so, True), *((n, so, True) for n, so in also)):
             ctx = Context(os.path.join(root, name), so, pp, ports)
             os.makedirs(ctx.dir, exist_ok=True)
             p = H.Proxy(ctx, [backend.url], tls_engine_off=False, proxy_log=False, outside=front,
@@ -208,7 +230,7 @@ def main():
             record("  backend CPU s/GiB", name, backend_cpu, what)
 
         for r in range(args.rounds):
-            order = list(targets)[r % 3:] + list(targets)[:r % 3]
+            order = list(targets)[r % len(targets):] + list(targets)[:r % len(targets)]
             print(f"round {r + 1}/{args.rounds} {order}", flush=True)
             for name in order:
                 t = targets[name]
@@ -220,28 +242,31 @@ def main():
                 if "retr" in wanted:
                     transfer_rows("RETR TLS to backend", name, t, url + "big.bin", *tls_args)
                 if "stor" in wanted:
-                    transfer_rows("STOR TLS to backend", name, t, url + "up.bin", *tls_args, upload=upload)
+                    transfer_rows("STOR TLS to backend", name, t, url + stored, *tls_args, upload=upload)
                 if "both" in wanted:
                     transfer_rows("RETR TLS both sides", name, t, url + "big.bin", "--ssl-reqd")
                 if "bothstor" in wanted:
-                    transfer_rows("STOR TLS both sides", name, t, url + "up.bin", "--ssl-reqd", upload=upload)
+                    transfer_rows("STOR TLS both sides", name, t, url + stored, "--ssl-reqd", upload=upload)
                 if "conc" in wanted:
                     rate, errors = concurrent_rate(t, direct)
                     record("K=8 sessions/s", name, rate)
                     if errors:
                         print(f"  {name}: {errors} failed concurrent sessions", flush=True)
 
-        print(f"\n{'scenario (median of ' + str(args.rounds) + ' rounds)':36} {'direct':>10} {'C':>10} {'Swift':>10} {'Swift/C':>8}")
+        mine = ["Swift", *(n for n, _ in also)]
+        print(f"\n{'scenario (median of ' + str(args.rounds) + ' rounds)':36} {'direct':>10} {'C':>10}"
+              + "".join(f" {n:>10}" for n in mine) + "".join(f" {n + '/C':>8}" for n in mine))
         for (scenario, _), by_target in results.items():
             med = {k: statistics.median(v) for k, v in by_target.items()}
-            ratio = f"{med['Swift'] / med['C']:8.2f}" if med['C'] else f"{'-':>8}"
-            print(f"{scenario:36} {med['direct']:10.2f} {med['C']:10.2f} {med['Swift']:10.2f} {ratio}")
+            ratios = "".join(f" {med[n] / med['C']:8.2f}" if med['C'] else f" {'-':>8}" for n in mine)
+            print(f"{scenario:36} {med['direct']:10.2f} {med['C']:10.2f}"
+                  + "".join(f" {med[n]:10.2f}" for n in mine) + ratios)
         print(f"\ndirect = the FTPS backend itself (FTPS client); through the proxies the client"
               f"\nis plain toward the proxy unless the row says TLS both sides (ProxyTLSEngine on)."
               f"\nMB/s and sessions/s: higher is better; ms and CPU s/GiB (user+sys of the session"
               f"\nprocesses, per GiB: the proxy's child, the backend's child; when direct, both rows"
               f"\nare the backend's): lower. On a busy machine CPU s/GiB says more than MB/s."
-              f"\n{args.mib} MiB per transfer.")
+              f"\n{args.mib} MiB per transfer{', STORs into /dev/null on the backend' if args.stor_null else ''}.")
     finally:
         for d in reversed(daemons):
             d.stop()

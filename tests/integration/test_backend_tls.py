@@ -5,7 +5,10 @@ certificate verification, client certificates, protocols."""
 import hashlib
 import io
 import os
+import re
+import signal
 import ssl
+import subprocess
 import threading
 import time
 
@@ -182,7 +185,7 @@ def test_revoked_backend_certificate_is_refused(lab, pki, form):
         # a hashed directory, as c_rehash / openssl rehash makes it
         d = lab.mkdir("crls")
         H.shutil.copy(crl, d)
-        H.subprocess.run(["openssl", "rehash", d], check=True, capture_output=True)
+        subprocess.run(["openssl", "rehash", d], check=True, capture_output=True)
         directive = f"ProxyTLSCARevocationPath {d}"
     else:
         directive = f"ProxyTLSCARevocationFile {crl}"
@@ -602,3 +605,64 @@ def test_slow_download_from_a_tls_backend_moves_steadily(lab, pki):
         assert b"".join(got) == payload
     finally:
         H.bye(f)
+
+
+def _unsent_bytes_of(pid):
+    """The largest `notsent` (written, not yet sent) of the TCP sockets of
+    process `pid`, from ss(8)."""
+    out = subprocess.run(["ss", "-tinpH"], capture_output=True, text=True, check=True).stdout
+    largest, entry = 0, ""
+    for line in out.splitlines():
+        if line[:1].strip():            # a socket's first line: addresses and users
+            entry = line
+        elif f"pid={pid}," in entry and "notsent:" in line:
+            largest = max(largest, int(line.split("notsent:")[1].split()[0]))
+    return largest
+
+
+def test_upload_keeps_little_unsent_toward_a_stalled_backend(lab, pki):
+    # Toward a TLS backend the proxy's records wait in its own buffer, the
+    # kernel holding at most 128 KiB of them unsent (TCP_NOTSENT_LOWAT): what
+    # the kernel holds unsent it sends when the backend's ACKs come, and with
+    # a backend on the same host that is work done in the backend's process,
+    # the bottleneck of an upload. A backend that stops reading (SIGSTOP)
+    # shows the bound; once it reads again the upload completes intact.
+    b = _tls_backend(lab, pki.server)
+    p = _proxy(lab, b, pki, trace=True)
+    payload = os.urandom(24 * H.MiB)
+    path = b.home_path("stalled.bin")
+    f = H.connect(p)
+    stopped = None
+    try:
+        f.voidcmd("TYPE I")
+        conn = f.transfercmd("STOR stalled.bin")
+        conn.sendall(payload[:100_000])
+        assert H.wait_until(lambda: os.path.exists(path) and os.path.getsize(path) > 0, 5), p.read("proxy.log")[-1500:]
+        stopped = b.wait_session_child(1)[0]
+        os.kill(stopped, signal.SIGSTOP)
+        sender = threading.Thread(target=conn.sendall, args=(payload[100_000:],))
+        sender.start()
+        proxy_session = p.wait_session_child(1)[0]
+        # the pipeline fills up: the backend's receive window, then the proxy
+        samples = []
+        for _ in range(15):
+            time.sleep(0.2)
+            samples.append(_unsent_bytes_of(proxy_session))
+        assert max(samples) > 0, samples          # the proxy has more to send
+        # 128 KiB, plus at most what one write adds past it (without the
+        # limit: the whole send buffer, up to 4 MiB with Linux's defaults)
+        assert max(samples) <= 384 * 1024, samples
+        os.kill(stopped, signal.SIGCONT)
+        stopped = None
+        sender.join(60)
+        conn.close()
+        f.voidresp()
+        with open(path, "rb") as stored:
+            assert hashlib.sha256(stored.read()).digest() == hashlib.sha256(payload).digest()
+    finally:
+        if stopped:
+            os.kill(stopped, signal.SIGCONT)
+        H.bye(f)
+    trace = p.read("trace.log")
+    assert re.search(r"backend data connection: TLSv1\.3 TLS_\w+ \(resumed session\), the kernel holds "
+                     r"at most 131072 bytes unsent \(TCP_NOTSENT_LOWAT\)", trace), trace[-2000:]

@@ -21,6 +21,20 @@ enum SocketIO {
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &value, socklen_t(MemoryLayout<Int32>.size))
     }
 
+    /// TCP_NOTSENT_LOWAT: send(2) takes bytes, and poll(2) reports the
+    /// socket writable, only while less than `bytes` of what was written is
+    /// still unsent. Returns the limit the kernel then has, nil when it
+    /// refused the option.
+    static func setUnsentLowWater(_ fd: Int32, _ bytes: Int32) -> Int32? {
+        var value = bytes
+        let size = socklen_t(MemoryLayout<Int32>.size)
+        guard setsockopt(fd, Int32(IPPROTO_TCP), TCP_NOTSENT_LOWAT, &value, size) == 0 else { return nil }
+        var got: Int32 = 0
+        var length = size
+        guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_NOTSENT_LOWAT, &got, &length) == 0 else { return nil }
+        return got
+    }
+
     static func transmit(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> TransportStep {
         while true {
             let n = send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))

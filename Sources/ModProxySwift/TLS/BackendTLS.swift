@@ -33,6 +33,10 @@ final class BackendTLS {
         let data = try TLSTransport(socket: socket, context: context, serverName: serverName, resuming: session,
                                     bulkData: true)
         try data.handshake(deadline: deadline)
+        ProxyLog.trace(9, "backend data connection: \(data.protocolName) \(data.cipherName)"
+                       + (data.sessionReused ? " (resumed session)" : " (new session)")
+                       + (data.unsentLimit.map { ", the kernel holds at most \($0) bytes unsent (TCP_NOTSENT_LOWAT)" }
+                          ?? ", TCP_NOTSENT_LOWAT refused: no limit on unsent bytes"))
         return data
     }
 }

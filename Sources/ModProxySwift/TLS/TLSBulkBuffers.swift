@@ -13,6 +13,17 @@ import Glibc
 /// and poll(2) must see every byte that is not yet read.
 enum TLSBulkBuffers {
     static let bufferSize = 256 * 1024
+    /// The most of what the buffer hands to the socket that the kernel may
+    /// hold unsent (TCP_NOTSENT_LOWAT); the rest waits in the buffer. Without
+    /// it, a 256 KiB write lies mostly unsent in the socket until the peer's
+    /// ACKs open its window, and the kernel sends it while it processes those
+    /// ACKs: with a backend on the same host (loopback), in the backend's
+    /// process. An upload's backend, whose CPU is what limits it, spent about
+    /// 10% more per GiB that way than behind the C module (which writes one
+    /// record per write(2)); with the limit, our own write(2)s send it.
+    /// (64 KiB did as well here; 128 KiB keeps a fast link to a remote
+    /// backend fed while we wake up: poll(2) says writable below half.)
+    static let unsentLimit: Int32 = 128 * 1024
 
     /// Attaches `fd` to `ssl` through the buffer; returns the buffer BIO
     /// (to flush and to ask what it holds), nil when OpenSSL could not make it.

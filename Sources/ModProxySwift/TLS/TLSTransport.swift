@@ -13,6 +13,9 @@ final class TLSTransport: ByteTransport {
     /// Data connections: the buffer between the session and the socket
     /// (TLSBulkBuffers); nil on control connections.
     private var bulkBuffer: OpaquePointer?
+    /// Data connections: the TCP_NOTSENT_LOWAT in force (nil: none, the
+    /// kernel's default of no limit).
+    private(set) var unsentLimit: Int32?
 
     /// Wraps `socket` (taking it over) in a client session. `serverName`
     /// goes into SNI unless it is an IP literal, and is what the
@@ -29,6 +32,7 @@ final class TLSTransport: ByteTransport {
         self.ssl = ssl
         if bulkData {
             bulkBuffer = TLSBulkBuffers.attach(ssl, fd: socket.fd)
+            unsentLimit = SocketIO.setUnsentLowWater(socket.fd, TLSBulkBuffers.unsentLimit)
         }
         guard bulkBuffer != nil || SSL_set_fd(ssl, socket.fd) == 1 else {
             throw TLSFailure(description: "unable to attach TLS to the socket: \(OpenSSLError.drain())")
