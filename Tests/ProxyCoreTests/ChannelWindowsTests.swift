@@ -212,6 +212,33 @@ final class ChannelWindowsTests: XCTestCase {
         XCTAssertEqual(w.pendingOpens, ChannelWindows.maxChannels)
     }
 
+    func testEachReceiversMaximumPacketIsKnownByItsOwnChannelNumber() throws {
+        var w = ChannelWindows(bound: 1000)
+        var o = open(id: 3, window: 800, maxPacket: 32768)
+        _ = try w.pass(&o, from: .client)
+        XCTAssertNil(w.maxPacket(ofReceiver: .client, channel: 3), "not before the confirmation")
+        var c = confirm(recipient: 3, id: 70, window: 800, maxPacket: 16384)
+        _ = try w.pass(&c, from: .backend)
+        XCTAssertEqual(w.maxPacket(ofReceiver: .client, channel: 3), 32768)
+        XCTAssertEqual(w.maxPacket(ofReceiver: .backend, channel: 70), 16384)
+        XCTAssertNil(w.maxPacket(ofReceiver: .client, channel: 70))
+        XCTAssertNil(w.maxPacket(ofReceiver: .backend, channel: 3))
+        _ = try pass(&w, close(3), from: .backend)
+        _ = try pass(&w, close(70), from: .client)
+        XCTAssertNil(w.maxPacket(ofReceiver: .client, channel: 3), "forgotten with the channel")
+    }
+
+    func testAnOpenWithoutItsMaximumPacketStillOpensButIsNotKnownToTakeMore() throws {
+        var w = ChannelWindows(bound: 1000)
+        var o = Array(open(id: 3, window: 800).dropLast(4))
+        XCTAssertEqual(try w.pass(&o, from: .client), .init(forward: true))
+        var c = confirm(recipient: 3, id: 70, window: 800)
+        _ = try w.pass(&c, from: .backend)
+        XCTAssertEqual(w.openChannels, 1)
+        XCTAssertNil(w.maxPacket(ofReceiver: .client, channel: 3))
+        XCTAssertEqual(w.maxPacket(ofReceiver: .backend, channel: 70), 32768)
+    }
+
     func testOtherMessagesPass() throws {
         var w = ChannelWindows()
         for m: UInt8 in [80, 81, 82, 96, 98, 99, 100, 120] {

@@ -259,6 +259,68 @@ def test_a_lone_packet_is_not_held_for_a_burst(lab, sshd_backend):
         c.close()
 
 
+def _scp_receive(port, user, password, name, max_packet):
+    """`name` fetched by the scp protocol (`scp -f`, what `scp -O` runs) on a
+    paramiko channel that announces `max_packet`: (sha256 of the file, the
+    data sizes of every CHANNEL_DATA the client received)."""
+    c = _client(port, user, password)
+    sizes = []
+    try:
+        t = c.get_transport()
+
+        def counting_feed(chan, m):
+            data = m.get_binary()
+            sizes.append(len(data))
+            paramiko.Channel._feed(chan, data)
+        t._channel_handler_table = dict(type(t)._channel_handler_table)
+        t._channel_handler_table[paramiko.common.MSG_CHANNEL_DATA] = counting_feed
+        chan = t.open_session(max_packet_size=max_packet)
+        chan.settimeout(30)
+        chan.exec_command(f"scp -f {name}")
+        chan.sendall(b"\0")
+        header = b""
+        while not header.endswith(b"\n"):
+            header += chan.recv(1)
+        assert header.startswith(b"C"), header
+        left = int(header.split()[1])
+        chan.sendall(b"\0")
+        h = hashlib.sha256()
+        while left > 0:
+            block = chan.recv(min(left, 1 << 16))
+            assert block, "the channel ended early"
+            h.update(block)
+            left -= len(block)
+        assert chan.recv(1) == b"\0"
+        chan.sendall(b"\0")
+        chan.shutdown_write()
+        assert chan.recv_exit_status() == 0
+        return h.hexdigest(), sizes
+    finally:
+        c.close()
+
+
+@pytest.mark.parametrize("max_packet", [32768, 16384, 8192])
+def test_downloaded_data_is_joined_up_to_the_clients_maximum_packet(lab, max_packet):
+    """mod_sftp sends 16 KiB of data a packet; the relay joins what arrives
+    together up to the client's maximum packet size (each packet mod_sftp
+    writes toward the client costs it a fixed price), never beyond it."""
+    b = sftp_backend(lab)
+    digest = _random_file(os.path.join(b.home, "down.bin"), 8)
+    direct_digest, direct_sizes = _scp_receive(b.port, H.USER, H.PASSWORD, "down.bin", max_packet)
+    assert direct_digest == digest
+    usual = max(set(direct_sizes), key=direct_sizes.count)
+    assert usual == min(max_packet, 16384), f"premise: the backend's own packet size ({usual})"
+    p = ssh_proxy(lab, [b.sftp_url])
+    got, sizes = _scp_receive(p.port, H.USER, H.PASSWORD, "down.bin", max_packet)
+    assert got == digest
+    assert max(sizes) <= max_packet
+    if max_packet > 16384:
+        joined = sum(n for n in sizes if n > 16384)
+        assert joined > (4 << 20), f"most of the data arrives joined: {sorted(set(sizes))}"
+        assert len(sizes) < len(direct_sizes) * 3 // 4, (len(sizes), len(direct_sizes))
+    assert "session ended" not in p.read("proxy.log"), p.read("proxy.log")
+
+
 @pytest.mark.parametrize("kind", ["proftpd", "sshd"])
 def test_the_default_cipher_toward_the_backend_is_aes_gcm(lab, request, kind):
     """One AEAD pass: the cheapest for the proxy and for the backend."""

@@ -177,8 +177,11 @@ final class SSHPacketRelay {
         lastClientProbe = now
     }
 
+    /// One read's worth of backend payloads to the client, consecutive
+    /// channel data joined (`ChannelDataCoalescer`).
     private func relayBackendPackets() throws {
         guard let backend else { return }
+        var coalescer = ChannelDataCoalescer()
         for payload in backend.takeInbox() {
             if replies.backendReplyIsTheProxys(payload) { continue }  // our keepalive answered
             switch ConnectionMessageRoute.backendPacket(payload) {
@@ -186,7 +189,11 @@ final class SSHPacketRelay {
                 replies.backendSent(payload)
                 var payload = payload
                 let decision = try windows.pass(&payload, from: .backend)
-                if decision.forward { try writeToClient(payload) }
+                if decision.forward {
+                    let ready = coalescer.add(payload) { windows.maxPacket(ofReceiver: .client, channel: $0) }
+                    for payload in ready { try writeToClient(payload) }
+                }
+                if decision.adjust?.to == .client, let rest = coalescer.flush() { try writeToClient(rest) }
                 try deliver(decision.adjust)
             case .answer(let reply):
                 if let reply { try backend.send(reply, deadline: stallDeadline()) }
@@ -194,6 +201,7 @@ final class SSHPacketRelay {
                 throw SSHBackendConnection.Failure(description: "backend \(backend.target.url) sent \(why)")
             }
         }
+        if let rest = coalescer.flush() { try writeToClient(rest) }
     }
 
     /// Backend payloads (and the relay's own) go to the client in order:

@@ -39,6 +39,8 @@ public struct ChannelWindows: Sendable {
         var receiverWindow: UInt32
         /// What the relay lets the sender send (never above `receiverWindow`).
         var granted: UInt32
+        /// The receiver's maximum packet size (0: not announced).
+        var receiverMaxPacket: UInt32 = 0
     }
 
     struct Channel: Sendable, Equatable {
@@ -52,6 +54,7 @@ public struct ChannelWindows: Sendable {
         let opener: Side
         let openerID: UInt32
         let openerWindow: UInt32
+        let openerMaxPacket: UInt32
     }
 
     /// A few MiB: enough to keep a fast link busy across the relay, small
@@ -101,6 +104,15 @@ public struct ChannelWindows: Sendable {
         }
     }
 
+    /// The maximum packet size `receiver` announced for its channel
+    /// `channel` (its own number, the recipient of data sent to it); nil for
+    /// a channel the relay does not track or whose open did not say.
+    public func maxPacket(ofReceiver receiver: Side, channel: UInt32) -> UInt32? {
+        guard let key = channels[receiver]![channel],
+              let size = table[key]?.from[receiver.other]?.receiverMaxPacket, size > 0 else { return nil }
+        return size
+    }
+
     // MARK: - messages
 
     /// CHANNEL_OPEN: string type, uint32 sender channel, uint32 window, uint32 max packet.
@@ -113,7 +125,8 @@ public struct ChannelWindows: Sendable {
             throw Violation(description: "the \(side) opened channel \(id) again while it was still open")
         }
         guard openChannels + pendingOpens < Self.maxChannels else { return Decision(forward: true) }
-        pending[side]![id] = PendingOpen(opener: side, openerID: id, openerWindow: window)
+        let maxPacket = (try? Self.uint32(payload, at: idAt + 8, "CHANNEL_OPEN", from: side)) ?? 0
+        pending[side]![id] = PendingOpen(opener: side, openerID: id, openerWindow: window, openerMaxPacket: maxPacket)
         Self.setUInt32(&payload, at: idAt + 4, min(window, bound))
         return Decision(forward: true)
     }
@@ -124,6 +137,7 @@ public struct ChannelWindows: Sendable {
         let openerID = try Self.uint32(payload, at: 1, "CHANNEL_OPEN_CONFIRMATION", from: side)
         let id = try Self.uint32(payload, at: 5, "CHANNEL_OPEN_CONFIRMATION", from: side)
         let window = try Self.uint32(payload, at: 9, "CHANNEL_OPEN_CONFIRMATION", from: side)
+        let maxPacket = (try? Self.uint32(payload, at: 13, "CHANNEL_OPEN_CONFIRMATION", from: side)) ?? 0
         guard let open = pending[side.other]![openerID] else { return Decision(forward: true) }
         pending[side.other]![openerID] = nil
         if channels[side]![id] != nil {
@@ -132,8 +146,10 @@ public struct ChannelWindows: Sendable {
         let key = nextKey
         nextKey += 1
         table[key] = Channel(id: [open.opener: openerID, side: id],
-                             from: [side: Direction(receiverWindow: open.openerWindow, granted: min(open.openerWindow, bound)),
-                                    open.opener: Direction(receiverWindow: window, granted: min(window, bound))])
+                             from: [side: Direction(receiverWindow: open.openerWindow, granted: min(open.openerWindow, bound),
+                                                    receiverMaxPacket: open.openerMaxPacket),
+                                    open.opener: Direction(receiverWindow: window, granted: min(window, bound),
+                                                           receiverMaxPacket: maxPacket)])
         channels[open.opener]![openerID] = key
         channels[side]![id] = key
         Self.setUInt32(&payload, at: 9, min(window, bound))
@@ -167,8 +183,8 @@ public struct ChannelWindows: Sendable {
             throw Violation(description: "the \(side) sent \(length) bytes on channel \(recipient) beyond its window "
                             + "(\(credit.granted) bytes left)")
         }
-        table[key]!.from[side] = Direction(receiverWindow: credit.receiverWindow - min(length, credit.receiverWindow),
-                                           granted: credit.granted - length)
+        table[key]!.from[side]!.receiverWindow = credit.receiverWindow - min(length, credit.receiverWindow)
+        table[key]!.from[side]!.granted = credit.granted - length
         return Decision(forward: true, adjust: topUp(key, sender: side))
     }
 
