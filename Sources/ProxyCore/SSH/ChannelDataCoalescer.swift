@@ -59,14 +59,14 @@ public struct ChannelDataCoalescer: Sendable {
     /// other payload, or one whose length field does not match its size
     /// exactly (passed on as it is, for the receiver to judge).
     private static func channelData(_ payload: [UInt8]) -> (recipient: UInt32, count: Int)? {
-        guard payload.count >= 9, payload[0] == ConnectionMessage.channelData else { return nil }
-        let recipient = payload[1..<5].reduce(0) { $0 << 8 | UInt32($1) }
-        let length = payload[5..<9].reduce(0) { $0 << 8 | Int($1) }
-        guard length == payload.count - 9 else { return nil }
+        guard payload.count >= 9, payload[0] == ConnectionMessage.channelData,
+              let recipient = ConnectionMessage.uint32(payload, at: 1),
+              let length = ConnectionMessage.uint32(payload, at: 5).map(Int.init),
+              length == payload.count - 9 else { return nil }
         return (recipient, length)
     }
 
     private static func setLength(_ payload: inout [UInt8], _ length: Int) {
-        for i in 0..<4 { payload[5 + i] = UInt8(truncatingIfNeeded: length >> (24 - 8 * i)) }
+        ConnectionMessage.setUInt32(&payload, at: 5, UInt32(length))
     }
 }

@@ -127,7 +127,7 @@ public struct ChannelWindows: Sendable {
         guard openChannels + pendingOpens < Self.maxChannels else { return Decision(forward: true) }
         let maxPacket = (try? Self.uint32(payload, at: idAt + 8, "CHANNEL_OPEN", from: side)) ?? 0
         pending[side]![id] = PendingOpen(opener: side, openerID: id, openerWindow: window, openerMaxPacket: maxPacket)
-        Self.setUInt32(&payload, at: idAt + 4, min(window, bound))
+        ConnectionMessage.setUInt32(&payload, at: idAt + 4, min(window, bound))
         return Decision(forward: true)
     }
 
@@ -152,7 +152,7 @@ public struct ChannelWindows: Sendable {
                                                            receiverMaxPacket: maxPacket)])
         channels[open.opener]![openerID] = key
         channels[side]![id] = key
-        Self.setUInt32(&payload, at: 9, min(window, bound))
+        ConnectionMessage.setUInt32(&payload, at: 9, min(window, bound))
         return Decision(forward: true)
     }
 
@@ -198,8 +198,8 @@ public struct ChannelWindows: Sendable {
         guard missing >= max(target / 2, 1) else { return nil }
         table[key]!.from[sender]!.granted = target
         var payload = [ConnectionMessage.channelWindowAdjust, 0, 0, 0, 0, 0, 0, 0, 0]
-        Self.setUInt32(&payload, at: 1, table[key]!.id[sender]!)
-        Self.setUInt32(&payload, at: 5, missing)
+        ConnectionMessage.setUInt32(&payload, at: 1, table[key]!.id[sender]!)
+        ConnectionMessage.setUInt32(&payload, at: 5, missing)
         return (sender, payload)
     }
 
@@ -211,12 +211,8 @@ public struct ChannelWindows: Sendable {
     // MARK: - bytes
 
     private static func uint32(_ payload: [UInt8], at offset: Int, _ name: String, from side: Side) throws -> UInt32 {
-        guard offset >= 0, payload.count >= offset + 4 else { throw malformed(name, from: side) }
-        return payload[offset..<(offset + 4)].reduce(0) { $0 << 8 | UInt32($1) }
-    }
-
-    private static func setUInt32(_ payload: inout [UInt8], at offset: Int, _ value: UInt32) {
-        for i in 0..<4 { payload[offset + i] = UInt8(truncatingIfNeeded: value >> UInt32(24 - 8 * i)) }
+        guard let value = ConnectionMessage.uint32(payload, at: offset) else { throw malformed(name, from: side) }
+        return value
     }
 
     private static func malformed(_ name: String, from side: Side) -> Violation {
